@@ -1,0 +1,85 @@
+package decisions
+
+import "time"
+
+// Assign is a domain's assignment policy.
+type Assign string
+
+// Assignment policies.
+const (
+	AssignAll         Assign = "all"          // every owner is a decider; any of them decides
+	AssignRoundRobin  Assign = "round_robin"  // one owner, in turn
+	AssignLeastLoaded Assign = "least_loaded" // the owner with the fewest open decisions
+)
+
+// Domain is a decision right: a named area, the people who hold it and the
+// rules that route proposals to it. Names form a tree by "/".
+type Domain struct {
+	Name          string
+	Description   string
+	Owners        []string // user ids once resolved; usergroup ids or emails until then
+	Advisors      []string
+	Informed      []string // channel ids
+	Aliases       []string
+	Keywords      []string // whole words or phrases, matched case-insensitively
+	Channels      []string // channel ids whose proposals belong here
+	SLA           time.Duration
+	Assign        Assign
+	EscalateTo    []string
+	Announce      bool
+	RequireAdvice bool
+}
+
+// Presence is what routing needs to know about a person's availability.
+type Presence struct {
+	Deactivated bool
+	AwayUntil   time.Time // away while now is before AwayUntil
+	Delegate    string    // who decides for them while away
+}
+
+// Away reports whether the person is out at now.
+func (p Presence) Away(now time.Time) bool { return !p.AwayUntil.IsZero() && now.Before(p.AwayUntil) }
+
+// Request is everything routing looks at. Routing is a pure function of it.
+type Request struct {
+	Text     string
+	Tags     []string // extra tags besides those written as #tag in Text
+	Channel  string
+	Proposer string
+	Now      time.Time
+	// Seq picks the owner for round_robin domains (the decision number is a
+	// good choice): deterministic, and fair over time.
+	Seq uint64
+	// Presence of people by user id; missing means available.
+	Presence map[string]Presence
+	// Load is the number of open decisions per user, for least_loaded.
+	Load map[string]int
+}
+
+// MatchLevel says which rule level decided a route.
+type MatchLevel string
+
+// Match levels, in precedence order.
+const (
+	MatchTag     MatchLevel = "tag"
+	MatchChannel MatchLevel = "channel"
+	MatchKeyword MatchLevel = "keyword"
+	MatchDefault MatchLevel = "default"
+	MatchNone    MatchLevel = "none"
+)
+
+// Route is where a proposal goes and why.
+type Route struct {
+	Domain   string     `json:"domain"`
+	Deciders []string   `json:"deciders"`
+	Advisors []string   `json:"advisors"`
+	Informed []string   `json:"informed"`
+	Reason   string     `json:"reason"`
+	Level    MatchLevel `json:"-"`
+	// Candidates lists domain names for the proposer to pick from when
+	// nothing matched (Level == MatchNone).
+	Candidates []string `json:"-"`
+}
+
+// Matched reports whether the route found a domain.
+func (r Route) Matched() bool { return r.Domain != "" }
