@@ -128,7 +128,7 @@ type Decision struct {
 	Deciders []string `json:"deciders"`
 	Advisors []string `json:"advisors,omitempty"`
 	Informed []string `json:"informed,omitempty"` // channel ids
-	Reason   string   `json:"reason"`           // why it was routed where it was
+	Reason   string   `json:"reason"`             // why it was routed where it was
 
 	Due           time.Time `json:"due,omitzero"`
 	Status        Status    `json:"status"`

@@ -13,12 +13,12 @@ type Verb string
 
 // Verbs that change a decision.
 const (
-	VerbApprove  Verb = "approve"
-	VerbReject   Verb = "reject"
-	VerbDefer    Verb = "defer"
-	VerbWithdraw Verb = "withdraw"
-	VerbReassign Verb = "reassign"
-	VerbAdvise   Verb = "advise"
+	VerbApprove   Verb = "approve"
+	VerbReject    Verb = "reject"
+	VerbDefer     Verb = "defer"
+	VerbWithdraw  Verb = "withdraw"
+	VerbReassign  Verb = "reassign"
+	VerbAdvise    Verb = "advise"
 	VerbAskAdvice Verb = "ask_advice"
 	// System verbs, performed by the scheduler.
 	VerbReopen   Verb = "reopen"
@@ -279,7 +279,7 @@ func NewDecision(p Proposal, r Route, now time.Time) Decision {
 		Status:    StatusOpen,
 		CreatedAt: now,
 		UpdatedAt: now,
-		History: []Event{{At: now, Actor: p.Proposer, Kind: EventProposed, Note: r.Reason, Users: slices.Clone(r.Deciders)}},
+		History:   []Event{{At: now, Actor: p.Proposer, Kind: EventProposed, Note: r.Reason, Users: slices.Clone(r.Deciders)}},
 	}
 }
 
