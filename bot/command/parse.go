@@ -1,0 +1,441 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/baton-app/baton/decisions"
+)
+
+// Parser parses slash command text. The zero value works: it uses
+// DefaultSlash, the location of now, no due-date extraction, and reads only
+// YYYY-MM-DD dates. Production injects decisions.ExtractDue and
+// decisions.ParseDate.
+type Parser struct {
+	// Slash is the configured slash command, used in messages ("" means
+	// DefaultSlash).
+	Slash string
+	// Location is the workspace time zone dates are read in (nil means the
+	// location of now).
+	Location *time.Location
+	// ExtractDue finds a due phrase ("by friday", "in 3d") in proposal text
+	// and returns the text without it. Nil means proposals have no due date.
+	ExtractDue func(text string, now time.Time, loc *time.Location) (due time.Time, rest string, err error)
+	// ParseDate reads a date argument ("2026-12-01", "friday", "next week",
+	// "3d"). Nil means only YYYY-MM-DD is understood.
+	ParseDate func(s string, now time.Time, loc *time.Location) (time.Time, error)
+}
+
+// parser is one Parse call.
+type parser struct {
+	Parser
+	now   time.Time
+	loc   *time.Location
+	slash string
+	e     *entry // the verb being parsed
+}
+
+// maxDateWords is the longest date phrase tried after "until": "end of the
+// month" has four words.
+const maxDateWords = 4
+
+// Parse parses the text of a slash command (what Slack sends as "text")
+// at now. Errors are always *Error. It never panics.
+func (p Parser) Parse(text string, now time.Time) (Command, error) {
+	c := &parser{Parser: p, now: now, loc: p.Location, slash: p.Slash}
+	if c.loc == nil {
+		c.loc = now.Location()
+	}
+	if c.slash == "" {
+		c.slash = DefaultSlash
+	}
+	s := clean(text)
+	if s == "" {
+		c.e = specOf(VerbPropose)
+		return Command{}, c.fail("Tell me what to decide, like `%s Move the launch to Q3 #product by friday`. `%s help` lists everything else.", c.slash, c.slash)
+	}
+	word, rest := cut(s)
+	if e, ok := lookup(word); ok {
+		c.e = e
+		return e.parse(c, rest)
+	}
+	if strings.EqualFold(word, "back") && rest == "" {
+		return Command{Verb: VerbAway}, nil
+	}
+	if err := c.misplaced(word, rest, s); err != nil {
+		return Command{}, err
+	}
+	c.e = specOf(VerbPropose)
+	return c.propose(s)
+}
+
+// misplaced catches commands that were clearly meant but mistyped: a near
+// miss of a verb followed by an id ("aprove D-7 ok"), or an id first
+// ("D-7 approve"). Anything else is prose, and a proposal.
+func (c *parser) misplaced(word, rest, all string) error {
+	next, after := cut(rest)
+	if _, ok := idToken(next); ok {
+		if v, ok := nearVerb(word); ok {
+			c.e = specOf(v)
+			err := c.fail("Did you mean `%s`? Nothing was created. Try `%s`, or `%s` to propose it as written.",
+				v, code(c.slash+" "+string(v)+" "+rest), code(c.slash+" propose "+all))
+			err.Suggestion = v
+			return err
+		}
+	}
+	if id, ok := idToken(word); ok {
+		v := VerbShow
+		if e, ok := lookup(next); ok && e.takesID {
+			v, rest = e.Verb, after
+		}
+		c.e = specOf(v)
+		err := c.fail("Did you mean `%s`? Nothing was created. Commands start with the word, then the id. To propose a decision that starts with `%s`, use `%s`.",
+			code(strings.TrimSpace(c.slash+" "+string(v)+" "+id+" "+rest)), code(id), code(c.slash+" propose "+all))
+		err.Suggestion = v
+		return err
+	}
+	return nil
+}
+
+// nearVerb returns the verb taking an id that word is a near miss of:
+// within Damerau-Levenshtein distance 2, and at least 4 letters long so
+// that short words are not mistaken for commands.
+func nearVerb(word string) (Verb, bool) {
+	w := []rune(strings.ToLower(word))
+	if len(w) < 4 || len(w) > 20 {
+		return "", false
+	}
+	best, bestD := Verb(""), 3
+	for _, e := range table {
+		if !e.takesID {
+			continue
+		}
+		if d := distance(w, []rune(string(e.Verb))); d < bestD {
+			best, bestD = e.Verb, d
+		}
+	}
+	return best, best != ""
+}
+
+func (c *parser) usage() string { return c.slash + " " + c.e.Usage }
+
+func (c *parser) example() string { return c.slash + " " + c.e.Examples[0] }
+
+func (c *parser) fail(format string, args ...any) *Error {
+	return &Error{Msg: fmt.Sprintf(format, args...), Usage: c.usage()}
+}
+
+func (c *parser) propose(s string) (Command, error) {
+	if s == "" {
+		return Command{}, c.fail("What should be decided? Try `%s`.", code(c.example()))
+	}
+	text, due := s, time.Time{}
+	if c.ExtractDue != nil {
+		d, rest, err := c.ExtractDue(s, c.now, c.loc)
+		if err != nil {
+			return Command{}, c.fail("I couldn't use the due date: %s. Nothing was created.", message(err))
+		}
+		text, due = strings.TrimSpace(rest), d
+		if err := c.notPast(due); err != nil {
+			return Command{}, err
+		}
+	}
+	if !hasContent(text) {
+		what := "only tags and mentions"
+		if !due.IsZero() {
+			what = "only a due date"
+		}
+		return Command{}, c.fail("That proposal has %s. Say what should be decided, like `%s`.", what, code(c.example()))
+	}
+	return Command{Verb: VerbPropose, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due}, nil
+}
+
+func (c *parser) parsePropose(rest string) (Command, error) { return c.propose(rest) }
+
+// id reads the decision id that starts rest.
+func (c *parser) id(rest string) (decisions.ID, string, error) {
+	tok, after := cut(rest)
+	if core, ok := idToken(tok); ok {
+		id, err := decisions.ParseID(core)
+		if err != nil {
+			return 0, "", c.fail("`%s` is not a decision id: ids look like `D-7`. Try `%s`.", code(tok), code(c.example()))
+		}
+		return id, after, nil
+	}
+	if tok != "" && strings.Trim(tok, "0123456789") == "" {
+		return 0, "", c.fail("Decision ids look like `%s`, not `%s`. Try `%s`.", code("D-"+tok), code(tok), code(c.slash+" "+string(c.e.Verb)+" D-"+tok+" "+after))
+	}
+	if len(tok) >= 2 && (tok[0] == 'd' || tok[0] == 'D') && tok[1] == '-' {
+		return 0, "", c.fail("`%s` is not a decision id: ids look like `D-7`. Try `%s`.", code(tok), code(c.example()))
+	}
+	return 0, "", c.fail("`%s %s` needs a decision id, like `%s`. To propose a decision that starts with “%s”, use `%s propose %s …`.",
+		c.slash, c.e.Verb, code(c.example()), c.e.Verb, c.slash, c.e.Verb)
+}
+
+// parseRationale handles approve, reject and withdraw: an id, then free text.
+func (c *parser) parseRationale(rest string) (Command, error) {
+	id, text, err := c.id(rest)
+	if err != nil {
+		return Command{}, err
+	}
+	return Command{Verb: c.e.Verb, ID: id, Text: text, Mentions: mentions(text)}, nil
+}
+
+func (c *parser) parseShow(rest string) (Command, error) {
+	id, _, err := c.id(rest)
+	if err != nil {
+		return Command{}, err
+	}
+	return Command{Verb: VerbShow, ID: id}, nil
+}
+
+func (c *parser) parseAdvise(rest string) (Command, error) {
+	id, text, err := c.id(rest)
+	if err != nil {
+		return Command{}, err
+	}
+	if !hasContent(text) {
+		return Command{}, c.fail("What is your advice on %s? Try `%s`.", id, code(c.example()))
+	}
+	return Command{Verb: VerbAdvise, ID: id, Text: text, Mentions: mentions(text)}, nil
+}
+
+func (c *parser) parseDefer(rest string) (Command, error) {
+	id, rest, err := c.id(rest)
+	if err != nil {
+		return Command{}, err
+	}
+	until, text, err := c.date(rest, "reopen "+id.String())
+	if err != nil {
+		return Command{}, err
+	}
+	return Command{Verb: VerbDefer, ID: id, Until: until, Text: text, Mentions: mentions(text)}, nil
+}
+
+// date reads "[until] <date>" at the start of rest, the date being the
+// longest phrase of up to maxDateWords words that parses.
+func (c *parser) date(rest, purpose string) (time.Time, string, error) {
+	kw, after := cut(rest)
+	keyword := false
+	switch strings.ToLower(kw) {
+	case "until", "till", "til", "to":
+		rest, keyword = after, true
+	}
+	if rest == "" {
+		return time.Time{}, "", c.fail("When should I %s? Try `%s`.", purpose, code(c.example()))
+	}
+	words := make([]string, 0, maxDateWords)
+	tail := make([]string, 0, maxDateWords)
+	for r := rest; len(words) < maxDateWords; {
+		w, after := cut(r)
+		if w == "" {
+			break
+		}
+		words, tail, r = append(words, w), append(tail, after), after
+	}
+	errs := make([]error, len(words))
+	for n := len(words); n > 0; n-- {
+		phrase := strings.TrimRight(strings.Join(words[:n], " "), ",;:.")
+		if phrase == "" {
+			continue
+		}
+		t, err := c.parseDate(phrase)
+		if err == nil {
+			if err := c.notPast(t); err != nil {
+				return time.Time{}, "", err
+			}
+			return t, tail[n-1], nil
+		}
+		errs[n-1] = err
+	}
+	if !keyword {
+		return time.Time{}, "", c.fail("When should I %s? Put the date after `until`, like `%s`.", purpose, code(c.example()))
+	}
+	// Report the attempt the user most likely meant: the first word alone,
+	// unless it only makes sense with the next one ("next week").
+	i := 0
+	switch strings.ToLower(words[0]) {
+	case "next", "this", "end", "in", "by", "due":
+		if len(words) > 1 {
+			i = 1
+		}
+	}
+	msg := "that is not a date"
+	if errs[i] != nil {
+		msg = message(errs[i])
+	}
+	return time.Time{}, "", c.fail("I couldn't read the date: %s. Try `%s`.", msg, code(c.example()))
+}
+
+func (c *parser) parseDate(s string) (time.Time, error) {
+	if c.ParseDate != nil {
+		return c.ParseDate(s, c.now, c.loc)
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, c.loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (write YYYY-MM-DD)", s)
+	}
+	return t, nil
+}
+
+// notPast rejects a date on a day before today. The injected date functions
+// already refuse past dates; this keeps the fallback and any future
+// implementation honest.
+func (c *parser) notPast(t time.Time) *Error {
+	if t.IsZero() {
+		return nil
+	}
+	ty, tm, td := t.In(c.loc).Date()
+	ny, nm, nd := c.now.In(c.loc).Date()
+	if time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC).Before(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)) {
+		return c.fail("%s is in the past. Nothing was changed.", t.In(c.loc).Format("2006-01-02"))
+	}
+	return nil
+}
+
+func (c *parser) parseReassign(rest string) (Command, error) {
+	id, rest, err := c.id(rest)
+	if err != nil {
+		return Command{}, err
+	}
+	var users []string
+	for {
+		w, after := cut(rest)
+		if w == "" {
+			break
+		}
+		if m := mentions(w); len(m) > 0 && isSeparator(mentionRE.ReplaceAllString(w, "")) {
+			users = append(users, m...)
+		} else if !isSeparator(w) && !strings.EqualFold(w, "to") && !strings.EqualFold(w, "and") {
+			break
+		}
+		rest = after
+	}
+	if len(users) == 0 {
+		hint := ""
+		if strings.Contains(rest, "@") {
+			hint = " Pick each person from Slack's @ autocomplete so their id comes through."
+		}
+		return Command{}, c.fail("Who should decide %s instead? Mention them: `%s`.%s", id, code(c.slash+" reassign "+id.String()+" @dana"), hint)
+	}
+	return Command{Verb: VerbReassign, ID: id, Mentions: dedupe(users), Text: rest}, nil
+}
+
+func (c *parser) parseWho(rest string) (Command, error) {
+	if rest == "" {
+		return Command{}, c.fail("Who would decide what? Try `%s`.", code(c.example()))
+	}
+	text, due := rest, time.Time{}
+	if c.ExtractDue != nil {
+		// A dry run routes exactly what a proposal would, but a bad due
+		// date is not worth an error here: nothing is stored.
+		if d, r, err := c.ExtractDue(rest, c.now, c.loc); err == nil && strings.TrimSpace(r) != "" {
+			text, due = strings.TrimSpace(r), d
+		}
+	}
+	return Command{Verb: VerbWho, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due}, nil
+}
+
+func (c *parser) parseList(rest string) (Command, error) {
+	cmd := Command{Verb: VerbList, Filter: DefaultFilter}
+	if rest == "" {
+		return cmd, nil
+	}
+	tok, after := cut(rest)
+	if after != "" {
+		return Command{}, c.fail("`%s list` takes one filter: `mine`, `open`, `overdue`, `all` or a `#domain`.", c.slash)
+	}
+	switch strings.ToLower(tok) {
+	case "mine", "me", "my":
+		cmd.Filter = FilterMine
+	case "open":
+		cmd.Filter = FilterOpen
+	case "overdue", "late":
+		cmd.Filter = FilterOverdue
+	case "all":
+		cmd.Filter = FilterAll
+	default:
+		if d, ok := domainToken(tok, true); ok {
+			cmd.Filter, cmd.Domain, cmd.Tags = FilterDomain, d, []string{d}
+			return cmd, nil
+		}
+		hint := ""
+		if d, ok := domainToken(tok, false); ok {
+			hint = fmt.Sprintf(" For a domain, write `%s list #%s`.", c.slash, d)
+		}
+		return Command{}, c.fail("I can't list `%s`: try `mine`, `open`, `overdue`, `all` or a `#domain`.%s", code(tok), hint)
+	}
+	return cmd, nil
+}
+
+func (c *parser) parseRights(rest string) (Command, error) {
+	if rest == "" {
+		return Command{Verb: VerbRights}, nil
+	}
+	tok, after := cut(rest)
+	d, ok := domainToken(tok, false)
+	if !ok || after != "" {
+		return Command{}, c.fail("`%s rights` takes at most one domain, like `%s rights #product/pricing`.", c.slash, c.slash)
+	}
+	return Command{Verb: VerbRights, Domain: d, Tags: []string{d}}, nil
+}
+
+func (c *parser) parseAway(rest string) (Command, error) {
+	if w, after := cut(rest); after == "" {
+		switch strings.ToLower(w) {
+		case "off", "back", "clear", "none", "cancel":
+			return Command{Verb: VerbAway}, nil
+		}
+	}
+	until, rest, err := c.date(rest, "expect you back")
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Msg += fmt.Sprintf(" `%s away off` ends an absence.", c.slash)
+		}
+		return Command{}, err
+	}
+	cmd := Command{Verb: VerbAway, Until: until}
+	w, after := cut(rest)
+	if w == "" {
+		return cmd, nil
+	}
+	switch strings.ToLower(strings.TrimRight(w, ":")) {
+	case "delegate", "delegating", "with":
+		w, after = cut(after)
+		if strings.EqualFold(w, "to") {
+			w, after = cut(after)
+		}
+	}
+	m := mentions(w)
+	if len(m) != 1 || !isSeparator(mentionRE.ReplaceAllString(w, "")) {
+		hint := ""
+		if strings.Contains(rest, "@") {
+			hint = " Pick the person from Slack's @ autocomplete so their id comes through."
+		}
+		return Command{}, c.fail("I didn't understand `%s`. To name a delegate, write `%s`.%s", code(rest), code(c.example()), hint)
+	}
+	if after != "" {
+		return Command{}, c.fail("I didn't understand `%s`: name one delegate, like `%s`.", code(after), code(c.example()))
+	}
+	cmd.Delegate, cmd.Mentions = m[0], m
+	return cmd, nil
+}
+
+func (c *parser) parseHelp(rest string) (Command, error) {
+	return Command{Verb: VerbHelp, Text: rest}, nil
+}
+
+// message is an error's text as the end of a sentence, with any user text
+// in it unable to ping anyone.
+func message(err error) string {
+	s := strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(err.Error())
+	return strings.TrimRight(strings.TrimSpace(s), ".")
+}
+
+// isSeparator reports whether s is only punctuation joining mentions.
+func isSeparator(s string) bool {
+	s = strings.ReplaceAll(s, "&amp;", "")
+	return strings.TrimFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '+' || unicode.IsSpace(r) }) == ""
+}
