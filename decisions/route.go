@@ -1,0 +1,780 @@
+package decisions
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Router routes proposals to decision rights. It is built once from the
+// decision-rights config, which it indexes so that routing costs about the
+// length of the text, not the size of the config; Route is then pure and
+// safe for concurrent use.
+type Router struct {
+	domains []Domain // deep copies, config order
+	names   []string // configured names, config order
+	lower   []string // lowercase names
+	// rank orders domains by precedence within a level: deeper first, then
+	// config order. Lower is better.
+	rank []int32
+
+	byName    map[string]int32
+	byAlias   map[string]int32
+	bySegment map[string][]int32 // last path segment → domains, best rank first
+	byChannel map[string][]int32 // channel id → domains, best rank first
+
+	words   map[string]routeWord        // first word of every keyword
+	phrases map[[2]string][]routePhrase // first two words → phrases, best rank first
+	kwText  []string                    // keywords as configured, for reasons
+	def     int32                       // default domain, or -1
+}
+
+// routeWord is what a single lowercase word can start: the best domain
+// with that word as a whole keyword (dom -1 if none) and, if phrase is
+// set, longer phrases indexed in Router.phrases. It is a small value so a
+// lookup touches one cache line.
+type routeWord struct {
+	routeHit
+	phrase bool
+}
+
+type routeHit struct {
+	dom int32
+	kw  int32 // index into Router.kwText
+}
+
+// routePhrase is a keyword of two or more words. gaps[i] is the separator
+// required before word i+1, whitespace trimmed: "" means any run of
+// whitespace; "-" matches "e-commerce".
+type routePhrase struct {
+	routeHit
+	rest []string // words after the first two
+	gaps []string // len(rest)+1
+}
+
+// routeToken is a word of routed text and what separates it from the word
+// before, whitespace trimmed.
+type routeToken struct {
+	word string
+	gap  string
+}
+
+// RouteConfigError is a decision-rights setting the router cannot use.
+// Field is the path of the setting in the config file, such as
+// "domains[3].aliases[1]" or "default_domain", so the config loader can
+// point at the line.
+type RouteConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *RouteConfigError) Error() string { return e.Field + ": " + e.Msg }
+
+// NewRouter indexes the decision rights. It fails on an unusable name,
+// alias, keyword or channel, on names or aliases that are used twice
+// (compared case-insensitively), and on a default domain that is not one of
+// the domains. An empty defaultDomain means there is none.
+//
+// An alias wins over another domain's last path segment: with domains
+// "product/pricing" and "finance" (alias "pricing"), #pricing means finance.
+func NewRouter(domains []Domain, defaultDomain string) (*Router, error) {
+	r := &Router{
+		domains:   make([]Domain, len(domains)),
+		names:     make([]string, len(domains)),
+		lower:     make([]string, len(domains)),
+		rank:      make([]int32, len(domains)),
+		byName:    make(map[string]int32, len(domains)),
+		byAlias:   make(map[string]int32),
+		bySegment: make(map[string][]int32, len(domains)),
+		byChannel: make(map[string][]int32),
+		words:     make(map[string]routeWord),
+		phrases:   make(map[[2]string][]routePhrase),
+		def:       -1,
+	}
+	fail := func(i int, field, format string, args ...any) (*Router, error) {
+		return nil, &RouteConfigError{Field: fmt.Sprintf("domains[%d].%s", i, field), Msg: fmt.Sprintf(format, args...)}
+	}
+
+	// Names first: rank depends on all of them, and aliases are checked
+	// against every name.
+	depth := make([]int, len(domains))
+	for i, d := range domains {
+		if msg := routeCheckName(d.Name); msg != "" {
+			return fail(i, "name", "%s", msg)
+		}
+		low := strings.ToLower(d.Name)
+		if j, dup := r.byName[low]; dup {
+			return fail(i, "name", "domain %q is already defined as domains[%d]", d.Name, j)
+		}
+		r.domains[i] = routeCloneDomain(d)
+		r.names[i] = d.Name
+		r.lower[i] = low
+		r.byName[low] = int32(i)
+		depth[i] = strings.Count(low, "/") + 1
+	}
+	order := make([]int32, len(domains))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(depth[b], depth[a]) })
+	for pos, i := range order {
+		r.rank[i] = int32(pos)
+	}
+	byRank := func(a, b int32) int { return cmp.Compare(r.rank[a], r.rank[b]) }
+
+	for i, d := range domains {
+		low := r.lower[i]
+		seg := low[strings.LastIndexByte(low, '/')+1:]
+		r.bySegment[seg] = append(r.bySegment[seg], int32(i))
+
+		for k, a := range d.Aliases {
+			field := fmt.Sprintf("aliases[%d]", k)
+			al := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(a), "#"))
+			if msg := routeCheckName(al); msg != "" {
+				return fail(i, field, "alias: %s", msg)
+			}
+			if al == low {
+				continue // an alias spelling its own name changes nothing
+			}
+			if j, ok := r.byName[al]; ok {
+				return fail(i, field, "alias %q is the name of domain %q", a, r.names[j])
+			}
+			if j, ok := r.byAlias[al]; ok && int(j) != i {
+				return fail(i, field, "alias %q is already an alias of domain %q", a, r.names[j])
+			}
+			r.byAlias[al] = int32(i)
+		}
+
+		for k, c := range d.Channels {
+			c = strings.TrimSpace(c)
+			if c == "" {
+				return fail(i, fmt.Sprintf("channels[%d]", k), "channel id is empty")
+			}
+			if l := r.byChannel[c]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				r.byChannel[c] = append(l, int32(i))
+			}
+		}
+
+		for k, kw := range d.Keywords {
+			toks := routeTokenize(strings.ToLower(kw), nil)
+			if len(toks) == 0 {
+				return fail(i, fmt.Sprintf("keywords[%d]", k), "keyword %q has no letters or digits", kw)
+			}
+			hit := routeHit{dom: int32(i), kw: int32(len(r.kwText))}
+			r.kwText = append(r.kwText, strings.TrimSpace(kw))
+			w, ok := r.words[toks[0].word]
+			if !ok {
+				w.dom = -1
+			}
+			if len(toks) == 1 {
+				if w.dom < 0 || r.rank[i] < r.rank[w.dom] {
+					w.routeHit = hit
+				}
+				r.words[toks[0].word] = w
+				continue
+			}
+			w.phrase = true
+			r.words[toks[0].word] = w
+			p := routePhrase{routeHit: hit, gaps: make([]string, len(toks)-1)}
+			for j, t := range toks[1:] {
+				p.gaps[j] = t.gap
+			}
+			for _, t := range toks[2:] {
+				p.rest = append(p.rest, t.word)
+			}
+			key := [2]string{toks[0].word, toks[1].word}
+			r.phrases[key] = append(r.phrases[key], p)
+		}
+	}
+
+	// Sort every candidate list by precedence so routing only ever needs
+	// the first entry that applies.
+	for _, l := range r.bySegment {
+		slices.SortStableFunc(l, byRank)
+	}
+	for _, l := range r.byChannel {
+		slices.SortStableFunc(l, byRank)
+	}
+	for _, l := range r.phrases {
+		slices.SortStableFunc(l, func(a, b routePhrase) int { return byRank(a.dom, b.dom) })
+	}
+
+	if def := strings.TrimSpace(defaultDomain); def != "" {
+		i, ok := r.byName[strings.ToLower(strings.TrimPrefix(def, "#"))]
+		if !ok {
+			return nil, &RouteConfigError{Field: "default_domain", Msg: fmt.Sprintf("%q is not one of the configured domains", defaultDomain)}
+		}
+		r.def = i
+	}
+	return r, nil
+}
+
+// routeCheckName says what is wrong with a domain name or alias, or "".
+func routeCheckName(name string) string {
+	switch {
+	case name == "":
+		return "name is empty"
+	case strings.ContainsFunc(name, unicode.IsSpace):
+		return fmt.Sprintf("%q contains whitespace; use - or _ between words", name)
+	case strings.HasPrefix(name, "#"):
+		return fmt.Sprintf("%q starts with #; write it without", name)
+	case strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.Contains(name, "//"):
+		return fmt.Sprintf("%q has an empty part between slashes", name)
+	case !utf8.ValidString(name):
+		return fmt.Sprintf("%q is not valid UTF-8", name)
+	}
+	return ""
+}
+
+func routeCloneDomain(d Domain) Domain {
+	d.Owners = slices.Clone(d.Owners)
+	d.Advisors = slices.Clone(d.Advisors)
+	d.Informed = slices.Clone(d.Informed)
+	d.Aliases = slices.Clone(d.Aliases)
+	d.Keywords = slices.Clone(d.Keywords)
+	d.Channels = slices.Clone(d.Channels)
+	d.EscalateTo = slices.Clone(d.EscalateTo)
+	return d
+}
+
+// Domain returns the domain with that full name, compared case-insensitively.
+func (r *Router) Domain(name string) (Domain, bool) {
+	i, ok := r.byName[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return Domain{}, false
+	}
+	return routeCloneDomain(r.domains[i]), true
+}
+
+// Domains returns every domain in config order.
+func (r *Router) Domains() []Domain {
+	out := make([]Domain, len(r.domains))
+	for i, d := range r.domains {
+		out[i] = routeCloneDomain(d)
+	}
+	return out
+}
+
+// Lookup finds the domain a tag names: its full name, an alias, or its last
+// path segment, case-insensitively and with or without a leading '#'. A full
+// name wins over an alias, which wins over a last segment; a segment that
+// several domains share picks the deepest, then the first in the config.
+func (r *Router) Lookup(tag string) (Domain, bool) {
+	i, _ := r.lookup(routeNormTag(tag))
+	if i < 0 {
+		return Domain{}, false
+	}
+	return routeCloneDomain(r.domains[i]), true
+}
+
+// lookup resolves a normalized tag; others lists the other domains that
+// share the last segment when the segment was what matched.
+func (r *Router) lookup(tag string) (i int32, others []int32) {
+	if tag == "" {
+		return -1, nil
+	}
+	if i, ok := r.byName[tag]; ok {
+		return i, nil
+	}
+	if i, ok := r.byAlias[tag]; ok {
+		return i, nil
+	}
+	if l := r.bySegment[tag]; len(l) > 0 {
+		return l[0], l[1:]
+	}
+	return -1, nil
+}
+
+// Parent returns the nearest configured ancestor of the named domain by "/"
+// prefix: "product" for "product/pricing/eu" when "product/pricing" is not
+// configured. The named domain itself need not be configured.
+func (r *Router) Parent(name string) (Domain, bool) {
+	i := r.parent(strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#")))
+	if i < 0 {
+		return Domain{}, false
+	}
+	return routeCloneDomain(r.domains[i]), true
+}
+
+func (r *Router) parent(low string) int32 {
+	for {
+		cut := strings.LastIndexByte(low, '/')
+		if cut < 0 {
+			return -1
+		}
+		low = low[:cut]
+		if i, ok := r.byName[low]; ok {
+			return i
+		}
+	}
+}
+
+// Route decides where a proposal goes and why. Precedence: an explicit
+// #tag (in the text or in req.Tags), then the channel, then keywords, then
+// the default domain; within the level that matched, the deepest domain
+// wins and ties go to the first in the config. The decision stays in the
+// matched domain even when, because its owners are all unavailable, the
+// nearest ancestor's owners decide it.
+func (r *Router) Route(req Request) Route {
+	var (
+		dom     int32 = -1
+		level         = MatchNone
+		clauses []string
+	)
+
+	tags := routeRequestTags(req)
+	var unknown []string
+	var tagOthers []int32
+	tagged := ""
+	for _, t := range tags {
+		i, others := r.lookup(t)
+		if i < 0 {
+			unknown = append(unknown, t)
+			continue
+		}
+		if dom < 0 || r.rank[i] < r.rank[dom] {
+			dom, tagged, tagOthers = i, t, others
+		}
+	}
+	if dom >= 0 {
+		level = MatchTag
+		c := fmt.Sprintf("#%s tag matched domain %s", tagged, r.names[dom])
+		if len(tagOthers) > 0 {
+			verb := "ends"
+			if len(tagOthers) > 1 {
+				verb = "end"
+			}
+			c += fmt.Sprintf(" (%s also %s in /%s; tag the full name to pick it)", routeList(r.names, tagOthers, 3), verb, tagged)
+		}
+		clauses = append(clauses, c)
+	} else if ch := strings.TrimSpace(req.Channel); ch != "" && len(r.byChannel[ch]) > 0 {
+		dom, level = r.byChannel[ch][0], MatchChannel
+		clauses = append(clauses, fmt.Sprintf("channel %s is routed to %s", ch, r.names[dom]))
+	} else if i, kw := r.matchKeywords(req.Text); i >= 0 {
+		dom, level = i, MatchKeyword
+		clauses = append(clauses, fmt.Sprintf("keyword %q matched %s", r.kwText[kw], r.names[dom]))
+	} else if r.def >= 0 {
+		dom, level = r.def, MatchDefault
+		clauses = append(clauses, "no rule matched; default domain "+r.names[dom])
+	}
+	if len(unknown) > 0 {
+		clauses = append(clauses, routeUnknownTags(unknown))
+	}
+
+	if dom < 0 {
+		c := "no rule matched and there is no default domain"
+		if len(unknown) > 0 {
+			c += " (" + clauses[0] + ")"
+		}
+		c += "; pick a domain with a #tag"
+		if len(r.names) > 0 {
+			c += ", e.g. #" + strings.ToLower(r.names[0])
+		}
+		return Route{
+			Deciders:   []string{},
+			Advisors:   []string{},
+			Informed:   []string{},
+			Reason:     c,
+			Level:      MatchNone,
+			Candidates: slices.Clone(r.names),
+		}
+	}
+
+	d := &r.domains[dom]
+	deciders, notes := r.Assignees(*d, req)
+	clauses = append(clauses, notes...)
+	if len(deciders) == 0 {
+		why := "no owner of " + d.Name + " is available"
+		if len(d.Owners) == 0 {
+			why = d.Name + " has no owners"
+		}
+		climbed := false
+		for p := r.parent(r.lower[dom]); p >= 0; p = r.parent(r.lower[p]) {
+			climbed = true
+			pd, pnotes := r.Assignees(r.domains[p], req)
+			clauses = append(clauses, pnotes...)
+			if len(pd) > 0 {
+				deciders = pd
+				clauses = append(clauses, why+", so the owners of "+r.names[p]+" decide")
+				break
+			}
+		}
+		if len(deciders) == 0 {
+			if climbed {
+				why = "no owner of " + d.Name + " or of its parent domains is available"
+			}
+			clauses = append(clauses, "nobody can decide: "+why)
+		}
+	}
+
+	advisors := make([]string, 0, len(d.Advisors))
+	for _, a := range d.Advisors {
+		if a != req.Proposer && !contains(advisors, a) {
+			advisors = append(advisors, a)
+		}
+	}
+	informed := make([]string, len(d.Informed))
+	copy(informed, d.Informed)
+	return Route{
+		Domain:   d.Name,
+		Deciders: deciders,
+		Advisors: advisors,
+		Informed: informed,
+		Reason:   strings.Join(clauses, "; "),
+		Level:    level,
+	}
+}
+
+// Assignees applies presence and the domain's assignment policy to its
+// owners. Deactivated owners are skipped; an away owner is replaced by
+// their delegate when the delegate is available, else skipped. Then "all"
+// keeps everyone left, "round_robin" picks one by req.Seq and
+// "least_loaded" the one with the fewest open decisions (req.Load), ties
+// going to the earlier owner. The proposer is kept: any owner may decide
+// their own proposal. Notes explain every substitution and pick, in plain
+// user ids. deciders is empty, not nil, when nobody is available; falling
+// back to an ancestor is the caller's business (see Parent).
+func (r *Router) Assignees(d Domain, req Request) (deciders []string, notes []string) {
+	avail := make([]string, 0, len(d.Owners))
+	add := func(u string) {
+		if !contains(avail, u) {
+			avail = append(avail, u)
+		}
+	}
+	for _, o := range d.Owners {
+		if o == "" {
+			continue
+		}
+		p := req.Presence[o]
+		switch {
+		case p.Deactivated:
+			notes = append(notes, o+" is deactivated")
+		case p.Away(req.Now):
+			away := o + " is away until " + p.AwayUntil.Format("2006-01-02")
+			del := p.Delegate
+			if del == "" || del == o {
+				notes = append(notes, away+" with no delegate")
+				continue
+			}
+			if dp := req.Presence[del]; dp.Deactivated || dp.Away(req.Now) {
+				notes = append(notes, away+" and their delegate "+del+" is unavailable")
+				continue
+			}
+			notes = append(notes, away+", delegated to "+del)
+			add(del)
+		default:
+			add(o)
+		}
+	}
+	if len(avail) <= 1 {
+		return avail, notes
+	}
+	switch d.Assign {
+	case AssignRoundRobin:
+		pick := avail[req.Seq%uint64(len(avail))]
+		return []string{pick}, append(notes, "round robin picked "+pick)
+	case AssignLeastLoaded:
+		pick := avail[0]
+		for _, u := range avail[1:] {
+			if req.Load[u] < req.Load[pick] {
+				pick = u
+			}
+		}
+		return []string{pick}, append(notes, fmt.Sprintf("%s has the fewest open decisions (%d)", pick, req.Load[pick]))
+	}
+	return avail, notes
+}
+
+// matchKeywords finds the best domain whose keyword occurs in text as whole
+// words: one map lookup per word, plus one per word pair for words that
+// start a phrase. It returns -1 when nothing matches.
+func (r *Router) matchKeywords(text string) (dom, kw int32) {
+	dom, kw = -1, -1
+	if len(r.words) == 0 || text == "" {
+		return dom, kw
+	}
+	var buf [64]routeToken // enough for most proposals, on the stack
+	toks := routeTokenize(strings.ToLower(text), buf[:0])
+	best := int32(len(r.domains))
+	for i, t := range toks {
+		w, ok := r.words[t.word]
+		if !ok {
+			continue
+		}
+		if w.dom >= 0 && r.rank[w.dom] < best {
+			dom, kw, best = w.dom, w.kw, r.rank[w.dom]
+		}
+		if w.phrase && i+1 < len(toks) {
+			next := toks[i+1:]
+		phrases:
+			for _, p := range r.phrases[[2]string{t.word, next[0].word}] {
+				if r.rank[p.dom] >= best {
+					break // sorted: nothing further can do better
+				}
+				if len(p.rest) >= len(next) || p.gaps[0] != next[0].gap {
+					continue
+				}
+				for j, word := range p.rest {
+					if next[j+1].word != word || next[j+1].gap != p.gaps[j+1] {
+						continue phrases
+					}
+				}
+				dom, kw, best = p.dom, p.kw, r.rank[p.dom]
+				break
+			}
+		}
+		if best == 0 {
+			break // the most specific domain of all: nothing can beat it
+		}
+	}
+	return dom, kw
+}
+
+// routeTokenize appends the words of s to dst. A word is a run of letters,
+// digits, combining marks and '_'; anything else separates words. s is
+// expected to be lowercase already.
+func routeTokenize(s string, dst []routeToken) []routeToken {
+	prevEnd := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf && !routeASCIIWord[c] {
+			i++
+			continue
+		}
+		r, w := routeDecode(s, i)
+		if !routeIsWord(r) {
+			i += w
+			continue
+		}
+		start := i
+		for i += w; i < len(s); i += w {
+			if c := s[i]; c < utf8.RuneSelf {
+				if !routeASCIIWord[c] {
+					break
+				}
+				w = 1
+				continue
+			}
+			if r, w = utf8.DecodeRuneInString(s[i:]); !routeIsWord(r) {
+				break
+			}
+		}
+		dst = append(dst, routeToken{word: s[start:i], gap: strings.TrimSpace(s[prevEnd:start])})
+		prevEnd = i
+	}
+	return dst
+}
+
+func routeDecode(s string, i int) (rune, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
+var routeASCIIWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || 'A' <= c && c <= 'Z'
+	}
+	return t
+}()
+
+func routeIsWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 0 && routeASCIIWord[r]
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
+}
+
+// ParseTags returns the #tags written in text, lowercase, without the '#',
+// in order of first appearance and without duplicates. A tag starts with a
+// letter or digit, continues with letters, digits, marks, '_', '-', '/' and
+// '.', contains at least one letter (so "#42" is an issue number, not a
+// tag), and drops trailing '.', '-', '/' and '_'. The '#' must start the
+// text or follow whitespace or opening punctuation, so URL fragments
+// (http://x/#a), "C#" and words like "a#b" are not tags; neither are Slack
+// links such as <#C123|general>.
+func ParseTags(text string) []string {
+	if strings.IndexByte(text, '#') < 0 {
+		return nil // most proposals: no need to walk the text
+	}
+	var (
+		tags    []string
+		seen    map[string]bool
+		inURL   bool // the current run of non-blanks contains "://"
+		noClose bool // no '>' after some earlier '<'
+	)
+	// Only ASCII bytes change state, so walk bytes; runes are decoded only
+	// around a '#'.
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '<':
+			// Slack escapes a literal '<' as &lt;, so this is a link, mention
+			// or channel reference: skip it whole, label included.
+			if noClose || i+1 == len(text) || !routeSlackEntity(text[i+1:]) {
+				continue
+			}
+			if j := strings.IndexByte(text[i+1:], '>'); j >= 0 {
+				i += j + 1
+				continue
+			}
+			noClose = true
+		case ':':
+			if strings.HasPrefix(text[i:], "://") {
+				inURL = true
+			}
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+			inURL = false
+		case '#':
+			if inURL {
+				continue
+			}
+			prev := rune(-1)
+			if i > 0 {
+				prev, _ = utf8.DecodeLastRuneInString(text[:i])
+			}
+			if !routeTagMayFollow(prev) {
+				continue
+			}
+			tag, end := routeScanTag(text, i+1)
+			if tag != "" && !seen[tag] {
+				if seen == nil {
+					seen = make(map[string]bool)
+				}
+				seen[tag] = true
+				tags = append(tags, tag)
+			}
+			i = end - 1
+		}
+	}
+	return tags
+}
+
+// routeSlackEntity reports whether s, the text after a '<', starts a Slack
+// link, mention or channel reference.
+func routeSlackEntity(s string) bool {
+	switch s[0] {
+	case '#', '@', '!':
+		return true
+	}
+	return strings.HasPrefix(s, "http") || strings.HasPrefix(s, "mailto:")
+}
+
+// routeTagMayFollow reports whether a '#' after r can start a tag.
+func routeTagMayFollow(r rune) bool {
+	if r < 0 || unicode.IsSpace(r) {
+		return true
+	}
+	return strings.ContainsRune("([{\"'“‘«*_~,;", r)
+}
+
+func routeIsTagRune(r rune) bool {
+	return routeIsWord(r) || r == '-' || r == '/' || r == '.'
+}
+
+// routeScanTag reads a tag starting at text[start] and returns it
+// normalized ("" if there is none) and the end of the raw tag characters.
+func routeScanTag(text string, start int) (string, int) {
+	i := start
+	if i >= len(text) {
+		return "", i
+	}
+	if r, _ := routeDecode(text, i); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return "", i
+	}
+	letter := false
+	for i < len(text) {
+		r, w := routeDecode(text, i)
+		if !routeIsTagRune(r) {
+			break
+		}
+		i += w
+	}
+	tag := strings.TrimRight(text[start:i], ".-/_")
+	for _, r := range tag {
+		if unicode.IsLetter(r) {
+			letter = true
+			break
+		}
+	}
+	if !letter {
+		return "", i
+	}
+	return strings.ToLower(tag), i
+}
+
+// routeNormTag turns a tag given outside the text ("#Pricing", " pricing ")
+// into the form ParseTags returns.
+func routeNormTag(s string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "#"))
+}
+
+// routeRequestTags is every tag of the request: those in the text, then
+// req.Tags, without duplicates.
+func routeRequestTags(req Request) []string {
+	tags := ParseTags(req.Text)
+	for _, t := range req.Tags {
+		if t = routeNormTag(t); t != "" && !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// routeUnknownTags says which tags were ignored, naming at most three.
+func routeUnknownTags(tags []string) string {
+	const show = 3
+	parts := make([]string, 0, show+1)
+	for i, t := range tags {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("%d more", len(tags)-show))
+			break
+		}
+		parts = append(parts, routeShowTag(t))
+	}
+	noun := "tag"
+	if len(tags) > 1 {
+		noun = "tags"
+	}
+	return "unknown " + noun + " " + routeJoin(parts) + " ignored"
+}
+
+// routeShowTag renders a tag for a reason: short, and quoted when it holds
+// anything a tag written in text could not.
+func routeShowTag(t string) string {
+	const limit = 40
+	if len(t) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(t[cut]) {
+			cut--
+		}
+		t = t[:cut] + "…"
+	}
+	if strings.IndexFunc(t, func(r rune) bool { return !routeIsTagRune(r) && r != '…' }) >= 0 {
+		return "#" + strconv.Quote(t)
+	}
+	return "#" + t
+}
+
+// routeList names up to n domains, then says how many more.
+func routeList(names []string, idx []int32, n int) string {
+	parts := make([]string, 0, n+1)
+	for k, i := range idx {
+		if k == n {
+			parts = append(parts, fmt.Sprintf("%d more", len(idx)-n))
+			break
+		}
+		parts = append(parts, names[i])
+	}
+	return routeJoin(parts)
+}
+
+func routeJoin(parts []string) string {
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
