@@ -163,10 +163,21 @@ func (d *Decision) Overdue(now time.Time) bool {
 func (d *Decision) IsDecider(user string) bool { return contains(d.Deciders, user) }
 
 // HasActed reports whether user has done anything on the decision since it
-// was proposed (advice, a transition, a reassignment). Reminders skip them.
+// last changed hands (proposal, reassignment, escalation or reopening), so
+// a decider who deferred it owes action again once it reopens.
 func (d *Decision) HasActed(user string) bool {
-	for _, e := range d.History {
-		if e.Actor == user && e.Kind != EventProposed {
+	start := 0
+	for i := len(d.History) - 1; i >= 0; i-- {
+		switch d.History[i].Kind {
+		case EventProposed, EventReassigned, EventEscalated, EventReopened:
+			start = i + 1
+		}
+		if start > 0 {
+			break
+		}
+	}
+	for _, e := range d.History[start:] {
+		if e.Actor == user {
 			return true
 		}
 	}

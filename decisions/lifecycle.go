@@ -56,10 +56,13 @@ type PermissionError struct {
 	Verb    Verb
 	User    string
 	Allowed []string // user ids who may do it (deciders, proposer); admins always may
-	Role    string   // "deciders" or "the proposer"
+	Role    string   // "the deciders", "the proposer", "the deciders or the proposer" or "Baton"
 }
 
 func (e *PermissionError) Error() string {
+	if e.Role == "Baton" {
+		return fmt.Sprintf("only Baton's scheduler may %s a decision", e.Verb)
+	}
 	who := "nobody"
 	if len(e.Allowed) > 0 {
 		parts := make([]string, len(e.Allowed))
@@ -67,6 +70,9 @@ func (e *PermissionError) Error() string {
 			parts[i] = "<@" + u + ">"
 		}
 		who = strings.Join(parts, ", ")
+	}
+	if e.Role == "the proposer" {
+		return fmt.Sprintf("only the proposer (%s) or an admin may %s this decision", who, e.Verb)
 	}
 	return fmt.Sprintf("only %s (%s), their delegates or an admin may %s this decision", e.Role, who, e.Verb)
 }
@@ -151,6 +157,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 			ev.Note = strings.TrimSpace("until " + a.Until.Format("2006-01-02") + " " + ev.Note)
 		}
 		if out.Status.Closed() {
+			out.DeferredUntil = time.Time{}
 			out.Rationale = strings.TrimSpace(a.Rationale)
 			out.DecidedBy = actor
 			out.DecidedAt = now
@@ -178,6 +185,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 		}
 		out.Deciders = slices.Clone(a.Users)
 		out.Reminders = 0
+		out.LastRemindedAt = time.Time{}
 		ev.Kind, ev.Users = EventReassigned, slices.Clone(a.Users)
 	case VerbAdvise:
 		if d.Status.Closed() {
@@ -233,6 +241,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 		}
 		out.Escalations++
 		out.Reminders = 0
+		out.LastRemindedAt = time.Time{}
 		ev.Kind, ev.Users = EventEscalated, slices.Clone(a.Users)
 	default:
 		return d, fmt.Errorf("unknown action %q", a.Verb)
