@@ -1,0 +1,194 @@
+// Package store is Baton's persistence: decisions and their indexes, the
+// outbox of messages waiting for Slack, event de-duplication, references to
+// Baton's own messages, scheduled-job bookkeeping and out-of-office records,
+// all in one bbolt file.
+//
+// It is the only package that imports bbolt; nothing outside it sees a
+// transaction. Every exported write is one transaction, so a caller never
+// observes half of a change: a decision and the messages announcing it are
+// committed together or not at all.
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrNotFound is returned, wrapped, when a decision or outbox item does not
+// exist. Check it with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// ErrLocked is returned, wrapped, by Open when another process holds the file.
+var ErrLocked = errors.New("the file is locked: is another baton running on this file?")
+
+// ErrAlreadyRun is returned, wrapped, by CompleteRun when the job has already
+// been recorded at that time or later, so a run is never booked twice.
+var ErrAlreadyRun = errors.New("job already ran")
+
+// Bucket names. All are created in the single transaction Open runs, so the
+// rest of the package may assume they exist.
+const (
+	bucketMeta      = "meta"
+	bucketDecisions = "decisions" // id → JSON; its sequence issues ids
+
+	idxStatus   = "idx_status"   // status 0 id
+	idxDecider  = "idx_decider"  // user 0 status 0 id
+	idxProposer = "idx_proposer" // user 0 id
+	idxDomain   = "idx_domain"   // domain 0 id
+	idxDue      = "idx_due"      // ts id, open decisions with a due date
+	idxDeferred = "idx_deferred" // ts id, deferred decisions
+	idxDecided  = "idx_decided"  // ts id, closed decisions
+	idxCreated  = "idx_created"  // ts id
+
+	bucketEvents     = "events"      // event id → ts
+	bucketEventsTime = "events_time" // ts event id → ""
+
+	bucketOutbox        = "outbox"         // key → JSON OutboxItem; its sequence orders items
+	bucketOutboxDue     = "outbox_due"     // ts seq → key
+	bucketDelivered     = "delivered"      // key → ts
+	bucketDeliveredTime = "delivered_time" // ts key → ""
+
+	bucketRefs = "refs" // key → JSON MessageRef
+	bucketJobs = "jobs" // job → time (MarshalBinary)
+	bucketAway = "away" // user → JSON Away
+)
+
+var allBuckets = []string{
+	bucketMeta, bucketDecisions,
+	idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated,
+	bucketEvents, bucketEventsTime,
+	bucketOutbox, bucketOutboxDue, bucketDelivered, bucketDeliveredTime,
+	bucketRefs, bucketJobs, bucketAway,
+}
+
+// Keys in the meta bucket.
+var (
+	metaSchema        = []byte("schema_version")
+	metaDecisionCount = []byte("decision_count")
+)
+
+// migrations[i] upgrades the schema from version i to i+1. Append only:
+// a released migration is never edited, and each runs exactly once, in the
+// same transaction that creates the buckets and records the new version.
+var migrations = []func(tx *bolt.Tx) error{
+	// v1: the initial layout. The buckets already exist; start the count
+	// Count reads, so it never has to walk the decisions.
+	func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucketMeta)).Put(metaDecisionCount, u64(0))
+	},
+}
+
+// Options tune Open.
+type Options struct {
+	// Timeout is how long to wait for the file lock; zero means one second.
+	Timeout time.Duration
+	// ReadOnly opens the file with a shared lock, for export and inspection.
+	ReadOnly bool
+	// Now stamps outbox items enqueued without an Enqueued time; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Store is an open Baton database. Its methods are safe for concurrent use.
+// Callbacks passed to CreateDecision, UpdateDecision and Each must not call
+// back into the Store's write methods.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+}
+
+// Open opens or creates the store at path, creates missing buckets and runs
+// pending schema migrations, all in one transaction. If another process holds
+// the file, it gives up after opts.Timeout with an error wrapping ErrLocked.
+func Open(path string, opts Options) (*Store, error) {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
+	})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if opts.ReadOnly {
+		err = db.View(checkSchema)
+	} else {
+		err = db.Update(initSchema)
+	}
+	if err != nil {
+		_ = db.Close() // the schema error is the one worth reporting
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func initSchema(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket([]byte(bucketMeta))
+	v := schemaVersion(meta)
+	if v > uint64(len(migrations)) {
+		return fmt.Errorf("schema version %d is newer than this baton understands (%d): upgrade baton", v, len(migrations))
+	}
+	if v == uint64(len(migrations)) {
+		return nil
+	}
+	for i := v; i < uint64(len(migrations)); i++ {
+		if err := migrations[i](tx); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", i+1, err)
+		}
+	}
+	if err := meta.Put(metaSchema, u64(uint64(len(migrations)))); err != nil {
+		return fmt.Errorf("record schema version: %w", err)
+	}
+	return nil
+}
+
+// checkSchema is the read-only counterpart of initSchema: it cannot migrate,
+// so it refuses a file that is not exactly at this build's version.
+func checkSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket([]byte(bucketMeta))
+	if meta == nil {
+		return errors.New("not a baton store (or never opened for writing)")
+	}
+	if v := schemaVersion(meta); v != uint64(len(migrations)) {
+		return fmt.Errorf("schema version %d, this baton needs %d: open it once read-write to migrate", v, len(migrations))
+	}
+	return nil
+}
+
+func schemaVersion(meta *bolt.Bucket) uint64 {
+	if v := meta.Get(metaSchema); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// Close releases the file. It waits for running transactions.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
