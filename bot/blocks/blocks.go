@@ -1,0 +1,610 @@
+// Package blocks renders decisions as Slack messages and views: a text
+// fallback plus Block Kit blocks, built by pure functions.
+//
+// Two rules hold for everything it returns. User text is escaped (Escape), so
+// a title holding "<!channel>", "@here" or "<@U1>" never pings anyone; only
+// mentions Baton means to make (User, Channel) are live. And every message
+// respects Block Kit limits: long text is cut with "…" and long lists are
+// summarised, because Slack rejects an oversized message outright and a
+// rejected message is a lost one.
+package blocks
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+// Block Kit limits, in characters (runes) unless noted.
+const (
+	MaxBlocks          = 50   // blocks in a message
+	MaxViewBlocks      = 100  // blocks in a modal or the App Home tab
+	MaxSectionText     = 3000 // a section's text
+	MaxHeaderText      = 150  // a header's plain text
+	MaxButtonText      = 75   // a button label
+	MaxButtonValue     = 2000 // a button value
+	MaxContextText     = 2000 // one text element of a context block (kept below the 3000 text-object limit)
+	MaxContextElements = 10   // elements in a context block
+	MaxFields          = 10   // fields in a section
+	MaxFieldText       = 2000 // one section field
+	MaxActionElements  = 25   // elements in an actions block
+	MaxTextFallback    = 4000 // the top-level text of chat.postMessage (Slack cuts at 40000; 4000 reads better in notifications)
+	// MaxMessageText is the text, summed over all blocks, Baton puts in one
+	// message. Slack rejects blocks whose total is around 12000 characters
+	// (msg_blocks_too_long) without documenting the exact rule, so Baton
+	// stays well below.
+	MaxMessageText = 8000
+	// MaxViewText is the same budget for a modal or the App Home, which
+	// have no documented total; it only guards against runaway content.
+	MaxViewText    = 24000
+	MaxViewTitle   = 24   // a modal's title, submit and close labels
+	MaxInputLabel  = 2000 // an input block's label and hint
+	MaxPlaceholder = 150  // an input's placeholder
+	MaxRationale   = 2000 // what the rationale input accepts, so it fits a section later
+)
+
+// Message is what Baton posts: Text is the notification and fallback text,
+// Blocks the rich layout. Both are mrkdwn that is already safe to send.
+type Message struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+// Action ids of the decision buttons. A button's value is the decision id
+// ("D-7"). Dispatch on the action id and read the id from the value: the
+// block id is BlockIDDecision in messages but BlockIDDecision+"."+id in the
+// App Home, where several decisions carry buttons and block ids must differ.
+const (
+	ActionApprove   = "approve"
+	ActionReject    = "reject"
+	ActionDefer     = "defer"
+	ActionAdvice    = "ask_advice"
+	ActionReassign  = "reassign"
+	BlockIDDecision = "decision_actions"
+)
+
+// Ids of the decide modal (DecideModal).
+const (
+	CallbackDecide  = "decide"
+	BlockRationale  = "rationale"
+	ActionRationale = "rationale_input"
+	BlockUntil      = "until"
+	ActionUntil     = "until_input"
+	BlockUsers      = "users"
+	ActionUsers     = "users_input"
+)
+
+// DefaultCommand is the slash command named in messages whose renderer is
+// not told the configured one.
+const DefaultCommand = "/decide"
+
+// Escape makes user text safe to embed in mrkdwn: &, < and > become
+// entities, so "<!channel>", "<!subteam^S1>" or "<@U1>" typed by a user show
+// as text and ping nobody, and a word joiner after "@" in "@here",
+// "@channel" and "@everyone" stops Slack from auto-parsing them. Invalid
+// UTF-8 and control characters (other than newline and tab) are dropped.
+func Escape(s string) string {
+	s = clean(s)
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for i, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '@':
+			b.WriteByte('@')
+			if broadcast(s[i+1:]) {
+				b.WriteRune('\u2060')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// broadcast reports whether rest starts with a word Slack would turn into a
+// channel-wide mention after "@".
+func broadcast(rest string) bool {
+	for _, w := range []string{"here", "channel", "everyone"} {
+		if len(rest) >= len(w) && strings.EqualFold(rest[:len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// clean returns valid UTF-8 without control characters other than newline
+// and tab, with CRLF turned into LF.
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	ok := true
+	for _, r := range s {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\r' || r == '\u2028' || r == '\u2029':
+			return '\n'
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var (
+	userIDRE    = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+	channelIDRE = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
+)
+
+// User renders a user id as a mention ("<@U123>"). Anything else (an email,
+// a usergroup id "S…" that was never resolved) is shown as escaped text:
+// Baton never pings a group.
+func User(id string) string {
+	if userIDRE.MatchString(id) {
+		return "<@" + id + ">"
+	}
+	return Escape(id)
+}
+
+// Channel renders a channel id as a link ("<#C123>"), anything else as text.
+func Channel(id string) string {
+	if channelIDRE.MatchString(id) {
+		return "<#" + id + ">"
+	}
+	return Escape(id)
+}
+
+// Truncate shortens s to at most max runes, ending with "…" when it had to
+// cut. It never splits a rune, an entity such as "&amp;" or a "<…>" token
+// such as a mention, and returns valid UTF-8.
+func Truncate(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut, n := 0, 0
+	for i := range s {
+		if n == max-1 {
+			cut = i
+			break
+		}
+		n++
+	}
+	kept := s[:cut]
+	for {
+		before := len(kept)
+		if i := strings.LastIndexByte(kept, '<'); i >= 0 && !strings.Contains(kept[i:], ">") {
+			kept = kept[:i]
+		}
+		if i := strings.LastIndexByte(kept, '&'); i >= 0 && !strings.Contains(kept[i:], ";") && isEntity(s[i:]) {
+			kept = kept[:i]
+		}
+		if len(kept) == before {
+			break
+		}
+	}
+	return strings.TrimRightFunc(kept, unicode.IsSpace) + "…"
+}
+
+func isEntity(s string) bool {
+	return strings.HasPrefix(s, "&amp;") || strings.HasPrefix(s, "&lt;") || strings.HasPrefix(s, "&gt;")
+}
+
+// safeTokenRE matches the markup Safe lets through: entities, user and
+// channel mentions, and web or mail links.
+var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>`)
+
+// Safe escapes Baton-made mrkdwn that may hold both plain text and Baton's
+// own markup: user and channel mentions, links and entities stay, every
+// other "&", "<" and ">" is escaped, so "<!channel>", "<!subteam^…>" or
+// "<rationale>" show as text. It is idempotent; Fit applies it to every
+// mrkdwn text it returns.
+func Safe(s string) string {
+	s = clean(s)
+	if !strings.ContainsAny(s, "&<>@") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range safeTokenRE.FindAllStringIndex(s, -1) {
+		b.WriteString(escapeBare(s[last:m[0]]))
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(escapeBare(s[last:]))
+	return b.String()
+}
+
+// escapeBare escapes &, < and > and defuses "@here"-style words, without the
+// cleaning Escape does (Safe has done it) and without touching an "@" that
+// already carries its word joiner.
+func escapeBare(s string) string {
+	if !strings.ContainsAny(s, "&<>@") {
+		return s
+	}
+	return Escape(s)
+}
+
+// plain makes text for plain_text objects (headers, buttons, titles): Slack
+// parses no markup there, but "<" and ">" become look-alikes so nothing that
+// resembles a mention survives into the payload, and whitespace runs
+// collapse to one space.
+func plain(s string) string {
+	s = strings.Join(strings.Fields(clean(s)), " ")
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range s {
+		switch r {
+		case '<':
+			b.WriteRune('‹')
+		case '>':
+			b.WriteRune('›')
+		case '@':
+			b.WriteByte('@')
+			if broadcast(s[i+1:]) {
+				b.WriteRune('\u2060')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// clip escapes user text and cuts it to n runes. It reads only as much of s
+// as could show, so a 100 KB title costs no more than a short one.
+func clip(s string, n int) string { return clipText(s, n, false) }
+
+// clipLine is clip for text shown inline: whitespace, newlines included,
+// collapses to single spaces.
+func clipLine(s string, n int) string { return clipText(s, n, true) }
+
+func clipText(s string, n int, line bool) string {
+	if n <= 0 {
+		return ""
+	}
+	p, cut := prefix(s, 2*n+64)
+	if line {
+		p = oneLine(p)
+	}
+	t := Escape(p)
+	if cut {
+		t = strings.TrimRightFunc(t, unicode.IsSpace) + "…"
+	}
+	return Truncate(t, n)
+}
+
+// prefix returns s cut after n runes, and whether it cut.
+func prefix(s string, n int) (string, bool) {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j], true
+		}
+		i++
+	}
+	return s, false
+}
+
+// oneLine collapses all whitespace (newlines included) to single spaces, for
+// text shown inline in a list line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Duration humanises a duration: "3d 4h", "2h 5m", "45m". Negative
+// durations are shown by magnitude.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	day := 24 * time.Hour
+	switch {
+	case d >= day:
+		days, hours := int(d/day), int(d%day/time.Hour)
+		if hours == 0 {
+			return itoa(days) + "d"
+		}
+		return itoa(days) + "d " + itoa(hours) + "h"
+	case d >= time.Hour:
+		hours, mins := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if mins == 0 {
+			return itoa(hours) + "h"
+		}
+		return itoa(hours) + "h " + itoa(mins) + "m"
+	default:
+		return itoa(int(d/time.Minute)) + "m"
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}
+
+// Date formats a date in loc (nil: the time's own location) the one way
+// Baton shows dates: "Mon 1 Dec 2026". It adds the time of day ("Mon 1 Dec 2026 14:00") unless the time is
+// midnight or the end of the day, which is what a date-only due means.
+func Date(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc != nil {
+		t = t.In(loc)
+	}
+	h, m, _ := t.Clock()
+	if (h == 0 && m == 0) || (h == 23 && m == 59) {
+		return t.Format("Mon 2 Jan 2006")
+	}
+	return t.Format("Mon 2 Jan 2006 15:04")
+}
+
+// stamp formats a moment for history lines, always with the time.
+func stamp(t time.Time, loc *time.Location) string {
+	if loc != nil {
+		t = t.In(loc)
+	}
+	return t.Format("Mon 2 Jan 15:04")
+}
+
+// Users renders user ids as mentions, joined with ", ". Past max it names the
+// first max and says how many more.
+func Users(ids []string, max int) string {
+	if len(ids) == 0 {
+		return "nobody"
+	}
+	n := len(ids)
+	if max > 0 && n > max {
+		n = max
+	}
+	parts := make([]string, 0, n+1)
+	for _, id := range ids[:n] {
+		parts = append(parts, User(id))
+	}
+	if n < len(ids) {
+		parts = append(parts, "and "+itoa(len(ids)-n)+" more")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func channels(ids []string, max int) string {
+	n := len(ids)
+	if max > 0 && n > max {
+		n = max
+	}
+	parts := make([]string, 0, n+1)
+	for _, id := range ids[:n] {
+		parts = append(parts, Channel(id))
+	}
+	if n < len(ids) {
+		parts = append(parts, "and "+itoa(len(ids)-n)+" more")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Block helpers. Each clamps its own text; Fit checks again at the end.
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plainText(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+func section(s string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(Truncate(s, MaxSectionText)), nil, nil)
+}
+
+func header(s string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(plainText(Truncate(plain(s), MaxHeaderText)))
+}
+
+func contextBlock(parts ...string) *slack.ContextBlock {
+	var els []slack.MixedElement
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		els = append(els, mrkdwn(Truncate(p, MaxContextText)))
+	}
+	if len(els) == 0 {
+		return nil
+	}
+	if len(els) > MaxContextElements {
+		els = els[:MaxContextElements]
+	}
+	return slack.NewContextBlock("", els...)
+}
+
+// field is one "*Label*\nvalue" entry of a fields section.
+type field struct{ label, value string }
+
+func fieldsSection(fs ...field) *slack.SectionBlock {
+	var out []*slack.TextBlockObject
+	for _, f := range fs {
+		if f.value == "" {
+			continue
+		}
+		out = append(out, mrkdwn(Truncate("*"+f.label+"*\n"+f.value, MaxFieldText)))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if len(out) > MaxFields {
+		out = out[:MaxFields]
+	}
+	return slack.NewSectionBlock(nil, out, nil)
+}
+
+// add appends the blocks that are not nil (helpers return typed nil
+// pointers for "nothing to show").
+func add(bs []slack.Block, more ...slack.Block) []slack.Block {
+	for _, b := range more {
+		if isNil(b) {
+			continue
+		}
+		bs = append(bs, b)
+	}
+	return bs
+}
+
+func isNil(b slack.Block) bool {
+	switch v := b.(type) {
+	case nil:
+		return true
+	case *slack.SectionBlock:
+		return v == nil
+	case *slack.HeaderBlock:
+		return v == nil
+	case *slack.ContextBlock:
+		return v == nil
+	case *slack.ActionBlock:
+		return v == nil
+	case *slack.InputBlock:
+		return v == nil
+	case *slack.DividerBlock:
+		return v == nil
+	}
+	return false
+}
+
+// pack lays lines out in as few sections as fit MaxSectionText, using at
+// most maxBlocks blocks and maxText characters in all. Lines that do not fit
+// are counted in a context block made by more. With fromEnd, the last lines
+// are kept and the earliest ones summarised (history reads newest last),
+// and the summary comes first.
+func pack(lines []string, maxBlocks, maxText int, fromEnd bool, more func(n int) string) []slack.Block {
+	if maxBlocks < 1 || len(lines) == 0 {
+		return nil
+	}
+	at := func(i int) int {
+		if fromEnd {
+			return len(lines) - 1 - i
+		}
+		return i
+	}
+	// Lay out everything if it fits; otherwise again, leaving room for the
+	// note about what is left out.
+	layout := func(maxBlocks, maxText int) (chunks [][]string, used int) {
+		size, total := 0, 0
+		for i := range lines {
+			ln := Truncate(lines[at(i)], MaxSectionText)
+			n := utf8.RuneCountInString(ln)
+			newChunk := len(chunks) == 0 || size+1+n > MaxSectionText
+			blocks := len(chunks)
+			if newChunk {
+				blocks++
+			}
+			if blocks > maxBlocks || total+n > maxText {
+				break
+			}
+			if newChunk {
+				chunks = append(chunks, []string{ln})
+				size = n
+			} else {
+				c := &chunks[len(chunks)-1]
+				*c = append(*c, ln)
+				size += 1 + n
+			}
+			total += n + 1
+			used++
+		}
+		return chunks, used
+	}
+	chunks, used := layout(maxBlocks, maxText)
+	if used < len(lines) && more != nil {
+		chunks, used = layout(maxBlocks-1, maxText-utf8.RuneCountInString(more(len(lines))))
+	}
+	var out []slack.Block
+	for _, c := range chunks {
+		if fromEnd {
+			slices.Reverse(c)
+		}
+		out = append(out, section(strings.Join(c, "\n")))
+	}
+	if fromEnd {
+		slices.Reverse(out)
+	}
+	if dropped := len(lines) - used; dropped > 0 && more != nil {
+		note := contextBlock(more(dropped))
+		if fromEnd {
+			out = add([]slack.Block{note}, out...)
+		} else {
+			out = add(out, note)
+		}
+	}
+	return out
+}
+
+// clipLines joins lines into one text of at most max runes. When some lines
+// must be left out, more(n) says how many; with fromEnd the last lines are
+// kept and the note comes first.
+func clipLines(lines []string, max int, fromEnd bool, more func(n int) string) string {
+	total := 0
+	for i, ln := range lines {
+		if i > 0 {
+			total++
+		}
+		total += utf8.RuneCountInString(ln)
+	}
+	if total <= max {
+		return strings.Join(lines, "\n")
+	}
+	at := func(i int) string {
+		if fromEnd {
+			return lines[len(lines)-1-i]
+		}
+		return lines[i]
+	}
+	size, k := 0, 0
+	for k < len(lines) {
+		n := utf8.RuneCountInString(at(k))
+		if k > 0 {
+			n++
+		}
+		if size+n+1+utf8.RuneCountInString(more(len(lines)-k-1)) > max {
+			break
+		}
+		size += n
+		k++
+	}
+	note := more(len(lines) - k)
+	if k == 0 {
+		return Truncate(note, max)
+	}
+	if fromEnd {
+		return Truncate(note+"\n"+strings.Join(lines[len(lines)-k:], "\n"), max)
+	}
+	return Truncate(strings.Join(lines[:k], "\n")+"\n"+note, max)
+}

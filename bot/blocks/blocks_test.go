@@ -1,0 +1,178 @@
+package blocks
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestEscape(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"plain", "plain"},
+		{"a & b", "a &amp; b"},
+		{"<!channel>", "&lt;!channel&gt;"},
+		{"<@U123|bob>", "&lt;@U123|bob&gt;"},
+		{"<!subteam^S1|x>", "&lt;!subteam^S1|x&gt;"},
+		{"&amp;", "&amp;amp;"},
+		{"hi @here and @Channel, @everyone!", "hi @\u2060here and @\u2060Channel, @\u2060everyone!"},
+		{"mail bob@example.com", "mail bob@example.com"},
+		{"line\r\nbreak\x00\x07", "line\nbreak"},
+		{"bad \xff utf8", "bad \uFFFD utf8"},
+		{"émoji 🎉 <ok>", "émoji 🎉 &lt;ok&gt;"},
+	}
+	for _, tt := range tests {
+		if got := Escape(tt.in); got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"hello world", 8, "hello w…"},
+		{"hello world", 7, "hello…"}, // no trailing space before the ellipsis
+		{"hello", 1, "…"},
+		{"hello", 0, ""},
+		{"hello", -3, ""},
+		{"ééééé", 4, "ééé…"},
+		{"日本語のテキスト", 5, "日本語の…"},
+		{"🎉🎉🎉🎉", 3, "🎉🎉…"},
+		{"🎉🎉🎉", 3, "🎉🎉🎉"},
+		{"a &amp; b", 5, "a…"},         // never "a &a…"
+		{"x &lt;y", 6, "x…"},           // the entity would be cut
+		{"hi <@U123> there", 8, "hi…"}, // nor half a mention
+		{"hi <@U123> there", 12, "hi <@U123>…"},
+		{"R&D budget", 4, "R&D…"}, // a bare & is not an entity
+		{"bad\xffbyte and more", 6, "bad\uFFFDb…"},
+	}
+	for _, tt := range tests {
+		got := Truncate(tt.in, tt.max)
+		if got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+		if tt.max > 0 && utf8.RuneCountInString(got) > tt.max {
+			t.Errorf("Truncate(%q, %d) has %d runes", tt.in, tt.max, utf8.RuneCountInString(got))
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("Truncate(%q, %d) is not valid UTF-8", tt.in, tt.max)
+		}
+	}
+}
+
+func TestUserAndChannel(t *testing.T) {
+	users := map[string]string{
+		"U123ABC":         "<@U123ABC>",
+		"W0ENTERPRISE":    "<@W0ENTERPRISE>",
+		"S0GROUP":         "S0GROUP", // never ping a usergroup
+		"bob@example.com": "bob@example.com",
+		"<!channel>":      "&lt;!channel&gt;",
+		"u123":            "u123",
+		"":                "",
+	}
+	for in, want := range users {
+		if got := User(in); got != want {
+			t.Errorf("User(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Channel("C0PRICING"); got != "<#C0PRICING>" {
+		t.Errorf("Channel = %q", got)
+	}
+	if got := Channel("#general<!here>"); strings.Contains(got, "<") {
+		t.Errorf("Channel of junk = %q", got)
+	}
+	if got := Users([]string{"U1", "U2", "U3"}, 2); got != "<@U1>, <@U2>, and 1 more" {
+		t.Errorf("Users = %q", got)
+	}
+}
+
+func TestSafe(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"reassigned to you by <@U1>", "reassigned to you by <@U1>"},
+		{"see <#C1> and <https://example.com|docs>", "see <#C1> and <https://example.com|docs>"},
+		{"type `/decide approve D-7 <rationale>`", "type `/decide approve D-7 &lt;rationale&gt;`"},
+		{"<!channel> <!here> <!subteam^S1|team>", "&lt;!channel&gt; &lt;!here&gt; &lt;!subteam^S1|team&gt;"},
+		{"R&D &amp; ops", "R&amp;D &amp; ops"},
+		{"ping @here", "ping @\u2060here"},
+		{"<@U1|name>", "&lt;@U1|name&gt;"},
+	}
+	for _, tt := range tests {
+		got := Safe(tt.in)
+		if got != tt.want {
+			t.Errorf("Safe(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if again := Safe(got); again != got {
+			t.Errorf("Safe is not idempotent: %q then %q", got, again)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := map[time.Duration]string{
+		0:                              "0m",
+		45 * time.Minute:               "45m",
+		time.Hour:                      "1h",
+		2*time.Hour + 5*time.Minute:    "2h 5m",
+		76 * time.Hour:                 "3d 4h",
+		72 * time.Hour:                 "3d",
+		-(26 * time.Hour):              "1d 2h",
+		15*24*time.Hour + time.Minute:  "15d",
+		30 * time.Second:               "0m",
+		100*time.Hour + 59*time.Minute: "4d 4h",
+	}
+	for d, want := range tests {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestDate(t *testing.T) {
+	loc := time.FixedZone("CET", 3600)
+	endOfDay := time.Date(2026, 12, 1, 23, 59, 59, 0, loc)
+	if got := Date(endOfDay, loc); got != "Tue 1 Dec 2026" {
+		t.Errorf("end of day: %q", got)
+	}
+	afternoon := time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC)
+	if got := Date(afternoon, loc); got != "Tue 1 Dec 2026 14:00" {
+		t.Errorf("afternoon in loc: %q", got)
+	}
+	if got := Date(time.Time{}, loc); got != "" {
+		t.Errorf("zero: %q", got)
+	}
+}
+
+func FuzzEscapeTruncate(f *testing.F) {
+	f.Add("<!channel> @here <!subteam^S1|x>", 10)
+	f.Add("日本語のテキスト&amp;", 5)
+	f.Add("a & b < c > d", 3)
+	f.Add("\xff\xfe<@U1>", 2)
+	f.Add("", 0)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max %= 5000
+		out := Truncate(Escape(s), max)
+		if !utf8.ValidString(out) {
+			t.Fatalf("invalid UTF-8: %q", out)
+		}
+		if n := utf8.RuneCountInString(out); max >= 0 && n > max {
+			t.Fatalf("%d runes, max %d: %q", n, max, out)
+		}
+		if max <= 0 && out != "" {
+			t.Fatalf("max %d gave %q", max, out)
+		}
+		if strings.ContainsAny(out, "<>") {
+			t.Fatalf("markup survived: %q", out)
+		}
+		if safe := Safe(out); safe != out {
+			t.Fatalf("escaped text changed under Safe: %q -> %q", out, safe)
+		}
+	})
+}

@@ -1,0 +1,180 @@
+package blocks
+
+import (
+	"strings"
+	"time"
+
+	"github.com/baton-app/baton/decisions"
+	"github.com/slack-go/slack"
+)
+
+// verbLabels gives each verb its modal title prefix and submit label.
+var verbLabels = map[decisions.Verb][2]string{
+	decisions.VerbApprove:   {"Approve", "Approve"},
+	decisions.VerbReject:    {"Reject", "Reject"},
+	decisions.VerbDefer:     {"Defer", "Defer"},
+	decisions.VerbReassign:  {"Reassign", "Reassign"},
+	decisions.VerbAskAdvice: {"Ask for advice on", "Ask"},
+	decisions.VerbWithdraw:  {"Withdraw", "Withdraw"},
+	decisions.VerbAdvise:    {"Advise on", "Send"},
+}
+
+// DecideModal is the dialog a decision button opens (callback_id "decide").
+// Every verb has the rationale input (block BlockRationale, action
+// ActionRationale): optional except for reject and advise. Defer adds a
+// date picker (BlockUntil/ActionUntil), reassign a required people picker
+// and ask_advice an optional one (BlockUsers/ActionUsers), pre-filled with
+// the domain's advisors. privateMetadata is passed through untouched; keep
+// it under Slack's 3000 characters.
+func DecideModal(d decisions.Decision, verb decisions.Verb, privateMetadata string) slack.ModalViewRequest {
+	labels, ok := verbLabels[verb]
+	if !ok {
+		w := string(verb)
+		if w != "" {
+			w = strings.ToUpper(w[:1]) + w[1:]
+		}
+		labels = [2]string{w, w}
+	}
+	titleText := labels[0] + " " + d.ID.String()
+
+	var inputs []slack.Block
+	rationaleLabel, rationaleOptional, placeholder := "Rationale", true, "Why? Others will read this with the outcome."
+	switch verb {
+	case decisions.VerbApprove:
+		rationaleLabel = "Rationale (optional)"
+	case decisions.VerbReject:
+		rationaleOptional = false
+		placeholder = "Why not? The proposer will read this."
+	case decisions.VerbDefer:
+		picker := slack.NewDatePickerBlockElement(ActionUntil)
+		picker.Placeholder = plainText("Pick a date")
+		inputs = append(inputs, slack.NewInputBlock(BlockUntil, plainText("Defer until"),
+			plainText("The decision reopens on this date."), picker))
+		rationaleLabel = "Rationale (optional)"
+	case decisions.VerbReassign:
+		users := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plainText("Choose people"), ActionUsers)
+		inputs = append(inputs, slack.NewInputBlock(BlockUsers, plainText("Hand the decision to"), nil, users))
+		rationaleLabel, placeholder = "Note (optional)", "Why them?"
+	case decisions.VerbAskAdvice:
+		users := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plainText("Choose advisors"), ActionUsers)
+		var initial []string
+		for _, a := range d.Advisors {
+			if userIDRE.MatchString(a) {
+				initial = append(initial, a)
+			}
+		}
+		if len(initial) > 0 {
+			users.WithInitialUsers(initial...)
+		}
+		in := slack.NewInputBlock(BlockUsers, plainText("Ask"), plainText("Leave empty to ask the domain's advisors."), users)
+		inputs = append(inputs, in.WithOptional(true))
+		rationaleLabel, placeholder = "Note to advisors (optional)", "What would you like advice on?"
+	case decisions.VerbWithdraw:
+		rationaleLabel = "Reason (optional)"
+	case decisions.VerbAdvise:
+		rationaleLabel, rationaleOptional, placeholder = "Your advice", false, "What should the deciders consider?"
+	}
+	text := slack.NewPlainTextInputBlockElement(plainText(Truncate(placeholder, MaxPlaceholder)), ActionRationale).
+		WithMultiline(true).WithMaxLength(MaxRationale)
+	rat := slack.NewInputBlock(BlockRationale, plainText(rationaleLabel), nil, text)
+	inputs = append(inputs, rat.WithOptional(rationaleOptional))
+
+	summary := idTitle(d, 500)
+	if det := strings.TrimSpace(d.Details); det != "" {
+		summary += "\n" + clip(det, detailsShort)
+	}
+	var bs []slack.Block
+	bs = add(bs,
+		section(summary),
+		contextBlock("Proposed by "+actor(d.Proposer)+" · "+domain(d.Domain)+" · deciders "+Users(d.Deciders, 10)),
+	)
+	bs = append(bs, inputs...)
+
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackDecide,
+		Title:           plainText(Truncate(plain(titleText), MaxViewTitle)),
+		Submit:          plainText(Truncate(labels[1], MaxViewTitle)),
+		Close:           plainText("Cancel"),
+		PrivateMetadata: privateMetadata,
+		Blocks:          slack.Blocks{BlockSet: fitBlocks(bs, MaxViewBlocks, MaxViewText)},
+	}
+}
+
+// Home budgets: how many decisions each part of the App Home shows before
+// it summarises the rest. Waiting decisions take two blocks each (a line
+// and its buttons), so 25 of them use half the tab's 100 blocks.
+const (
+	homeWaiting  = 25
+	homeProposed = 30
+	homeRecent   = 20
+)
+
+// HomeView is the App Home tab: decisions waiting on the viewer (with
+// buttons, block id BlockIDDecision+"."+id), those they proposed, and
+// recent outcomes.
+func HomeView(waiting, proposed, recent []decisions.Decision, now time.Time, loc *time.Location) slack.HomeTabViewRequest {
+	var bs []slack.Block
+
+	bs = add(bs, header("Waiting on you ("+itoa(len(waiting))+")"))
+	if len(waiting) == 0 {
+		bs = add(bs, section("_Nothing is waiting on you._ :tada:"))
+	}
+	for i, d := range waiting {
+		if i == homeWaiting {
+			bs = add(bs, contextBlock("…and "+itoa(len(waiting)-i)+" more"))
+			break
+		}
+		bs = add(bs, section(listLine(d, now, loc)), buttons(d, BlockIDDecision+"."+d.ID.String()))
+	}
+
+	bs = add(bs, slack.NewDividerBlock(), header("Proposed by you ("+itoa(len(proposed))+")"))
+	bs = add(bs, homeList(proposed, homeProposed, "_You have no open proposals._", func(d decisions.Decision) string {
+		return listLine(d, now, loc)
+	})...)
+
+	bs = add(bs, slack.NewDividerBlock(), header("Recent outcomes"))
+	bs = add(bs, homeList(recent, homeRecent, "_No recent outcomes._", func(d decisions.Decision) string {
+		s := "• " + idTitle(d, titleList) + " · " + domain(d.Domain) + " · " + outcome(d, loc)
+		if r := rationale(d, 200); r != "" {
+			s += " — " + oneLine(r)
+		}
+		return s
+	})...)
+
+	bs = add(bs, contextBlock("Updated "+stampTime(now, loc)))
+	return slack.HomeTabViewRequest{
+		Type:   slack.VTHomeTab,
+		Blocks: slack.Blocks{BlockSet: fitBlocks(bs, MaxViewBlocks, MaxViewText)},
+	}
+}
+
+func stampTime(t time.Time, loc *time.Location) string {
+	if loc != nil {
+		t = t.In(loc)
+	}
+	return t.Format("Mon 2 Jan 2006 15:04")
+}
+
+func homeList(ds []decisions.Decision, max int, empty string, line func(decisions.Decision) string) []slack.Block {
+	if len(ds) == 0 {
+		return add(nil, section(empty))
+	}
+	shown := ds
+	if len(shown) > max {
+		shown = shown[:max]
+	}
+	lines := make([]string, len(shown))
+	for i, d := range shown {
+		lines[i] = line(d)
+	}
+	rest := len(ds) - len(shown)
+	more := func(n int) string { return "…and " + itoa(n+rest) + " more" }
+	out := pack(lines, 8, MaxViewText/4, false, more)
+	if rest > 0 {
+		if _, ok := out[len(out)-1].(*slack.ContextBlock); !ok {
+			out = add(out, contextBlock(more(0)))
+		}
+	}
+	return out
+}
