@@ -716,8 +716,26 @@ func routeNormTag(s string) string {
 // req.Tags, without duplicates.
 func routeRequestTags(req Request) []string {
 	tags := ParseTags(req.Text)
+	if len(req.Tags) == 0 {
+		return tags
+	}
+	var seen map[string]bool
+	if len(tags)+len(req.Tags) > 16 {
+		seen = make(map[string]bool, len(tags)+len(req.Tags))
+		for _, t := range tags {
+			seen[t] = true
+		}
+	}
 	for _, t := range req.Tags {
-		if t = routeNormTag(t); t != "" && !slices.Contains(tags, t) {
+		t = routeNormTag(t)
+		switch {
+		case t == "":
+		case seen != nil:
+			if !seen[t] {
+				seen[t] = true
+				tags = append(tags, t)
+			}
+		case !slices.Contains(tags, t):
 			tags = append(tags, t)
 		}
 	}

@@ -1,0 +1,365 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/bot/command"
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
+)
+
+// Reply is the immediate answer to a slash command: ephemeral, seen only
+// by the person who typed it.
+type Reply struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+func reply(m blocks.Message) Reply { return Reply{Text: m.Text, Blocks: m.Blocks} }
+
+func replyText(format string, args ...any) Reply {
+	return Reply{Text: fmt.Sprintf(format, args...)}
+}
+
+// invocation is who typed a command, and where.
+type invocation struct {
+	User    string
+	Channel string
+	Now     time.Time
+}
+
+type commandHandler func(a *App, ctx context.Context, inv invocation, c command.Command) Reply
+
+// handlers executes each verb of the command table (command.Specs); a
+// test keeps the two in step.
+var handlers = map[command.Verb]commandHandler{
+	command.VerbPropose:  (*App).cmdPropose,
+	command.VerbApprove:  (*App).cmdDecide,
+	command.VerbReject:   (*App).cmdDecide,
+	command.VerbDefer:    (*App).cmdDecide,
+	command.VerbWithdraw: (*App).cmdDecide,
+	command.VerbReassign: (*App).cmdReassign,
+	command.VerbAdvise:   (*App).cmdAdvise,
+	command.VerbShow:     (*App).cmdShow,
+	command.VerbList:     (*App).cmdList,
+	command.VerbWho:      (*App).cmdWho,
+	command.VerbRights:   (*App).cmdRights,
+	command.VerbAway:     (*App).cmdAway,
+	command.VerbHelp:     (*App).cmdHelp,
+}
+
+// HandleCommand parses and executes a slash command. It commits what must
+// be durable before returning; Slack calls happen later from the outbox.
+func (a *App) HandleCommand(ctx context.Context, sc slack.SlashCommand) Reply {
+	if !a.ours(sc.TeamID, sc.APIAppID) {
+		return replyText("This command came from a workspace Baton is not installed for.")
+	}
+	inv := invocation{User: sc.UserID, Channel: sc.ChannelID, Now: a.clock.Now()}
+	c, err := a.parser.Parse(sc.Text, inv.Now)
+	if err != nil {
+		a.metrics.commands.WithLabelValues("invalid").Inc()
+		var pe *command.Error
+		if errors.As(err, &pe) {
+			msg := pe.Msg
+			if pe.Usage != "" && !strings.Contains(msg, pe.Usage) {
+				msg += "\nUsage: `" + a.slash() + " " + pe.Usage + "`"
+			}
+			return replyText("%s", msg)
+		}
+		return replyText("I could not read that: %s. Try `%s help`.", blocks.Escape(err.Error()), a.slash())
+	}
+	h, ok := handlers[c.Verb]
+	if !ok {
+		return replyText("`%s` is not something I can do yet. Try `%s help`.", c.Verb, a.slash())
+	}
+	a.metrics.commands.WithLabelValues(string(c.Verb)).Inc()
+	return h(a, ctx, inv, c)
+}
+
+func (a *App) slash() string {
+	if a.cfg.Slack.Command != "" {
+		return a.cfg.Slack.Command
+	}
+	return "/decide"
+}
+
+// internalError logs err and tells the user something useful instead.
+func (a *App) internalError(what string, err error) Reply {
+	a.log.Error(what, "err", err)
+	return replyText("Sorry, something went wrong on my side while I was trying to %s, and nothing was changed. Please try again in a moment.", what)
+}
+
+func (a *App) cmdPropose(ctx context.Context, inv invocation, c command.Command) Reply {
+	src := decisions.Source{Kind: decisions.SourceCommand, Channel: inv.Channel}
+	d, err := a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: inv.User, Source: src})
+	if err != nil {
+		return a.proposeError(err)
+	}
+	return reply(blocks.Ack(d, a.loc))
+}
+
+func (a *App) proposeError(err error) Reply {
+	var nr errNoRoute
+	var nb errNobody
+	switch {
+	case errors.As(err, &nr):
+		tags := make([]string, 0, len(nr.route.Candidates))
+		for _, c := range nr.route.Candidates {
+			tags = append(tags, "`#"+c+"`")
+		}
+		return replyText("I could not tell who holds the decision rights for this, so nothing was created. Add a domain tag and try again, e.g. `%s <your proposal> #%s`.\nDomains: %s",
+			a.slash(), first(nr.route.Candidates, "domain"), strings.Join(tags, ", "))
+	case errors.As(err, &nb):
+		return replyText("This belongs to *%s*, but nobody who can decide it is available right now (%s), so nothing was created. An admin can fix the owners in the config.",
+			nb.route.Domain, blocks.Escape(nb.route.Reason))
+	}
+	return a.internalError("save your proposal", err)
+}
+
+func first(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}
+
+var verbActions = map[command.Verb]decisions.Verb{
+	command.VerbApprove:  decisions.VerbApprove,
+	command.VerbReject:   decisions.VerbReject,
+	command.VerbDefer:    decisions.VerbDefer,
+	command.VerbWithdraw: decisions.VerbWithdraw,
+}
+
+func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) Reply {
+	act := decisions.Action{Verb: verbActions[c.Verb], Actor: a.actor(inv.User, inv.Now), Rationale: c.Text, Until: c.Until}
+	d, err := a.transition(c.ID, act)
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	return replyText("%s is now *%s*. %s", d.ID, d.Status, describeFanout(d))
+}
+
+func describeFanout(d decisions.Decision) string {
+	var where []string
+	if d.Announcement.TS != "" || d.Source.Channel != "" {
+		where = append(where, "the proposal's thread")
+	}
+	for _, c := range d.Informed {
+		where = append(where, blocks.Channel(c))
+	}
+	if len(where) == 0 {
+		return "The proposer will be told."
+	}
+	return "I'll post it to " + strings.Join(where, ", ") + " and tell the proposer."
+}
+
+// transitionError explains, in words for the person, why an action failed.
+func (a *App) transitionError(id decisions.ID, err error) Reply {
+	var pe *decisions.PermissionError
+	var se *decisions.StateError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return replyText("I can't find %s. `%s list all` shows every decision.", id, a.slash())
+	case errors.As(err, &pe):
+		return replyText("Sorry, %s. Nothing was changed.", pe.Error())
+	case errors.As(err, &se):
+		return replyText("%s. Nothing was changed.", se.Error())
+	}
+	var verr validationError
+	if errors.As(err, &verr) || isUserError(err) {
+		return replyText("%s. Nothing was changed.", upperFirst(err.Error()))
+	}
+	return a.internalError("update "+id.String(), err)
+}
+
+// validationError marks errors whose text is meant for the user.
+type validationError struct{ msg string }
+
+func (e validationError) Error() string { return e.msg }
+
+// isUserError recognises the lifecycle's plain validation errors (future
+// dates, empty advice…), which are written for people.
+func isUserError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"future", "needs", "advice", "unknown action"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (a *App) cmdReassign(ctx context.Context, inv invocation, c command.Command) Reply {
+	act := decisions.Action{Verb: decisions.VerbReassign, Actor: a.actor(inv.User, inv.Now), Users: c.Mentions}
+	d, err := a.transition(c.ID, act)
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	return replyText("%s now waits on %s. I've sent them the decision.", d.ID, users(d.Deciders))
+}
+
+func users(ids []string) string {
+	out := make([]string, len(ids))
+	for i, u := range ids {
+		out[i] = blocks.User(u)
+	}
+	if len(out) == 0 {
+		return "nobody"
+	}
+	return strings.Join(out, ", ")
+}
+
+func (a *App) cmdAdvise(ctx context.Context, inv invocation, c command.Command) Reply {
+	act := decisions.Action{Verb: decisions.VerbAdvise, Actor: a.actor(inv.User, inv.Now), Rationale: c.Text}
+	d, err := a.transition(c.ID, act)
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	return replyText("Thanks — your advice on %s is recorded and %s will see it.", d.ID, users(d.Deciders))
+}
+
+func (a *App) cmdShow(ctx context.Context, inv invocation, c command.Command) Reply {
+	d, err := a.store.Decision(c.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return replyText("I can't find %s. `%s list all` shows every decision.", c.ID, a.slash())
+	}
+	if err != nil {
+		return a.internalError("read "+c.ID.String(), err)
+	}
+	return reply(blocks.Show(d, a.loc))
+}
+
+const listLimit = 50
+
+func (a *App) cmdList(ctx context.Context, inv invocation, c command.Command) Reply {
+	var (
+		ds    []decisions.Decision
+		err   error
+		title string
+	)
+	filter := c.Filter
+	if filter == "" {
+		filter = "open"
+	}
+	switch {
+	case filter == "mine":
+		title = "Waiting on you"
+		ds, err = a.store.ByDecider(inv.User, decisions.StatusOpen, listLimit)
+		if err == nil {
+			var mine []decisions.Decision
+			mine, err = a.store.ByProposer(inv.User, listLimit)
+			for _, d := range mine {
+				if !d.Status.Closed() && !d.IsDecider(inv.User) {
+					ds = append(ds, d)
+				}
+			}
+			title = "Waiting on you, and open proposals of yours"
+		}
+	case filter == "open":
+		title = "Open decisions"
+		ds, err = a.store.ByStatus(decisions.StatusOpen, listLimit)
+	case filter == "overdue":
+		title = "Overdue decisions"
+		ds, err = a.store.DueBetween(time.Time{}, inv.Now)
+	case filter == "all":
+		title = "All decisions, newest first"
+		ds, err = a.newest(listLimit)
+	case strings.HasPrefix(filter, "#"):
+		dom, ok := a.Router().Lookup(filter)
+		if !ok {
+			return replyText("There is no domain `%s`. `%s rights` lists them.", blocks.Escape(filter), a.slash())
+		}
+		title = "Decisions in " + dom.Name
+		ds, err = a.store.ByDomainTree(dom.Name, listLimit)
+	default:
+		return replyText("I don't know the list `%s`. Try `%s list [mine|open|overdue|#domain|all]`.", blocks.Escape(filter), a.slash())
+	}
+	if err != nil {
+		return a.internalError("list decisions", err)
+	}
+	return reply(blocks.List(title, ds, inv.Now, a.loc))
+}
+
+// newest returns the latest decisions of any status.
+func (a *App) newest(limit int) ([]decisions.Decision, error) {
+	next, err := a.store.PeekNextID()
+	if err != nil {
+		return nil, err
+	}
+	var out []decisions.Decision
+	for id := next - 1; id > 0 && len(out) < limit; id-- {
+		d, err := a.store.Decision(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (a *App) cmdWho(ctx context.Context, inv invocation, c command.Command) Reply {
+	if strings.TrimSpace(c.Text) == "" && len(c.Tags) == 0 {
+		return replyText("Tell me what the decision is about, e.g. `%s who change the price of the team plan`.", a.slash())
+	}
+	r, err := a.route(c.Text, c.Tags, inv.Channel, inv.User, inv.Now)
+	if err != nil {
+		return a.internalError("route that", err)
+	}
+	return reply(blocks.Who(r))
+}
+
+func (a *App) cmdRights(ctx context.Context, inv invocation, c command.Command) Reply {
+	filter := c.Domain
+	if filter == "" && len(c.Tags) > 0 {
+		filter = c.Tags[0]
+	}
+	if filter != "" {
+		dom, ok := a.Router().Lookup(filter)
+		if !ok {
+			return replyText("There is no domain `%s`. `%s rights` lists them all.", blocks.Escape(filter), a.slash())
+		}
+		filter = dom.Name
+	}
+	return reply(blocks.Rights(a.Router().Domains(), filter))
+}
+
+func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Reply {
+	if c.Until.IsZero() {
+		if err := a.store.SetAway(store.Away{User: inv.User}); err != nil {
+			return a.internalError("record that you are back", err)
+		}
+		return replyText("Welcome back — decisions come to you again.")
+	}
+	if c.Delegate == inv.User {
+		return replyText("You can't delegate to yourself. Pick someone else, or leave out `delegate`.")
+	}
+	if err := a.store.SetAway(store.Away{User: inv.User, Until: c.Until, Delegate: c.Delegate}); err != nil {
+		return a.internalError("record that you are away", err)
+	}
+	until := c.Until.In(a.loc).Format("Mon 2 Jan 2006")
+	if c.Delegate == "" {
+		return replyText("Noted: you're away until %s. New decisions skip you meanwhile.", until)
+	}
+	return replyText("Noted: you're away until %s, and %s decides for you meanwhile.", until, blocks.User(c.Delegate))
+}
+
+func (a *App) cmdHelp(ctx context.Context, inv invocation, c command.Command) Reply {
+	return Reply{Text: command.Help(a.slash())}
+}

@@ -1,0 +1,189 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/bot/command"
+	"github.com/baton-app/baton/decisions"
+)
+
+// HandleEvent handles one Events API callback. It is idempotent by
+// event_id, persistently, so Slack's retries change nothing. Anything that
+// needs the Web API is queued in the outbox before it returns.
+func (a *App) HandleEvent(ctx context.Context, ev slackevents.EventsAPIEvent) error {
+	if ev.Type != slackevents.CallbackEvent {
+		return nil
+	}
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok {
+		return fmt.Errorf("callback event has unexpected data %T", ev.Data)
+	}
+	if !a.ours(ev.TeamID, ev.APIAppID) {
+		a.log.Warn("ignoring event for another workspace or app", "team", ev.TeamID, "app", ev.APIAppID)
+		return nil
+	}
+	now := a.clock.Now()
+	if cb.EventID != "" {
+		first, err := a.store.MarkEvent(cb.EventID, now)
+		if err != nil {
+			return fmt.Errorf("record event %s: %w", cb.EventID, err)
+		}
+		if !first {
+			a.log.Info("duplicate event ignored", "event_id", cb.EventID)
+			return nil
+		}
+	}
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		return a.onMention(ctx, cb.EventID, e)
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab != "" && e.Tab != "home" {
+			return nil
+		}
+		return a.publishHome(e.User, "home/"+cb.EventID)
+	}
+	return nil
+}
+
+var mentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)(\|[^>]*)?>`)
+
+func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppMentionEvent) error {
+	a.mu.RLock()
+	self := a.botUserID
+	a.mu.RUnlock()
+	if e.BotID != "" || e.User == "" || e.User == self {
+		return nil // never react to bots, including ourselves
+	}
+	// Drop the leading mention of Baton; other mentions stay in the text.
+	text := strings.TrimSpace(e.Text)
+	if loc := mentionRE.FindStringIndex(text); loc != nil && loc[0] == 0 {
+		text = strings.TrimSpace(text[loc[1]:])
+	}
+	src := decisions.Source{Kind: decisions.SourceMention, Channel: e.Channel, ThreadTS: e.ThreadTimeStamp, MessageTS: e.TimeStamp}
+	thread := e.ThreadTimeStamp
+	if thread == "" {
+		thread = e.TimeStamp
+	}
+	now := a.clock.Now()
+	if text == "" {
+		if e.ThreadTimeStamp == "" || e.ThreadTimeStamp == e.TimeStamp {
+			return a.say(e.Channel, thread, "mention/"+eventID+"/usage", blocks.Text(fmt.Sprintf(
+				"Mention me with a proposal, e.g. `@Baton switch the team plan to annual billing #pricing`, or mention me alone in a thread to propose its first message. `%s help` has more.", a.slash())))
+		}
+		// Proposing the thread's parent needs conversations.replies, so it
+		// is queued as a durable task rather than done before the ack.
+		task := Message{Kind: KindTask, Task: &Task{ProposeParent: &ParentProposal{
+			Channel: e.Channel, ThreadTS: e.ThreadTimeStamp, User: e.User, EventTS: e.TimeStamp,
+		}}}
+		items, err := encodeItems(now, []outgoing{{Key: "mention/" + eventID + "/parent", Msg: task}})
+		if err != nil {
+			return err
+		}
+		if err := a.store.Enqueue(items...); err != nil {
+			return fmt.Errorf("queue thread proposal: %w", err)
+		}
+		a.outbox.Kick()
+		return nil
+	}
+	c, err := a.parser.Parse(text, now)
+	if err == nil && c.Verb != command.VerbPropose {
+		// "@Baton approve D-7" etc. is not a proposal: point to the command.
+		return a.say(e.Channel, thread, "mention/"+eventID+"/verb", blocks.Text(fmt.Sprintf(
+			"To %s a decision, use `%s %s`. Mentioning me proposes a new decision.", c.Verb, a.slash(), blocks.Escape(text))))
+	}
+	if err != nil {
+		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(blocks.Escape(err.Error())))
+	}
+	_, err = a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src})
+	if err != nil {
+		r := a.proposeError(err)
+		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
+	}
+	return nil
+}
+
+// say queues a threaded reply.
+func (a *App) say(channel, thread, key string, msg blocks.Message) error {
+	m := newMessage(KindPost, msg)
+	m.Channel, m.ThreadTS = channel, thread
+	items, err := encodeItems(a.clock.Now(), []outgoing{{Key: key, Msg: m}})
+	if err != nil {
+		return err
+	}
+	if err := a.store.Enqueue(items...); err != nil {
+		return fmt.Errorf("queue reply: %w", err)
+	}
+	a.outbox.Kick()
+	return nil
+}
+
+// runTask performs durable tasks for the outbox.
+func (a *App) runTask(ctx context.Context, key string, t Task) error {
+	p := t.ProposeParent
+	if p == nil {
+		return nil
+	}
+	msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+		ChannelID: p.Channel, Timestamp: p.ThreadTS, Limit: 1, Inclusive: true,
+	})
+	if err != nil {
+		return fmt.Errorf("conversations.replies %s/%s: %w", p.Channel, p.ThreadTS, err)
+	}
+	if len(msgs) == 0 || strings.TrimSpace(msgs[0].Text) == "" {
+		return a.say(p.Channel, p.ThreadTS, key+"/empty", blocks.Text("I couldn't read the first message of this thread, so nothing was proposed."))
+	}
+	text := msgs[0].Text
+	c, perr := a.parser.Parse(text, a.clock.Now())
+	prop := proposal{Text: text, Proposer: p.User, Source: decisions.Source{
+		Kind: decisions.SourceMention, Channel: p.Channel, ThreadTS: p.ThreadTS, MessageTS: p.EventTS,
+	}}
+	if perr == nil && c.Verb == command.VerbPropose {
+		prop.Text, prop.Tags, prop.Due = c.Text, c.Tags, c.Due
+	}
+	if _, err := a.propose(ctx, prop); err != nil {
+		r := a.proposeError(err)
+		return a.say(p.Channel, p.ThreadTS, key+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
+	}
+	return nil
+}
+
+// publishHome queues a refresh of user's App Home tab.
+func (a *App) publishHome(user, key string) error {
+	now := a.clock.Now()
+	waiting, err := a.store.ByDecider(user, decisions.StatusOpen, 20)
+	if err != nil {
+		return fmt.Errorf("home: waiting: %w", err)
+	}
+	mine, err := a.store.ByProposer(user, 20)
+	if err != nil {
+		return fmt.Errorf("home: proposed: %w", err)
+	}
+	recent, err := a.store.DecidedBetween(now.AddDate(0, 0, -14), now.Add(1))
+	if err != nil {
+		return fmt.Errorf("home: recent: %w", err)
+	}
+	if len(recent) > 20 {
+		recent = recent[len(recent)-20:]
+	}
+	view := blocks.HomeView(waiting, mine, recent, now, a.loc)
+	raw, err := jsonMarshal(view)
+	if err != nil {
+		return err
+	}
+	items, err := encodeItems(now, []outgoing{{Key: key, Msg: Message{Kind: KindHome, User: user, View: raw}}})
+	if err != nil {
+		return err
+	}
+	if err := a.store.Enqueue(items...); err != nil {
+		return fmt.Errorf("queue home view: %w", err)
+	}
+	a.outbox.Kick()
+	return nil
+}

@@ -1,0 +1,198 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// MaxBody caps what Baton reads of a request from Slack. Slack's own
+// payloads are far smaller.
+const MaxBody = 1 << 20
+
+// HTTPOptions configure the HTTP surface.
+type HTTPOptions struct {
+	SigningSecret string
+	Gatherer      prometheus.Gatherer // for /metrics; nil disables it
+}
+
+// Handler returns the HTTP surface: /slack/commands, /slack/events,
+// /slack/interactions (all verified), /healthz, /readyz and /metrics.
+func (a *App) Handler(opts HTTPOptions) http.Handler {
+	mux := http.NewServeMux()
+	verified := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+		return a.verify(name, opts.SigningSecret, h)
+	}
+	mux.Handle("POST /slack/commands", verified("commands", a.serveCommand))
+	mux.Handle("POST /slack/events", verified("events", a.serveEvent))
+	mux.Handle("POST /slack/interactions", verified("interactions", a.serveInteraction))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", a.serveReady)
+	if opts.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+	}
+	return mux
+}
+
+// verify reads the body once (capped), checks Slack's v0 signature and
+// 5-minute window, and only then lets the handler parse the bytes.
+func (a *App) verify(name, secret string, next func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				a.metrics.requests.WithLabelValues(name, "too_large").Inc()
+				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			a.metrics.requests.WithLabelValues(name, "bad_body").Inc()
+			http.Error(w, "cannot read body", http.StatusBadRequest)
+			return
+		}
+		sv, err := slack.NewSecretsVerifier(r.Header, secret)
+		if err == nil {
+			_, _ = sv.Write(body)
+			err = sv.Ensure()
+		}
+		if err != nil {
+			a.metrics.requests.WithLabelValues(name, "unauthorized").Inc()
+			a.log.Warn("rejected unsigned or badly signed request", "endpoint", name, "err", err)
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		a.metrics.requests.WithLabelValues(name, "ok").Inc()
+		next(w, r, body)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// commandResponse is the ephemeral body a slash command is answered with.
+type commandResponse struct {
+	ResponseType string        `json:"response_type"`
+	Text         string        `json:"text"`
+	Blocks       []slack.Block `json:"blocks,omitempty"`
+}
+
+// CommandResponse is the JSON body answering a slash command with r.
+func CommandResponse(r Reply) any {
+	return commandResponse{ResponseType: "ephemeral", Text: r.Text, Blocks: r.Blocks}
+}
+
+func (a *App) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "bad form body", http.StatusBadRequest)
+		return
+	}
+	sc := slack.SlashCommand{
+		TeamID: form.Get("team_id"), TeamDomain: form.Get("team_domain"), EnterpriseID: form.Get("enterprise_id"),
+		ChannelID: form.Get("channel_id"), ChannelName: form.Get("channel_name"), UserID: form.Get("user_id"),
+		UserName: form.Get("user_name"), Command: form.Get("command"), Text: form.Get("text"),
+		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"), APIAppID: form.Get("api_app_id"),
+	}
+	if sc.UserID == "" {
+		http.Error(w, "missing user_id", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2500*time.Millisecond)
+	defer cancel()
+	writeJSON(w, CommandResponse(a.HandleCommand(ctx, sc)))
+}
+
+func (a *App) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		a.log.Warn("unparsable event", "err", err)
+		http.Error(w, "cannot parse event", http.StatusBadRequest)
+		return
+	}
+	if ev.Type == slackevents.URLVerification {
+		var uv slackevents.ChallengeResponse
+		if err := json.Unmarshal(body, &uv); err != nil {
+			http.Error(w, "bad challenge", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, uv.Challenge)
+		return
+	}
+	if err := a.HandleEvent(r.Context(), ev); err != nil {
+		// A 500 makes Slack retry, which is what we want when the store
+		// could not record the event; de-duplication keeps retries safe.
+		a.log.Error("handle event", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (a *App) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "bad form body", http.StatusBadRequest)
+		return
+	}
+	var ic slack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &ic); err != nil {
+		a.log.Warn("unparsable interaction payload", "err", err)
+		http.Error(w, "cannot parse payload", http.StatusBadRequest)
+		return
+	}
+	resp, err := a.HandleInteraction(r.Context(), ic)
+	if err != nil {
+		a.log.Error("handle interaction", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if resp != nil {
+		writeJSON(w, resp)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// readiness caches Slack reachability so /readyz cannot hammer auth.test.
+type readiness struct {
+	mu      sync.Mutex
+	checked time.Time
+	err     error
+}
+
+func (a *App) serveReady(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.store.Count(); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	a.ready.mu.Lock()
+	if time.Since(a.ready.checked) > 30*time.Second {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		_, a.ready.err = a.api.AuthTestContext(ctx)
+		cancel()
+		a.ready.checked = time.Now()
+	}
+	err := a.ready.err
+	a.ready.mu.Unlock()
+	if err != nil {
+		http.Error(w, "slack: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}

@@ -1,0 +1,231 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
+)
+
+func jsonMarshal(v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return b, nil
+}
+
+// buttonVerbs maps button action ids to lifecycle verbs.
+var buttonVerbs = map[string]decisions.Verb{
+	blocks.ActionApprove:  decisions.VerbApprove,
+	blocks.ActionReject:   decisions.VerbReject,
+	blocks.ActionDefer:    decisions.VerbDefer,
+	blocks.ActionAdvice:   decisions.VerbAskAdvice,
+	blocks.ActionReassign: decisions.VerbReassign,
+}
+
+// Modal callback id and the shortcut that proposes a message.
+const (
+	modalCallback    = "decide"
+	shortcutProposal = "propose_message"
+)
+
+// HandleInteraction handles block actions, view submissions and message
+// shortcuts. The returned value, if not nil, is the JSON body of the ack
+// (view submission errors). Modals are opened right after the ack.
+func (a *App) HandleInteraction(ctx context.Context, ic slack.InteractionCallback) (any, error) {
+	if !a.ours(ic.Team.ID, ic.APIAppID) {
+		a.log.Warn("ignoring interaction for another workspace or app", "team", ic.Team.ID)
+		return nil, nil
+	}
+	switch ic.Type {
+	case slack.InteractionTypeBlockActions:
+		for _, act := range ic.ActionCallback.BlockActions {
+			if err := a.onButton(ic, act); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	case slack.InteractionTypeViewSubmission:
+		if ic.View.CallbackID != modalCallback {
+			return nil, nil
+		}
+		return a.onSubmit(ic)
+	case slack.InteractionTypeMessageAction:
+		if ic.CallbackID != shortcutProposal {
+			return nil, nil
+		}
+		return nil, a.onShortcut(ctx, ic)
+	}
+	return nil, nil
+}
+
+// onButton checks that the person may act, then opens the modal that asks
+// for the rationale. Refusals are ephemeral and name who can act.
+func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) error {
+	verb, ok := buttonVerbs[act.ActionID]
+	if !ok {
+		return nil
+	}
+	id, err := decisions.ParseID(act.Value)
+	if err != nil {
+		return nil // not one of our buttons
+	}
+	user, channel := ic.User.ID, ic.Channel.ID
+	now := a.clock.Now()
+	d, err := a.store.Decision(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a.ephemeral(channel, user, fmt.Sprintf("%s no longer exists.", id))
+	}
+	if err != nil {
+		return fmt.Errorf("load %s: %w", id, err)
+	}
+	if d.Status.Closed() {
+		return a.ephemeral(channel, user, fmt.Sprintf("%s is already %s, so there is nothing left to do.", id, d.Status))
+	}
+	actor := a.actor(user, now)
+	allowed := decisions.MayDecide(d, actor) || (verb == decisions.VerbAskAdvice && user == d.Proposer)
+	if !allowed {
+		pe := &decisions.PermissionError{Verb: verb, User: user, Allowed: d.Deciders, Role: "the deciders"}
+		return a.ephemeral(channel, user, fmt.Sprintf("Sorry, %s. If you have a view, `%s advise %s <your advice>` records it.", pe.Error(), a.slash(), id))
+	}
+	meta := strings.Join([]string{id.String(), string(verb)}, "|")
+	view := blocks.DecideModal(d, verb, meta)
+	view.CallbackID = modalCallback
+	trigger := ic.TriggerID
+	a.wg.Add(1)
+	select {
+	case a.views <- struct{}{}:
+	default:
+		a.wg.Done()
+		return a.ephemeral(channel, user, "I'm busy opening other dialogs; please press the button again.")
+	}
+	go func() {
+		defer a.wg.Done()
+		defer func() { <-a.views }()
+		// trigger_id is valid for 3 seconds: open now, not via the outbox.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if _, err := a.api.OpenViewContext(ctx, trigger, view); err != nil {
+			a.log.Error("views.open", "id", id.String(), "err", err)
+			_ = a.ephemeral(channel, user, fmt.Sprintf("I couldn't open the dialog. You can also type `%s %s %s <rationale>`.", a.slash(), verb, id))
+		}
+	}()
+	return nil
+}
+
+func (a *App) ephemeral(channel, user, text string) error {
+	if channel == "" {
+		channel = user
+	}
+	m := newMessage(KindEphemeral, blocks.Text(text))
+	m.Channel, m.User = channel, user
+	now := a.clock.Now()
+	items, err := encodeItems(now, []outgoing{{Key: fmt.Sprintf("ephemeral/%s/%d/%d", user, now.UnixNano(), a.seq.Add(1)), Msg: m}})
+	if err != nil {
+		return err
+	}
+	if err := a.store.Enqueue(items...); err != nil {
+		return fmt.Errorf("queue ephemeral: %w", err)
+	}
+	a.outbox.Kick()
+	return nil
+}
+
+// Block and action ids of the modal's inputs.
+const (
+	blockRationale = "rationale"
+	inputRationale = "rationale_input"
+	blockUntil     = "until"
+	inputUntil     = "until_input"
+	blockUsers     = "users"
+	inputUsers     = "users_input"
+)
+
+// onSubmit applies the modal's decision. Input problems go back to the
+// modal as field errors; nothing changes.
+func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
+	idText, verbText, _ := strings.Cut(ic.View.PrivateMetadata, "|")
+	id, err := decisions.ParseID(idText)
+	if err != nil {
+		return nil, nil
+	}
+	verb := decisions.Verb(verbText)
+	values := ic.View.State
+	get := func(block, input string) slack.BlockAction {
+		if values == nil {
+			return slack.BlockAction{}
+		}
+		return values.Values[block][input]
+	}
+	now := a.clock.Now()
+	act := decisions.Action{Verb: verb, Actor: a.actor(ic.User.ID, now), Rationale: strings.TrimSpace(get(blockRationale, inputRationale).Value)}
+	fieldErr := func(block, msg string) (any, error) {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg}), nil
+	}
+	switch verb {
+	case decisions.VerbReject:
+		if act.Rationale == "" {
+			return fieldErr(blockRationale, "Say why, so the proposer can learn from it.")
+		}
+	case decisions.VerbDefer:
+		date := get(blockUntil, inputUntil).SelectedDate
+		t, err := time.ParseInLocation("2006-01-02", date, a.loc)
+		if err != nil {
+			return fieldErr(blockUntil, "Pick the date it should come back.")
+		}
+		act.Until = t.Add(9 * time.Hour) // back at the start of that working day
+		if !act.Until.After(now) {
+			return fieldErr(blockUntil, "Pick a date in the future.")
+		}
+	case decisions.VerbReassign, decisions.VerbAskAdvice:
+		act.Users = get(blockUsers, inputUsers).SelectedUsers
+		if len(act.Users) == 0 {
+			return fieldErr(blockUsers, "Pick at least one person.")
+		}
+	case decisions.VerbApprove:
+	default:
+		return nil, nil
+	}
+	if _, err := a.transition(id, act); err != nil {
+		var pe *decisions.PermissionError
+		var se *decisions.StateError
+		if errors.As(err, &pe) || errors.As(err, &se) || isUserError(err) {
+			block := blockRationale
+			if verb == decisions.VerbReassign || verb == decisions.VerbAskAdvice {
+				block = blockUsers
+			}
+			return fieldErr(block, upperFirst(err.Error()))
+		}
+		return nil, err
+	}
+	return nil, nil
+}
+
+// onShortcut proposes the message the shortcut was used on.
+func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) error {
+	text := ic.Message.Text
+	now := a.clock.Now()
+	c, err := a.parser.Parse(text, now)
+	p := proposal{Text: text, Proposer: ic.User.ID, Source: decisions.Source{
+		Kind: decisions.SourceShortcut, Channel: ic.Channel.ID, ThreadTS: ic.Message.Timestamp, MessageTS: ic.Message.Timestamp,
+	}}
+	if err == nil {
+		p.Text, p.Tags, p.Due = c.Text, c.Tags, c.Due
+	}
+	d, err := a.propose(ctx, p)
+	if err != nil {
+		r := a.proposeError(err)
+		return a.ephemeral(ic.Channel.ID, ic.User.ID, r.Text)
+	}
+	ack := blocks.Ack(d, a.loc)
+	return a.ephemeral(ic.Channel.ID, ic.User.ID, ack.Text)
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/bot"
+	"github.com/baton-app/baton/config"
+	"github.com/baton-app/baton/store"
+)
+
+func newLogger(e *env, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// slackClient builds the Web API client, pointed at slack.api_url if set.
+func slackClient(cfg *config.Config, extra ...slack.Option) *slack.Client {
+	var opts []slack.Option
+	if cfg.Slack.APIURL != "" {
+		u := cfg.Slack.APIURL
+		if u[len(u)-1] != '/' {
+			u += "/"
+		}
+		opts = append(opts, slack.OptionAPIURL(u))
+	}
+	if cfg.Slack.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.Slack.AppToken))
+	}
+	return slack.New(cfg.Slack.BotToken, append(opts, extra...)...)
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "")
+	path := configFlag(fs)
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(e, *logLevel)
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	socket := cfg.Slack.AppToken != ""
+	var missing []string
+	if cfg.Slack.BotToken == "" {
+		missing = append(missing, "slack.bot_token (SLACK_BOT_TOKEN)")
+	}
+	if !socket && cfg.Slack.SigningSecret == "" {
+		missing = append(missing, "slack.signing_secret (SLACK_SIGNING_SECRET), or slack.app_token for Socket Mode")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("serve needs Slack credentials: set %v in %s or the environment; to try Baton without Slack, run `baton shell`", missing, cfg.Path)
+	}
+
+	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	// The store closes last, after everything that writes to it stopped.
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+		log.Info("store closed")
+	}()
+
+	stopAdmin, err := serveAdmin(ctx, st, adminSocket(cfg.Store.Path), log)
+	if err != nil {
+		log.Warn("no admin socket: `baton backup` will not work while serving", "err", err)
+		stopAdmin = func() {}
+	}
+	defer stopAdmin()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := slackClient(cfg)
+	app, err := bot.New(bot.Options{Config: cfg, Store: st, Slack: api, Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	if err := app.Resolve(ctx); err != nil {
+		log.Warn("could not reach Slack at start-up; owners given as emails or usergroups stay unresolved until restart", "err", err)
+	}
+	if err := app.CatchUp(ctx); err != nil {
+		log.Error("catching up missed jobs", "err", err)
+	}
+
+	var wg sync.WaitGroup
+	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(1)
+	go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
+
+	stopCron, err := app.StartCron(ctx)
+	if err != nil {
+		stopOutbox()
+		wg.Wait()
+		return err
+	}
+
+	srv := &http.Server{
+		Addr:              cfg.Server.Listen,
+		Handler:           app.Handler(bot.HTTPOptions{SigningSecret: cfg.Slack.SigningSecret, Gatherer: reg}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		stopCron()
+		stopOutbox()
+		wg.Wait()
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	mode := "http"
+	socketDone := make(chan error, 1)
+	if socket {
+		mode = "socket"
+		go func() { socketDone <- bot.RunSocketMode(ctx, app, api, log) }()
+	}
+	log.Info("baton serving", "version", version, "listen", ln.Addr().String(), "mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: stopping intake")
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-socketDone:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			runErr = fmt.Errorf("socket mode: %w", err)
+		}
+	}
+	// Undo start-up in reverse: intake, in-flight handlers, cron, outbox, store.
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("http shutdown", "err", err)
+	}
+	log.Info("http server stopped")
+	app.Wait()
+	stopCron()
+	stopOutbox()
+	wg.Wait()
+	return runErr
+}
+
+func runHealthcheck(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "healthcheck", "")
+	path := configFlag(fs)
+	url := fs.String("url", "", "health URL (default http://127.0.0.1<server.listen>/healthz)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	target := *url
+	if target == "" {
+		listen := ":8080"
+		if cfg, err := loadConfig(*path); err == nil {
+			listen = cfg.Server.Listen
+		} else if v := os.Getenv("BATON_LISTEN"); v != "" {
+			listen = v
+		}
+		host, port, err := net.SplitHostPort(listen)
+		if err != nil {
+			return fmt.Errorf("server.listen %q: %w", listen, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		target = "http://" + net.JoinHostPort(host, port) + "/healthz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: %s answered %s", target, resp.Status)
+	}
+	fmt.Fprintln(e.stdout, "ok")
+	return nil
+}
