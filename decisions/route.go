@@ -164,6 +164,14 @@ func NewRouter(domains []Domain, defaultDomain string) (*Router, error) {
 			if len(toks) == 0 {
 				return fail(i, fmt.Sprintf("keywords[%d]", k), "keyword %q has no letters or digits", kw)
 			}
+			// Words are all matching sees, so "c++" would match "c": refuse
+			// rather than surprise.
+			t := strings.TrimSpace(kw)
+			first, _ := utf8.DecodeRuneInString(t)
+			last, _ := utf8.DecodeLastRuneInString(t)
+			if !routeIsWord(first) || !routeIsWord(last) {
+				return fail(i, fmt.Sprintf("keywords[%d]", k), "keyword %q starts or ends with punctuation, which whole-word matching ignores; remove it", kw)
+			}
 			hit := routeHit{dom: int32(i), kw: int32(len(r.kwText))}
 			r.kwText = append(r.kwText, strings.TrimSpace(kw))
 			w, ok := r.words[toks[0].word]
@@ -392,18 +400,22 @@ func (r *Router) Route(req Request) Route {
 		if len(d.Owners) == 0 {
 			why = d.Name + " has no owners"
 		}
+		var skipped []string // why the ancestors' owners could not decide either
 		climbed := false
 		for p := r.parent(r.lower[dom]); p >= 0; p = r.parent(r.lower[p]) {
 			climbed = true
 			pd, pnotes := r.Assignees(r.domains[p], req)
-			clauses = append(clauses, pnotes...)
 			if len(pd) > 0 {
 				deciders = pd
-				clauses = append(clauses, why+", so the owners of "+r.names[p]+" decide")
+				clauses = append(clauses, skipped...)
+				clauses = append(clauses, why+", so it falls back to "+r.names[p])
+				clauses = append(clauses, pnotes...)
 				break
 			}
+			skipped = append(skipped, pnotes...)
 		}
 		if len(deciders) == 0 {
+			clauses = append(clauses, skipped...)
 			if climbed {
 				why = "no owner of " + d.Name + " or of its parent domains is available"
 			}
@@ -497,6 +509,9 @@ func (r *Router) matchKeywords(text string) (dom, kw int32) {
 	if len(r.words) == 0 || text == "" {
 		return dom, kw
 	}
+	if strings.IndexByte(text, '&') >= 0 {
+		text = routeUnescape.Replace(text) // Slack sends "R&D" as "R&amp;D"
+	}
 	var buf [64]routeToken // enough for most proposals, on the stack
 	toks := routeTokenize(strings.ToLower(text), buf[:0])
 	best := int32(len(r.domains))
@@ -533,6 +548,9 @@ func (r *Router) matchKeywords(text string) (dom, kw int32) {
 	}
 	return dom, kw
 }
+
+// routeUnescape undoes the only escaping Slack applies to message text.
+var routeUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
 // routeTokenize appends the words of s to dst. A word is a run of letters,
 // digits, combining marks and '_'; anything else separates words. s is

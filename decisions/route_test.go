@@ -29,7 +29,7 @@ func routeTestDomains() []Domain {
 			Assign:   AssignAll,
 		},
 		{Name: "sales/pricing", Owners: []string{"U0SALES01"}, Keywords: []string{"discount", "quote"}, Channels: []string{"C0SHARED01"}},
-		{Name: "engineering", Owners: []string{"U0ENG0001"}, Keywords: []string{"ops", "e-commerce", "Release Train"}, Channels: []string{"C0ENGINE01"}},
+		{Name: "engineering", Owners: []string{"U0ENG0001"}, Keywords: []string{"ops", "e-commerce", "Release Train", "R&D"}, Channels: []string{"C0ENGINE01"}},
 		{Name: "engineering/infra", Owners: []string{"U0INF0001", "U0INF0002"}, Keywords: []string{"outage", "ops"}, Assign: AssignRoundRobin},
 		{Name: "engineering/infra/db", Keywords: []string{"schema migration"}},
 		{Name: "people/hiring", Owners: []string{"U0HR00001", "U0HR00002", "U0HR00003"}, Keywords: []string{"hiring plan"}, Assign: AssignLeastLoaded},
@@ -203,6 +203,17 @@ func TestRoutePrecedence(t *testing.T) {
 			domain: "company", level: MatchDefault,
 		},
 		{
+			name:   "keyword with punctuation, as Slack escapes it",
+			req:    Request{Text: "more r&amp;d budget"},
+			domain: "engineering", level: MatchKeyword,
+			reason: []string{`keyword "R&D" matched engineering`},
+		},
+		{
+			name:   "keyword with punctuation, unescaped",
+			req:    Request{Text: "more R&D budget"},
+			domain: "engineering", level: MatchKeyword,
+		},
+		{
 			name:   "unicode keyword, case-insensitive",
 			req:    Request{Text: "Open a CAFÉ on floor 2"},
 			domain: "facilities", level: MatchKeyword,
@@ -358,7 +369,7 @@ func TestRoutePresence(t *testing.T) {
 			presence: map[string]Presence{"U0ALICE01": away(""), "U0BOB0001": {Deactivated: true}},
 			domain:   "product/pricing",
 			deciders: []string{"U0PM00001"},
-			reason:   []string{"no owner of product/pricing is available, so the owners of product decide"},
+			reason:   []string{"no owner of product/pricing is available, so it falls back to product"},
 		},
 		{
 			name:     "nobody at any level",
@@ -380,7 +391,7 @@ func TestRoutePresence(t *testing.T) {
 			text:     "#db",
 			domain:   "engineering/infra/db",
 			deciders: []string{"U0INF0001"}, // round robin in engineering/infra, Seq 0
-			reason:   []string{"engineering/infra/db has no owners, so the owners of engineering/infra decide"},
+			reason:   []string{"engineering/infra/db has no owners, so it falls back to engineering/infra; round robin picked U0INF0001"},
 		},
 	}
 	for _, tt := range tests {
@@ -552,6 +563,7 @@ func TestNewRouterErrors(t *testing.T) {
 		{"alias used twice", []Domain{{Name: "a", Aliases: []string{"x"}}, {Name: "b", Aliases: []string{"#X"}}}, "", "domains[1].aliases[0]", "already an alias"},
 		{"empty alias", []Domain{{Name: "a", Aliases: []string{" "}}}, "", "domains[0].aliases[0]", "empty"},
 		{"keyword without words", []Domain{{Name: "a", Keywords: []string{"ok", "!!!"}}}, "", "domains[0].keywords[1]", "no letters or digits"},
+		{"keyword ending in punctuation", []Domain{{Name: "a", Keywords: []string{"c++"}}}, "", "domains[0].keywords[0]", "punctuation"},
 		{"empty channel", []Domain{{Name: "a", Channels: []string{""}}}, "", "domains[0].channels[0]", "empty"},
 		{"unknown default", []Domain{{Name: "a"}}, "b", "default_domain", `"b" is not one of the configured domains`},
 		{"default by alias is not enough", []Domain{{Name: "a", Aliases: []string{"b"}}}, "b", "default_domain", "not one of"},
