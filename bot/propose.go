@@ -168,6 +168,9 @@ func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
 func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decision, error) {
 	now := a.clock.Now()
 	d, err := a.store.UpdateDecision(id, func(d decisions.Decision) (decisions.Decision, []storeItem, error) {
+		if dom, ok := a.Router().Domain(d.Domain); ok {
+			act.RequireAdvice = dom.RequireAdvice
+		}
 		next, err := decisions.Apply(d, act, now)
 		if err != nil {
 			return d, nil, err

@@ -45,7 +45,14 @@ type Action struct {
 	Until     time.Time // defer
 	Users     []string  // reassign / escalate: the new deciders; remind: who was reminded
 	Domain    string    // escalate: the domain now responsible, if it changes
+	// RequireAdvice refuses approve and reject until someone has advised:
+	// the domain's require_advice setting.
+	RequireAdvice bool
 }
+
+// ErrAdviceRequired refuses a decision made before anyone advised on it,
+// in a domain that requires the advice process.
+var ErrAdviceRequired = errors.New("this domain requires advice before deciding")
 
 // ErrClosed is returned for an action on a decision that is already closed.
 var ErrClosed = errors.New("decision is closed")
@@ -142,6 +149,9 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 		}
 		if !mayDecide(d, a.Actor) {
 			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
+		}
+		if a.RequireAdvice && a.Verb != VerbDefer && len(d.Advice) == 0 {
+			return d, fmt.Errorf("%s needs advice before it is decided: ask the advisors first: %w", d.ID, ErrAdviceRequired)
 		}
 		switch a.Verb {
 		case VerbApprove:

@@ -401,3 +401,24 @@ func lcDeepCopy(d Decision) Decision {
 	}
 	return c
 }
+
+func TestApplyRequireAdvice(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	d := Decision{ID: 3, Status: StatusOpen, Proposer: "UPROP1", Deciders: []string{"UDEC01"}}
+	act := Action{Verb: VerbApprove, Actor: Actor{User: "UDEC01"}, RequireAdvice: true}
+	if _, err := Apply(d, act, now); !errors.Is(err, ErrAdviceRequired) {
+		t.Fatalf("approve without advice: err = %v, want ErrAdviceRequired", err)
+	}
+	deferAct := Action{Verb: VerbDefer, Actor: Actor{User: "UDEC01"}, RequireAdvice: true, Until: now.Add(48 * time.Hour)}
+	if _, err := Apply(d, deferAct, now); err != nil {
+		t.Fatalf("defer without advice should be allowed: %v", err)
+	}
+	advised, err := Apply(d, Action{Verb: VerbAdvise, Actor: Actor{User: "UADV01"}, Rationale: "fine by sales"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Apply(advised, act, now)
+	if err != nil || got.Status != StatusApproved {
+		t.Fatalf("approve after advice: status %s, err %v", got.Status, err)
+	}
+}
