@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/textdist"
 )
 
 // Parser parses slash command text. The zero value works: it uses
@@ -112,7 +113,7 @@ func nearVerb(word string) (Verb, bool) {
 		if !e.takesID {
 			continue
 		}
-		if d := distance(w, []rune(string(e.Verb))); d < bestD {
+		if d := textdist.Distance(string(w), string(e.Verb)); d < bestD {
 			best, bestD = e.Verb, d
 		}
 	}

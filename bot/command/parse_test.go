@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/textdist"
 )
 
 // now is Thursday 2026-11-26 10:00 in Paris.
@@ -337,7 +338,7 @@ func TestDistance(t *testing.T) {
 		{"approve", "approve", 0}, {"aprove", "approve", 1}, {"apporve", "approve", 1},
 		{"rejct", "reject", 1}, {"", "abc", 3}, {"abc", "", 3}, {"ca", "abc", 3},
 	} {
-		if got := distance([]rune(tt.a), []rune(tt.b)); got != tt.want {
+		if got := textdist.Distance(tt.a, tt.b); got != tt.want {
 			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
