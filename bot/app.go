@@ -101,6 +101,7 @@ func New(opts Options) (*App, error) {
 		appID:       opts.Config.Slack.AppID,
 		views:       make(chan struct{}, 16),
 		parser: command.Parser{
+			Slash:      opts.Config.Slack.Command,
 			Location:   loc,
 			ExtractDue: decisions.ExtractDue,
 			ParseDate:  decisions.ParseDate,

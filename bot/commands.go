@@ -67,11 +67,9 @@ func (a *App) HandleCommand(ctx context.Context, sc slack.SlashCommand) Reply {
 		a.metrics.commands.WithLabelValues("invalid").Inc()
 		var pe *command.Error
 		if errors.As(err, &pe) {
-			msg := pe.Msg
-			if pe.Usage != "" && !strings.Contains(msg, pe.Usage) {
-				msg += "\nUsage: `" + a.slash() + " " + pe.Usage + "`"
-			}
-			return replyText("%s", msg)
+			// Usage already names the slash command, and Reply escapes it
+			// so "<date>" shows as typed.
+			return replyText("%s", pe.Reply())
 		}
 		return replyText("I could not read that: %s. Try `%s help`.", blocks.Escape(err.Error()), a.slash())
 	}
@@ -278,10 +276,10 @@ func (a *App) cmdList(ctx context.Context, inv invocation, c command.Command) Re
 	case filter == "all":
 		title = "All decisions, newest first"
 		ds, err = a.newest(listLimit)
-	case strings.HasPrefix(filter, "#"):
-		dom, ok := a.Router().Lookup(filter)
+	case filter == command.FilterDomain:
+		dom, ok := a.Router().Lookup(c.Domain)
 		if !ok {
-			return replyText("There is no domain `%s`. `%s rights` lists them.", blocks.Escape(filter), a.slash())
+			return replyText("There is no domain `#%s`. `%s rights` lists them.", blocks.Escape(c.Domain), a.slash())
 		}
 		title = "Decisions in " + dom.Name
 		ds, err = a.store.ByDomainTree(dom.Name, listLimit)
