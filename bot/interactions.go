@@ -188,6 +188,14 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 		}
 	case decisions.VerbReassign, decisions.VerbAskAdvice:
 		act.Users = get(blockUsers, inputUsers).SelectedUsers
+		if len(act.Users) == 0 && verb == decisions.VerbAskAdvice {
+			// The modal says "leave empty to ask the domain's advisors".
+			users, err := a.advisorsOf(id)
+			if err != nil {
+				return nil, err
+			}
+			act.Users = users
+		}
 		if len(act.Users) == 0 {
 			return fieldErr(blockUsers, "Pick at least one person.")
 		}
@@ -228,4 +236,22 @@ func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) erro
 	}
 	ack := blocks.Ack(d, a.loc)
 	return a.ephemeral(ic.Channel.ID, ic.User.ID, ack.Text)
+}
+
+// advisorsOf lists the advisors of a decision who can be sent a DM.
+func (a *App) advisorsOf(id decisions.ID) ([]string, error) {
+	d, err := a.store.Decision(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", id, err)
+	}
+	var out []string
+	for _, u := range d.Advisors {
+		if strings.HasPrefix(u, "U") || strings.HasPrefix(u, "W") {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
