@@ -39,6 +39,9 @@ type Message struct {
 	// If it is still waiting in the outbox this message waits for it; if it
 	// was never sent (announce: false) this message goes to the channel.
 	ThreadRef string `json:"thread_ref,omitempty"`
+	// ThreadRoot, when ThreadRef is itself a reply in a thread, is that
+	// thread's parent: Slack wants replies under the parent's ts.
+	ThreadRoot string `json:"thread_root,omitempty"`
 	// UpdateRef names a saved message to replace (KindUpdate).
 	UpdateRef string `json:"update_ref,omitempty"`
 	// SaveRef saves where this message landed under that name.
@@ -362,6 +365,9 @@ func (o *Outbox) send(ctx context.Context, key string, m Message) (refs map[stri
 			}
 			if ok {
 				thread = ref.TS
+				if m.ThreadRoot != "" {
+					thread = m.ThreadRoot
+				}
 				if m.Channel == "" || m.Channel == ref.Channel {
 					channel = ref.Channel
 				}

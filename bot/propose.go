@@ -91,26 +91,26 @@ func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain) []out
 		out = append(out, outgoing{Key: refKey(d.ID, "advisor", u), Msg: m})
 	}
 	src := d.Source
-	switch {
-	case src.Kind == decisions.SourceMention:
-		// A mention is answered in its own thread, whatever the domain's
-		// announce setting: the proposer chose that place.
+	// A mention is answered in its own thread, whatever the domain's
+	// announce setting: the proposer chose that place.
+	if src.Kind == decisions.SourceMention || dom.Announce && isChannel(src.Channel) {
 		m := newMessage(KindPost, blocks.Announcement(d, a.loc))
 		m.Channel = src.Channel
-		m.ThreadTS = src.ThreadTS
-		if m.ThreadTS == "" {
-			m.ThreadTS = src.MessageTS
-		}
-		m.SaveRef = refKey(d.ID, "announce")
-		out = append(out, outgoing{Key: m.SaveRef, Msg: m})
-	case dom.Announce && isChannel(src.Channel):
-		m := newMessage(KindPost, blocks.Announcement(d, a.loc))
-		m.Channel = src.Channel
-		m.ThreadTS = src.ThreadTS
+		m.ThreadTS = announceThread(src)
 		m.SaveRef = refKey(d.ID, "announce")
 		out = append(out, outgoing{Key: m.SaveRef, Msg: m})
 	}
 	return out
+}
+
+// announceThread is the thread the announcement is a reply in, if any: a
+// mention's thread (or the mention itself, which starts one), or the
+// thread a proposal was made from.
+func announceThread(src decisions.Source) string {
+	if src.Kind == decisions.SourceMention && src.ThreadTS == "" {
+		return src.MessageTS
+	}
+	return src.ThreadTS
 }
 
 // isChannel reports whether id is a public or private channel (not a DM),
@@ -149,6 +149,7 @@ func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
 	outcome := blocks.Outcome(d)
 	thread := newMessage(KindPost, outcome)
 	thread.ThreadRef = refKey(d.ID, "announce")
+	thread.ThreadRoot = announceThread(d.Source)
 	out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, "thread"), Msg: thread})
 	for _, c := range d.Informed {
 		m := newMessage(KindPost, outcome)
