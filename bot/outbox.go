@@ -114,6 +114,9 @@ type Outbox struct {
 
 	mu       sync.Mutex
 	inflight map[string]bool
+	// finished are keys Run's workers are done with; they leave inflight
+	// at the top of Run's next pass (see Run).
+	finished []string
 	pace     map[string]time.Time // channel → earliest next post
 	dms      map[string]string    // user → DM channel id
 }
@@ -186,7 +189,7 @@ func (o *Outbox) Run(ctx context.Context) {
 				// it is not sent twice after a restart.
 				o.deliver(context.WithoutCancel(ctx), it)
 				o.mu.Lock()
-				delete(o.inflight, it.Key)
+				o.finished = append(o.finished, it.Key)
 				o.mu.Unlock()
 				o.Kick()
 			}
@@ -198,6 +201,16 @@ func (o *Outbox) Run(ctx context.Context) {
 		o.log.Info("outbox stopped")
 	}()
 	for {
+		// A key leaves inflight only here, before the outbox is read again.
+		// The read being handed out may predate a delivery that has since
+		// finished and still list that message: clearing it as soon as the
+		// worker finished would let that stale copy be sent a second time.
+		o.mu.Lock()
+		for _, k := range o.finished {
+			delete(o.inflight, k)
+		}
+		o.finished = o.finished[:0]
+		o.mu.Unlock()
 		now := o.clock.Now()
 		items, err := o.store.OutboxDue(now, 200)
 		if err != nil {
