@@ -36,7 +36,9 @@ func serveAdmin(ctx context.Context, st *store.Store, path string, log *slog.Log
 		n, err := st.Backup(w)
 		if err != nil {
 			log.Error("backup over admin socket", "err", err)
-			return
+			// Break the response off: a cleanly ended body would pass a
+			// truncated copy off as a complete one.
+			panic(http.ErrAbortHandler)
 		}
 		log.Info("backup streamed", "bytes", n)
 	})
@@ -59,13 +61,14 @@ func backupViaServer(ctx context.Context, storePath, dest string) (int64, error)
 			return d.DialContext(ctx, "unix", sock)
 		},
 	}}
+	defer client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://baton/backup", nil)
 	if err != nil {
 		return 0, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("the store is in use and the running baton did not answer on %s: %w", sock, err)
+		return 0, fmt.Errorf("%s is locked: is another baton running on this file? It did not answer on its admin socket %s (%v); run backup on the host where it runs, or stop it and try again", storePath, sock, unwrapNet(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -83,14 +86,42 @@ func backupViaServer(ctx context.Context, storePath, dest string) (int64, error)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = checkCopy(tmp)
+	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return 0, fmt.Errorf("write %s: %w", dest, err)
+		return 0, fmt.Errorf("backup from the running baton to %s: %w", dest, err)
 	}
 	if err := os.Rename(tmp, dest); err != nil {
-		return 0, err
+		_ = os.Remove(tmp)
+		return 0, fmt.Errorf("backup to %s: %w", dest, err)
 	}
 	return n, nil
+}
+
+// checkCopy opens a copy received over the socket, so a damaged one never
+// replaces a good backup.
+func checkCopy(path string) error {
+	st, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("the copy received is not a usable store: %w", err)
+	}
+	if _, err := st.Count(); err != nil {
+		_ = st.Close()
+		return fmt.Errorf("the copy received is not a usable store: %w", err)
+	}
+	return st.Close()
+}
+
+// unwrapNet keeps the last, telling part of a dial error ("connect: no
+// such file or directory") instead of the whole Get "http://…" chain.
+func unwrapNet(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
 }
 
 // isLocked reports whether opening the store failed because another

@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/baton-app/baton/config"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
 )
 
 func configFlag(fs interface {
@@ -18,16 +22,38 @@ func configFlag(fs interface {
 	return fs.String("config", "", "config file (default config.yaml, else config.example.yaml)")
 }
 
-// loadConfig loads the -config file, or the default one.
-func loadConfig(path string) (*config.Config, error) {
+// loadConfig loads the -config file, or the default one, expanding ${VAR}
+// from the injected environment so tests never see the developer's shell.
+func (e *env) loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		path = config.DefaultPath()
 	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, err
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no config file %s: pass -config FILE, or copy config.example.yaml to config.yaml and edit it", path)
+	case err != nil:
+		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return cfg, nil
+	return config.Parse(path, data, e.lookup)
+}
+
+// loadConfig loads with the process environment. Subcommands use
+// e.loadConfig, whose environment tests inject; this stays for callers
+// that have no env at hand.
+func loadConfig(path string) (*config.Config, error) {
+	return (&env{lookupEnv: os.LookupEnv}).loadConfig(path)
+}
+
+// noArgs rejects positional arguments for commands that take none; a lone
+// file name is most likely a config meant for -config.
+func noArgs(e *env, fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "%s: unexpected argument %q (to choose the config, use -config FILE)\n", fs.Name(), fs.Arg(0))
+	fs.Usage()
+	return errUsage
 }
 
 func runCheck(ctx context.Context, e *env, args []string) error {
@@ -36,19 +62,57 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		var errs config.Errors
-		if errors.As(err, &errs) {
-			for _, ce := range errs {
-				fmt.Fprintln(e.stderr, ce.Error())
-			}
-			return fmt.Errorf("%d problem(s) in the config", len(errs))
-		}
+	if err := noArgs(e, fs); err != nil {
 		return err
+	}
+	cfg, err := e.loadConfig(*path)
+	if err != nil {
+		return err // dispatch lists config problems one per line
 	}
 	fmt.Fprintf(e.stdout, "ok: %s\n", cfg.Summary())
 	return nil
+}
+
+// reportConfigErrors prints every config problem as file:line: field: msg,
+// then what to do, and reports whether err held any.
+func reportConfigErrors(e *env, cmd string, err error) bool {
+	var errs config.Errors
+	if !errors.As(err, &errs) || len(errs) == 0 {
+		return false
+	}
+	for _, ce := range errs {
+		fmt.Fprintln(e.stderr, ce.Error())
+	}
+	them := "them"
+	if len(errs) == 1 {
+		them = "it"
+	}
+	fmt.Fprintf(e.stderr, "baton %s: %s has %s (listed above); fix %s and run baton check again\n", cmd, errs[0].File, plural(len(errs), "problem"), them)
+	return true
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// routeJSON is the contract shape of `baton route -json`: exactly these
+// fields, lists never null.
+type routeJSON struct {
+	Domain   string   `json:"domain"`
+	Deciders []string `json:"deciders"`
+	Advisors []string `json:"advisors"`
+	Informed []string `json:"informed"`
+	Reason   string   `json:"reason"`
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func runRoute(ctx context.Context, e *env, args []string) error {
@@ -56,7 +120,7 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 	path := configFlag(fs)
 	channel := fs.String("channel", "", "channel id the proposal is made in (C…)")
 	asJSON := fs.Bool("json", false, "print one JSON object: domain, deciders, advisors, informed, reason")
-	proposer := fs.String("as", "", "proposer user id")
+	proposer := fs.String("as", "", "proposer user id (U…)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -66,7 +130,7 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := e.loadConfig(*path)
 	if err != nil {
 		return err
 	}
@@ -74,10 +138,21 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := router.Route(decisions.Request{Text: text, Channel: *channel, Proposer: *proposer, Now: time.Now()})
+	req := decisions.Request{Text: text, Channel: *channel, Proposer: *proposer, Now: time.Now()}
+	if note := withLiveState(cfg, &req); note != "" {
+		fmt.Fprintf(e.stderr, "baton route: %s\n", note)
+	}
+	r := router.Route(req)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
-		return enc.Encode(r)
+		enc.SetEscapeHTML(false) // the reason is read by people and jq, not embedded in HTML
+		return enc.Encode(routeJSON{
+			Domain:   r.Domain,
+			Deciders: nonNil(r.Deciders),
+			Advisors: nonNil(r.Advisors),
+			Informed: nonNil(r.Informed),
+			Reason:   r.Reason,
+		})
 	}
 	if !r.Matched() {
 		fmt.Fprintf(e.stdout, "no domain: %s\n", r.Reason)
@@ -93,6 +168,41 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "reason:   %s\n", r.Reason)
 	return nil
+}
+
+// withLiveState adds what routing reads from the store (who is away, open
+// load, the next id for round robin), so the dry run picks as the bot
+// would. Without the store it routes anyway and says what may differ.
+func withLiveState(cfg *config.Config, req *decisions.Request) (note string) {
+	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
+		return "" // no decisions yet: nobody is away or loaded
+	}
+	// A running serve holds the lock; do not keep the user waiting for it.
+	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 100 * time.Millisecond, ReadOnly: true})
+	if isLocked(err) {
+		return "a running baton holds the store, so who is away and open load are not read: a round_robin or least_loaded pick may differ"
+	}
+	if err != nil {
+		return fmt.Sprintf("routing without the store's aways and load (%v): a round_robin or least_loaded pick may differ", err)
+	}
+	defer st.Close()
+	aways, err := st.Aways()
+	if err == nil {
+		req.Presence = map[string]decisions.Presence{}
+		for _, a := range aways {
+			req.Presence[a.User] = decisions.Presence{AwayUntil: a.Until, Delegate: a.Delegate}
+		}
+		req.Load, err = st.OpenLoad()
+	}
+	if err == nil {
+		var next decisions.ID
+		next, err = st.PeekNextID()
+		req.Seq = uint64(next)
+	}
+	if err != nil {
+		return fmt.Sprintf("routing without the store's aways and load (%v)", err)
+	}
+	return ""
 }
 
 func names(cfg *config.Config, ids []string) string {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -37,6 +38,24 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// lookupEnv tells an unset variable from an empty one, as ${VAR} in the
+	// config needs; nil means "set" is "non-empty according to getenv".
+	lookupEnv func(string) (string, bool)
+	// listening, if set, learns the address serve bound, so a test can use
+	// server.listen 127.0.0.1:0 and still reach it.
+	listening func(addr string)
+}
+
+// lookup is the environment the config's ${VAR} references expand from.
+func (e *env) lookup(name string) (string, bool) {
+	if e.lookupEnv != nil {
+		return e.lookupEnv(name)
+	}
+	if e.getenv == nil {
+		return "", false
+	}
+	v := e.getenv(name)
+	return v, v != ""
 }
 
 func subcommands() []subcommand {
@@ -58,22 +77,29 @@ func main() { os.Exit(run()) }
 func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	// The first signal starts a graceful shutdown; restoring the default
+	// handling lets a second one end a shutdown that hangs.
+	go func() { <-ctx.Done(); stop() }()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	return dispatch(ctx, e, os.Args[1:])
 }
 
 func dispatch(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(e.stderr)
-		if len(args) == 0 {
-			return exitUsage
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			// "baton help serve" is "baton serve -h".
+			return dispatch(ctx, e, []string{args[1], "-h"})
 		}
+		// Asked for, help goes to stdout, so it can be paged or grepped.
+		usage(e.stdout)
 		return exitOK
 	}
-	for _, sc := range subcommands() {
-		if sc.name != args[0] {
-			continue
-		}
+	if sc := lookupCommand(args[0]); sc != nil {
 		err := sc.run(ctx, e, args[1:])
 		switch {
 		case err == nil:
@@ -82,14 +108,29 @@ func dispatch(ctx context.Context, e *env, args []string) int {
 			return exitUsage
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
+		case reportConfigErrors(e, sc.name, err):
+			return exitFail
 		default:
 			fmt.Fprintf(e.stderr, "baton %s: %v\n", sc.name, err)
 			return exitFail
 		}
 	}
-	fmt.Fprintf(e.stderr, "baton: unknown command %q\n\n", args[0])
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(e.stderr, "baton: %s comes after the command, e.g. baton check %s\n\n", args[0], args[0])
+	} else {
+		fmt.Fprintf(e.stderr, "baton: unknown command %q\n\n", args[0])
+	}
 	usage(e.stderr)
 	return exitUsage
+}
+
+func lookupCommand(name string) *subcommand {
+	for _, sc := range subcommands() {
+		if sc.name == name {
+			return &sc
+		}
+	}
+	return nil
 }
 
 func usage(w io.Writer) {

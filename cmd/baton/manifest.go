@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -122,26 +124,50 @@ func buildManifest(cfg *config.Config, baseURL string, socket bool) ([]byte, err
 		m.Settings.Interactivity.RequestURL = base + "/slack/interactions"
 	}
 	m.Settings.SocketModeEnabled = socket
-	return yaml.Marshal(&m)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2) // what Slack's manifest editor shows, and what people paste
+	if err := enc.Encode(&m); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// checkBaseURL accepts the public https base URL Slack will call: Slack
+// refuses request URLs that are not https.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("-url must be the public https base URL of baton serve, such as https://baton.example.com (got %q); use -socket for Socket Mode", raw)
+	}
+	return nil
 }
 
 func runManifest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "manifest", "")
 	path := configFlag(fs)
-	url := fs.String("url", "https://baton.example.com", "public base URL of `baton serve` (HTTP mode)")
+	base := fs.String("url", "https://baton.example.com", "public base URL of `baton serve` (HTTP mode)")
 	socket := fs.Bool("socket", false, "Socket Mode: no public URL needed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !*socket && !strings.HasPrefix(*url, "https://") && !strings.HasPrefix(*url, "http://") {
-		fmt.Fprintf(e.stderr, "baton manifest: -url must start with https:// (got %q)\n", *url)
-		return errUsage
+	if err := noArgs(e, fs); err != nil {
+		return err
 	}
-	cfg, err := loadConfig(*path)
+	if !*socket {
+		if err := checkBaseURL(*base); err != nil {
+			fmt.Fprintf(e.stderr, "baton manifest: %v\n", err)
+			return errUsage
+		}
+	}
+	cfg, err := e.loadConfig(*path)
 	if err != nil {
 		return err
 	}
-	out, err := buildManifest(cfg, *url, *socket)
+	out, err := buildManifest(cfg, *base, *socket)
 	if err != nil {
 		return fmt.Errorf("build manifest: %w", err)
 	}

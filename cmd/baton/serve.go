@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -20,11 +19,13 @@ import (
 	"github.com/baton-app/baton/store"
 )
 
-func newLogger(e *env, level string) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+func newLogger(e *env, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
+
+// resolveTimeout bounds the start-up calls to Slack, so an unreachable
+// api_url delays serving instead of preventing it.
+const resolveTimeout = 30 * time.Second
 
 // slackClient builds the Web API client, pointed at slack.api_url if set.
 func slackClient(cfg *config.Config, extra ...slack.Option) *slack.Client {
@@ -45,12 +46,16 @@ func slackClient(cfg *config.Config, extra ...slack.Option) *slack.Client {
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "")
 	path := configFlag(fs)
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	var level slog.Level
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := newLogger(e, *logLevel)
-	cfg, err := loadConfig(*path)
+	if err := noArgs(e, fs); err != nil {
+		return err
+	}
+	log := newLogger(e, level)
+	cfg, err := e.loadConfig(*path)
 	if err != nil {
 		return err
 	}
@@ -67,6 +72,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 
 	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 2 * time.Second})
+	if isLocked(err) {
+		return fmt.Errorf("%w Stop it first, or give this one its own store.path (BATON_DB)", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -92,7 +100,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := app.Resolve(ctx); err != nil {
+	resolveCtx, cancelResolve := context.WithTimeout(ctx, resolveTimeout)
+	err = app.Resolve(resolveCtx)
+	cancelResolve()
+	if err != nil {
 		log.Warn("could not reach Slack at start-up; owners given as emails or usergroups stay unresolved until restart", "err", err)
 	}
 	if err := app.CatchUp(ctx); err != nil {
@@ -124,7 +135,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		stopCron()
 		stopOutbox()
 		wg.Wait()
-		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+		return fmt.Errorf("listen on %s: %w (set server.listen, or BATON_LISTEN, to a free address)", cfg.Server.Listen, err)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -135,6 +146,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		go func() { socketDone <- bot.RunSocketMode(ctx, app, api, log) }()
 	}
 	log.Info("baton serving", "version", version, "listen", ln.Addr().String(), "mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
+	if e.listening != nil {
+		e.listening(ln.Addr().String())
+	}
 
 	var runErr error
 	select {
@@ -168,12 +182,15 @@ func runHealthcheck(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(e, fs); err != nil {
+		return err
+	}
 	target := *url
 	if target == "" {
 		listen := ":8080"
-		if cfg, err := loadConfig(*path); err == nil {
+		if cfg, err := e.loadConfig(*path); err == nil {
 			listen = cfg.Server.Listen
-		} else if v := os.Getenv("BATON_LISTEN"); v != "" {
+		} else if v, _ := e.lookup("BATON_LISTEN"); v != "" {
 			listen = v
 		}
 		host, port, err := net.SplitHostPort(listen)
