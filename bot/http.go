@@ -169,7 +169,11 @@ func (a *App) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 	w.WriteHeader(http.StatusOK)
 }
 
+// readyTTL is how long /readyz trusts its last auth.test.
+const readyTTL = 30 * time.Second
+
 // readiness caches Slack reachability so /readyz cannot hammer auth.test.
+// It is timed by the App's clock, like everything else.
 type readiness struct {
 	mu      sync.Mutex
 	checked time.Time
@@ -182,11 +186,11 @@ func (a *App) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.ready.mu.Lock()
-	if time.Since(a.ready.checked) > 30*time.Second {
+	if now := a.clock.Now(); a.ready.checked.IsZero() || now.Sub(a.ready.checked) > readyTTL || now.Before(a.ready.checked) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		_, a.ready.err = a.api.AuthTestContext(ctx)
 		cancel()
-		a.ready.checked = time.Now()
+		a.ready.checked = now
 	}
 	err := a.ready.err
 	a.ready.mu.Unlock()
