@@ -140,10 +140,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	mode := "http"
-	socketDone := make(chan error, 1)
+	// socketDone stays nil (never ready) in HTTP mode.
+	var socketDone chan error
+	socketCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
 	if socket {
 		mode = "socket"
-		go func() { socketDone <- bot.RunSocketMode(ctx, app, api, log) }()
+		socketDone = make(chan error, 1)
+		go func() { socketDone <- bot.RunSocketMode(socketCtx, app, api, log) }()
 	}
 	log.Info("baton serving", "version", version, "listen", ln.Addr().String(), "mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
 	if e.listening != nil {
@@ -157,6 +161,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	case err := <-serveErr:
 		runErr = fmt.Errorf("http server: %w", err)
 	case err := <-socketDone:
+		socketDone = nil // already stopped
 		if err != nil && !errors.Is(err, context.Canceled) {
 			runErr = fmt.Errorf("socket mode: %w", err)
 		}
@@ -168,6 +173,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Error("http shutdown", "err", err)
 	}
 	log.Info("http server stopped")
+	// Socket Mode handlers write to the store: wait for them before
+	// anything below is stopped.
+	stopSocket()
+	if socketDone != nil {
+		<-socketDone
+		log.Info("socket mode stopped")
+	}
 	app.Wait()
 	stopCron()
 	stopOutbox()
