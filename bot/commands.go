@@ -141,21 +141,40 @@ func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) 
 	if err != nil {
 		return a.transitionError(c.ID, err)
 	}
-	return replyText("%s is now *%s*. %s", d.ID, d.Status, describeFanout(d))
+	return replyText("%s", strings.TrimSpace(fmt.Sprintf("%s is now *%s*. %s", d.ID, d.Status, a.describeFanout(d, inv.User))))
 }
 
-func describeFanout(d decisions.Decision) string {
+// describeFanout says where outcomeMessages will post d's outcome, so the
+// reply promises only what will happen.
+func (a *App) describeFanout(d decisions.Decision, actor string) string {
 	var where []string
-	if d.Announcement.TS != "" || d.Source.Channel != "" {
+	if a.announced(d.ID) {
 		where = append(where, "the proposal's thread")
 	}
 	for _, c := range d.Informed {
 		where = append(where, blocks.Channel(c))
 	}
-	if len(where) == 0 {
+	tell := d.Proposer != "" && d.Proposer != actor
+	switch {
+	case len(where) == 0 && tell:
 		return "The proposer will be told."
+	case len(where) == 0:
+		return ""
+	case tell:
+		return "I'll post it to " + strings.Join(where, ", ") + " and tell the proposer."
 	}
-	return "I'll post it to " + strings.Join(where, ", ") + " and tell the proposer."
+	return "I'll post it to " + strings.Join(where, ", ") + "."
+}
+
+// announced reports whether d has an announcement, sent or still queued,
+// for its outcome to be threaded under.
+func (a *App) announced(id decisions.ID) bool {
+	key := refKey(id, "announce")
+	if _, ok, err := a.store.Ref(key); err == nil && ok {
+		return true
+	}
+	pending, err := a.store.OutboxPending(key)
+	return err == nil && pending
 }
 
 // transitionError explains, in words for the person, why an action failed.

@@ -86,7 +86,7 @@ func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain) []out
 		if d.IsDecider(u) {
 			continue
 		}
-		m := newMessage(KindDM, blocks.AdvisorNotice(d))
+		m := newMessage(KindDM, blocks.AdvisorNoticeFor(d, a.slash()))
 		m.User = u
 		out = append(out, outgoing{Key: refKey(d.ID, "advisor", u), Msg: m})
 	}
@@ -247,7 +247,7 @@ func (a *App) transitionMessages(before, d decisions.Decision, act decisions.Act
 	case decisions.VerbAskAdvice:
 		var out []outgoing
 		for _, u := range act.Users {
-			m := newMessage(KindDM, blocks.AdvisorNotice(d))
+			m := newMessage(KindDM, blocks.AdvisorNoticeFor(d, a.slash()))
 			m.User = u
 			out = append(out, outgoing{Key: refKey(d.ID, "ask-advice", step, u), Msg: m})
 		}
