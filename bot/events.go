@@ -92,14 +92,17 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 		a.outbox.Kick()
 		return nil
 	}
+	// text is as Slack sent it, with &, < and > already escaped, and the
+	// parser's messages neutralise what they quote: escaping either again
+	// would show "R&amp;D". blocks.Text still defuses any live markup.
 	c, err := a.parser.Parse(text, now)
 	if err == nil && c.Verb != command.VerbPropose {
 		// "@Baton approve D-7" etc. is not a proposal: point to the command.
 		return a.say(e.Channel, thread, "mention/"+eventID+"/verb", blocks.Text(fmt.Sprintf(
-			"To %s a decision, use `%s %s`. Mentioning me proposes a new decision.", c.Verb, a.slash(), blocks.Escape(text))))
+			"To %s a decision, use `%s %s`. Mentioning me proposes a new decision.", c.Verb, a.slash(), strings.ReplaceAll(text, "`", "'"))))
 	}
 	if err != nil {
-		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(blocks.Escape(err.Error())))
+		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(err.Error()))
 	}
 	_, err = a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src})
 	if err != nil {
