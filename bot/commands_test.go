@@ -210,7 +210,8 @@ func TestEveryVerb(t *testing.T) {
 			t.Errorf("status after a refused withdraw: %s", d.Status)
 		}
 		r = e.command(tom, chRandom, "withdraw D-3 not now")
-		contains(t, "withdraw", r.all(), "D-3", "withdrawn")
+		contains(t, "withdraw", r.all(), "D-3", "withdrawn", "the proposal's thread", "<#"+chProduct+">")
+		lacks(t, "withdraw by the proposer", r.all(), "tell the proposer")
 		if d := e.decision(3); d.Status != decisions.StatusWithdrawn {
 			t.Errorf("status after withdraw: %s", d.Status)
 		}
@@ -313,10 +314,12 @@ domains:
       keywords: [feature]
   - name: finance
     owners: [U01FATIM3]
+    advisors: [U06BEN006]
 people:
   - {id: U01RAVI02, name: Ravi}
   - {id: U01FATIM3, name: Fatima}
   - {id: U02TOM004, name: Tom}
+  - {id: U06BEN006, name: Ben}
 `
 
 func TestNoMatchAsksForATag(t *testing.T) {
@@ -335,6 +338,42 @@ func TestNoMatchAsksForATag(t *testing.T) {
 
 	r = e.command(tom, chRandom, "Paint the office green #finance")
 	contains(t, "tagged", r.all(), "D-1", "<@"+fatima+">")
+	e.flush()
+	notice := where(e.fake.Posts(), dmTo(ben))
+	if len(notice) != 1 {
+		t.Fatalf("the advisor got %d DMs", len(notice))
+	}
+	contains(t, "advisor notice", visible(notice[0]), "/choose advise D-1")
+	lacks(t, "advisor notice", visible(notice[0]), "/decide")
+}
+
+// TestOutcomeReplyTellsWhereItGoes: the approver is told where the outcome
+// will be posted, and it is posted exactly there.
+func TestOutcomeReplyTellsWhereItGoes(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	// Compensation is never announced and informs no channel.
+	e.command(amara, "C04PEOPLE1", "Raise the junior salary band by 5% #comp")
+	// A proposal made in a DM with Baton has no channel to announce in.
+	e.command(tom, "DU02TOM004", "Launch the public beta in March #product")
+	e.flush()
+
+	mark := e.mark()
+	r := e.command(fatima, chRandom, "approve D-1 budget allows it")
+	contains(t, "approve", r.all(), "D-1 is now *approved*")
+	lacks(t, "approve with no announcement", r.all(), "thread", "<#")
+	e.flush()
+	if ch := where(e.postsSince(mark), func(p slackfake.Post) bool { return p.Method == "chat.postMessage" && p.Channel[0] == 'C' }); len(ch) != 0 {
+		t.Errorf("a compensation outcome was posted in a channel: %v", texts(ch))
+	}
+
+	mark = e.mark()
+	r = e.command(ravi, chRandom, "approve D-2")
+	contains(t, "approve", r.all(), "<#"+chProduct+">")
+	lacks(t, "approve of a DM proposal", r.all(), "thread")
+	e.flush()
+	if n := len(where(e.postsSince(mark), in(chProduct))); n != 1 {
+		t.Errorf("%d posts in the informed channel, want 1", n)
+	}
 }
 
 func slicesEqual(a, b []string) bool {

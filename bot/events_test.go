@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -166,4 +167,38 @@ func TestAppHomeOpened(t *testing.T) {
 		t.Error("the home tab has no Approve button for a decision waiting on the user")
 	}
 	_ = decisions.StatusOpen
+}
+
+// TestMentionMistakes: a command typed as a mention, or a near miss, is
+// answered in the thread, reads as typed, and creates nothing.
+func TestMentionMistakes(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	cases := []struct {
+		text string
+		want []string
+	}{
+		// Slack sends & < > typed by people as &amp; &lt; &gt;.
+		{"approve D-1 R&amp;D agrees", []string{"/decide approve D-1 R&amp;D agrees"}},
+		{"aprove D-1 R&amp;D agrees", []string{"Did you mean `approve`?", "R&amp;D"}},
+		{"#product by 2020-01-01", []string{"past"}},
+		{"approve D-1 <!channel> <!subteam^S1|@x> @here", []string{"/decide approve D-1"}},
+		{"aprove D-1 <!channel> @here", []string{"Did you mean"}},
+	}
+	for i, c := range cases {
+		before := e.counts()
+		ts := "1764151200.00010" + strconv.Itoa(i)
+		e.event(e.mentionBody(mention{EventID: "Ev0MISTAKE" + strconv.Itoa(i), User: tom, Channel: chRandom, TS: ts,
+			Text: "<@" + slackfake.BotUserID + "> " + c.text}), 0)
+		e.flush()
+		got := e.postsSince(before.posts)
+		if len(got) != 1 || got[0].ThreadTS != ts {
+			t.Fatalf("%q: want one reply in thread, got %v", c.text, texts(got))
+		}
+		contains(t, c.text, visible(got[0]), c.want...)
+		lacks(t, c.text, visible(got[0]), "&amp;amp;", "&amp;lt;", "&amp;gt;")
+		checkNoPings(t, c.text, visible(got[0]))
+		if n, _ := e.st.Count(); n != 0 {
+			t.Fatalf("%q created a decision", c.text)
+		}
+	}
 }

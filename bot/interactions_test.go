@@ -242,3 +242,54 @@ func TestDeferAndAskAdviceModals(t *testing.T) {
 		t.Errorf("after defer: %s until %v", d.Status, d.DeferredUntil)
 	}
 }
+
+// shortcut is a message_action payload: the "Propose as decision" message
+// shortcut used on someone's message.
+type shortcut struct {
+	TeamID, User, UserName, Channel, CallbackID, MessageTS, Text, Author string
+}
+
+// TestMessageShortcutProposes: the shortcut proposes the message, threads
+// the announcement and the outcome under it, and acks the user privately.
+func TestMessageShortcutProposes(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	const msgTS = "1764150000.000100"
+	payload := render(t, "message_action.json.tmpl", shortcut{TeamID: slackfake.TeamID, User: tom, UserName: "tom", Channel: chRandom,
+		CallbackID: "propose_message", MessageTS: msgTS, Author: grace, Text: "Should we move the design review to Tuesdays? #design"})
+	if resp := e.interact(payload); resp.Status != http.StatusOK {
+		t.Fatalf("shortcut: %s", resp)
+	}
+	d := e.decision(1)
+	if d.Domain != "product/design" || d.Proposer != tom {
+		t.Errorf("proposed in %s by %s", d.Domain, d.Proposer)
+	}
+	e.flush()
+	posts := e.fake.Posts()
+	acks := where(posts, method("chat.postEphemeral"))
+	if len(acks) != 1 || acks[0].User != tom {
+		t.Fatalf("want a private ack to the user, got %v", texts(posts))
+	}
+	contains(t, "ack", acks[0].Text, "D-1")
+	ann := where(posts, in(chRandom))
+	if len(ann) != 1 || ann[0].ThreadTS != msgTS {
+		t.Fatalf("want the announcement in the message's thread, got %v", texts(posts))
+	}
+	mark := e.mark()
+	e.command(grace, chRandom, "approve D-1")
+	e.flush()
+	outcome := where(e.postsSince(mark), in(chRandom))
+	if len(outcome) != 1 || outcome[0].ThreadTS != msgTS {
+		t.Errorf("want the outcome in the message's thread, got %v (thread %q)", texts(outcome), func() string {
+			if len(outcome) > 0 {
+				return outcome[0].ThreadTS
+			}
+			return ""
+		}())
+	}
+
+	// Another app's shortcut is none of Baton's business.
+	before := e.counts()
+	e.interact(render(t, "message_action.json.tmpl", shortcut{TeamID: slackfake.TeamID, User: tom, UserName: "tom", Channel: chRandom,
+		CallbackID: "something_else", MessageTS: msgTS, Author: grace, Text: "hello"}))
+	e.unchanged("an unknown shortcut", before)
+}
