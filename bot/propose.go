@@ -217,6 +217,16 @@ func (a *App) transitionMessages(before, d decisions.Decision, act decisions.Act
 			m.SaveRef = refKey(d.ID, "dm", u)
 			out = append(out, outgoing{Key: refKey(d.ID, string(act.Verb), step, u), Msg: m})
 		}
+		// Those it was taken from see where it went instead of buttons
+		// they may no longer use.
+		for _, u := range before.Deciders {
+			if d.IsDecider(u) {
+				continue
+			}
+			m := newMessage(KindUpdate, blocks.Resolved(d, a.loc))
+			m.UpdateRef = refKey(d.ID, "dm", u)
+			out = append(out, outgoing{Key: refKey(d.ID, "handed-over", step, u), Msg: m})
+		}
 		if act.Verb == decisions.VerbEscalate {
 			notice := blocks.EscalationNotice(d, d.Deciders, act.Rationale)
 			told := map[string]bool{}
