@@ -154,6 +154,15 @@ func TestEveryVerb(t *testing.T) {
 		if _, _, ok := findButton(dm[0].Blocks, "approve"); !ok {
 			t.Error("the new decider's DM has no Approve button")
 		}
+		// The previous decider's DM loses its buttons and says where it went.
+		old := where(e.postsSince(mark), func(p slackfake.Post) bool { return p.Method == "chat.update" && p.Channel == "D"+ravi })
+		if len(old) != 1 {
+			t.Fatalf("the previous decider's DM was updated %d times, want 1: %v", len(old), texts(e.postsSince(mark)))
+		}
+		contains(t, "previous decider's DM", visible(old[0]), "Reassigned", "<@"+grace+">")
+		if _, _, ok := findButton(old[0].Blocks, "approve"); ok {
+			t.Error("the previous decider's DM still has an Approve button")
+		}
 	})
 
 	t.Run("defer", func(t *testing.T) {
