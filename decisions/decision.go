@@ -145,6 +145,12 @@ type Decision struct {
 	LastRemindedAt time.Time `json:"last_reminded_at,omitzero"`
 	// Escalations counts how many levels the decision has climbed.
 	Escalations int `json:"escalations,omitempty"`
+	// NextCheck is when the scheduler next needs to look at this open
+	// decision (to remind, escalate or flag it); zero means at its next run.
+	// The scheduler sets it; other changes keep it, which is safe because
+	// they can only postpone what the scheduler will do. The store indexes
+	// it so a reminders run reads only the decisions that need it.
+	NextCheck time.Time `json:"next_check,omitzero"`
 
 	// Announcement is the channel message announcing the proposal, once
 	// posted; outcomes are threaded under it.

@@ -488,6 +488,12 @@ func indexEntries(d *decisions.Decision) []entry {
 	if d.Status == decisions.StatusOpen && !d.Due.IsZero() {
 		es = append(es, entry{idxDue, string(tsKey(d.Due, id))})
 	}
+	if d.Status == decisions.StatusOpen {
+		es = append(es, entry{idxCheck, string(tsKey(d.NextCheck, id))})
+	}
+	if d.Status == decisions.StatusOpen || d.Status == decisions.StatusDeferred {
+		es = append(es, entry{idxPending, string(append(prefix(d.Domain, st), tsKey(d.Due, id)...))})
+	}
 	if d.Status == decisions.StatusDeferred && !d.DeferredUntil.IsZero() {
 		es = append(es, entry{idxDeferred, string(tsKey(d.DeferredUntil, id))})
 	}

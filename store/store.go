@@ -43,6 +43,8 @@ const (
 	idxDeferred = "idx_deferred" // ts id, deferred decisions
 	idxDecided  = "idx_decided"  // ts id, closed decisions
 	idxCreated  = "idx_created"  // ts id
+	idxCheck    = "idx_check"    // ts id, open decisions by NextCheck
+	idxPending  = "idx_pending"  // domain 0 status 0 ts id, open and deferred decisions (ts: due, 0 when none)
 
 	bucketEvents     = "events"      // event id → ts
 	bucketEventsTime = "events_time" // ts event id → ""
@@ -60,6 +62,7 @@ const (
 var allBuckets = []string{
 	bucketMeta, bucketDecisions,
 	idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated,
+	idxCheck, idxPending,
 	bucketEvents, bucketEventsTime,
 	bucketOutbox, bucketOutboxDue, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
@@ -79,6 +82,11 @@ var migrations = []func(tx *bolt.Tx) error{
 	// Count reads, so it never has to walk the decisions.
 	func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte(bucketMeta)).Put(metaDecisionCount, u64(0))
+	},
+	// v2: the scheduler's indexes, idx_check and idx_pending. Only open and
+	// deferred decisions have entries, so only those are read.
+	func(tx *bolt.Tx) error {
+		return indexPending(tx, idxCheck, idxPending)
 	},
 }
 
