@@ -63,8 +63,11 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 		domain bool
 	}
 	var parts []part
-	listSection := func(label string, ds []decisions.Decision) {
-		if len(ds) == 0 {
+	// total is how many there are, which may exceed len(ds): the caller
+	// may pass only the first ones of a long list.
+	listSection := func(label string, ds []decisions.Decision, total int) {
+		total = max(total, len(ds))
+		if total == 0 {
 			return
 		}
 		lines := make([]string, 0, digestLines)
@@ -74,9 +77,9 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 			}
 			lines = append(lines, listLine(d, now, loc))
 		}
-		rest := len(ds) - len(lines)
+		rest := total - len(lines)
 		more := func(n int) string { return "_…and " + itoa(n+rest) + " more_" }
-		h := "*" + label + "* (" + itoa(len(ds)) + ")\n"
+		h := "*" + label + "* (" + itoa(total) + ")\n"
 		body := strings.Join(lines, "\n")
 		if rest > 0 {
 			body += "\n" + more(0)
@@ -86,12 +89,12 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 		}
 		parts = append(parts, part{block: section(h + body)})
 	}
-	listSection(":warning: Overdue", dg.Overdue)
-	listSection(":arrow_up: Still late after escalation", dg.Stuck)
+	listSection(":warning: Overdue", dg.Overdue, dg.Totals.Overdue)
+	listSection(":arrow_up: Still late after escalation", dg.Stuck, len(dg.Stuck))
 	for _, dd := range dg.Domains {
 		parts = append(parts, part{block: domainDigest(dd), domain: true})
 	}
-	listSection("Open", dg.Open)
+	listSection("Open", dg.Open, dg.Totals.Open)
 
 	footer := "Every decision, one line each: `" + Escape(slash) + " list all`"
 	blocks := MaxBlocks - len(head) - len(tail) - 1
