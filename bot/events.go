@@ -136,11 +136,17 @@ func (a *App) runTask(ctx context.Context, key string, t Task) error {
 	msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 		ChannelID: p.Channel, Timestamp: p.ThreadTS, Limit: 1, Inclusive: true,
 	})
-	if err != nil {
+	if err != nil && !permanent(err) {
 		return fmt.Errorf("conversations.replies %s/%s: %w", p.Channel, p.ThreadTS, err)
 	}
-	if len(msgs) == 0 || strings.TrimSpace(msgs[0].Text) == "" {
-		return a.say(p.Channel, p.ThreadTS, key+"/empty", blocks.Text("I couldn't read the first message of this thread, so nothing was proposed."))
+	if err != nil || len(msgs) == 0 || strings.TrimSpace(msgs[0].Text) == "" {
+		// Retrying cannot help (a deleted message, a conversation Baton may
+		// not read): say so rather than drop the mention without a word.
+		if err != nil {
+			a.log.Warn("cannot read the thread's first message", "channel", p.Channel, "thread", p.ThreadTS, "err", err)
+		}
+		return a.say(p.Channel, p.ThreadTS, key+"/empty", blocks.Text(fmt.Sprintf(
+			"I couldn't read the first message of this thread, so nothing was proposed. Mention me with the proposal instead, e.g. `@Baton <what to decide>`, or use `%s <what to decide>`.", a.slash())))
 	}
 	text := msgs[0].Text
 	c, perr := a.parser.Parse(text, a.clock.Now())
