@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
@@ -200,5 +201,38 @@ func TestMentionMistakes(t *testing.T) {
 		if n, _ := e.st.Count(); n != 0 {
 			t.Fatalf("%q created a decision", c.text)
 		}
+	}
+}
+
+// TestMentionInUnreadableThread: when Slack will not give Baton the
+// thread's first message (deleted, or a conversation Baton may not read),
+// the person who mentioned it is told, in the thread, and nothing is
+// proposed. A passing Slack outage is retried instead.
+func TestMentionInUnreadableThread(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	const parent, reply = "1764150000.000100", "1764151200.000200"
+	e.event(e.mentionBody(mention{EventID: "Ev0GONE", User: tom, Channel: chRandom, TS: reply, ThreadTS: parent,
+		Text: "<@" + slackfake.BotUserID + ">"}), 0)
+	e.flush()
+	got := e.fake.Posts()
+	if len(got) != 1 || got[0].ThreadTS != parent {
+		t.Fatalf("want one reply in the thread, got %v", texts(got))
+	}
+	contains(t, "reply", got[0].Text, "couldn't read", "nothing was proposed")
+	if n, _ := e.st.Count(); n != 0 {
+		t.Errorf("%d decisions", n)
+	}
+
+	// Slack down for a moment: the parent is proposed once it is back.
+	e.fake.AddMessage(chRandom, parent, grace, "Move the design review to Tuesdays #design")
+	e.fake.FailNext("conversations.replies", http.StatusServiceUnavailable, 0, 2)
+	e.event(e.mentionBody(mention{EventID: "Ev0LATER", User: tom, Channel: chRandom, TS: "1764151300.000300", ThreadTS: parent,
+		Text: "<@" + slackfake.BotUserID + ">"}), 0)
+	for range 5 {
+		e.flush()
+		e.clock.Advance(time.Minute)
+	}
+	if n, _ := e.st.Count(); n != 1 {
+		t.Errorf("%d decisions after Slack recovered, want 1", n)
 	}
 }
