@@ -136,7 +136,7 @@ var verbActions = map[command.Verb]decisions.Verb{
 }
 
 func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) Reply {
-	act := decisions.Action{Verb: verbActions[c.Verb], Actor: a.actor(inv.User, inv.Now), Rationale: c.Text, Until: c.Until}
+	act := decisions.Action{Verb: verbActions[c.Verb], Actor: a.actor(inv.User, inv.Now), Rationale: unslack(c.Text), Until: c.Until}
 	d, err := a.transition(c.ID, act)
 	if err != nil {
 		return a.transitionError(c.ID, err)
@@ -241,7 +241,7 @@ func users(ids []string) string {
 }
 
 func (a *App) cmdAdvise(ctx context.Context, inv invocation, c command.Command) Reply {
-	act := decisions.Action{Verb: decisions.VerbAdvise, Actor: a.actor(inv.User, inv.Now), Rationale: c.Text}
+	act := decisions.Action{Verb: decisions.VerbAdvise, Actor: a.actor(inv.User, inv.Now), Rationale: unslack(c.Text)}
 	d, err := a.transition(c.ID, act)
 	if err != nil {
 		return a.transitionError(c.ID, err)

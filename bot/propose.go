@@ -36,7 +36,7 @@ func (e errNobody) Error() string { return "nobody can decide" }
 // needs, in one transaction; delivery happens later from the outbox.
 func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, error) {
 	now := a.clock.Now()
-	text := strings.TrimSpace(p.Text)
+	text := strings.TrimSpace(unslack(p.Text))
 	if text == "" {
 		return decisions.Decision{}, errors.New("empty proposal")
 	}
@@ -67,6 +67,13 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 	a.outbox.Kick()
 	return d, nil
 }
+
+// slackEntities undoes Slack's escaping of &, < and > in what people
+// typed: a decision keeps the text as written, and the renderer (blocks)
+// escapes it once on the way out. Without this "R&D" showed as "R&amp;D".
+var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+func unslack(s string) string { return slackEntities.Replace(s) }
 
 func refKey(id decisions.ID, parts ...string) string {
 	return id.String() + "/" + strings.Join(parts, "/")
