@@ -40,15 +40,54 @@ func (a *App) HandleEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 			return nil
 		}
 	}
-	switch e := ev.InnerEvent.Data.(type) {
+	err := a.onEvent(ctx, cb.EventID, ev.InnerEvent.Data)
+	if err != nil && cb.EventID != "" {
+		// Handling failed after the event was marked: unmark it, so the
+		// retry Slack sends for our error is handled, not dropped.
+		if ferr := a.store.ForgetEvent(cb.EventID); ferr != nil {
+			a.log.Error("unmark failed event", "event_id", cb.EventID, "err", ferr)
+		}
+	}
+	return err
+}
+
+func (a *App) onEvent(ctx context.Context, eventID string, data any) error {
+	switch e := data.(type) {
 	case *slackevents.AppMentionEvent:
-		return a.onMention(ctx, cb.EventID, e)
+		return a.onMention(ctx, eventID, e)
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "" && e.Tab != "home" {
 			return nil
 		}
-		return a.publishHome(e.User, "home/"+cb.EventID)
+		return a.publishHome(e.User, "home/"+eventID)
+	case *slackevents.ReactionAddedEvent:
+		return a.onReaction(eventID, e)
 	}
+	return nil
+}
+
+// ProposeReaction is the emoji that proposes the message it is added to:
+// :baton: (a custom emoji a workspace adds) or :ballot_box_with_check:.
+var proposeReactions = map[string]bool{"baton": true, "ballot_box_with_check": true}
+
+// onReaction proposes the message someone reacted to with a proposing
+// emoji. Reading that message needs the Web API, so it is a durable task,
+// keyed by channel and message so a second reaction proposes nothing new.
+func (a *App) onReaction(eventID string, e *slackevents.ReactionAddedEvent) error {
+	if !proposeReactions[e.Reaction] || e.Item.Type != "message" || e.User == "" || e.Item.Channel == "" || e.Item.Timestamp == "" {
+		return nil
+	}
+	task := Message{Kind: KindTask, Task: &Task{ProposeParent: &ParentProposal{
+		Channel: e.Item.Channel, ThreadTS: e.Item.Timestamp, User: e.User, EventTS: e.EventTimestamp, Kind: decisions.SourceReaction,
+	}}}
+	items, err := encodeItems(a.clock.Now(), []outgoing{{Key: "reaction/" + e.Item.Channel + "/" + e.Item.Timestamp, Msg: task}})
+	if err != nil {
+		return err
+	}
+	if err := a.store.Enqueue(items...); err != nil {
+		return fmt.Errorf("queue reaction proposal: %w", err)
+	}
+	a.outbox.Kick()
 	return nil
 }
 
@@ -150,8 +189,12 @@ func (a *App) runTask(ctx context.Context, key string, t Task) error {
 	}
 	text := msgs[0].Text
 	c, perr := a.parser.Parse(text, a.clock.Now())
+	kind := p.Kind
+	if kind == "" {
+		kind = decisions.SourceMention
+	}
 	prop := proposal{Text: text, Proposer: p.User, Source: decisions.Source{
-		Kind: decisions.SourceMention, Channel: p.Channel, ThreadTS: p.ThreadTS, MessageTS: p.EventTS,
+		Kind: kind, Channel: p.Channel, ThreadTS: p.ThreadTS, MessageTS: p.EventTS,
 	}}
 	if perr == nil && c.Verb == command.VerbPropose {
 		prop.Text, prop.Tags, prop.Due = c.Text, c.Tags, c.Due

@@ -95,9 +95,11 @@ func TestApproveThroughModal(t *testing.T) {
 	} else {
 		contains(t, "thread outcome", visible(thread[0]), "D-1", "approved", "<@"+ravi+">", "the waitlist is ready")
 	}
+	// The informed channel is the one it was proposed in: the thread reply
+	// is the outcome there, not a second top-level post.
 	informed := where(posts, func(p slackfake.Post) bool { return in(chProduct)(p) && p.ThreadTS == "" })
-	if len(informed) != 1 {
-		t.Errorf("%d outcome posts in the informed channel, want 1", len(informed))
+	if len(informed) != 0 {
+		t.Errorf("%d top-level outcome posts in the proposal's channel, want 0 (it is in the thread)", len(informed))
 	}
 	told := where(posts, dmTo(tom))
 	if len(told) != 1 {
@@ -105,8 +107,8 @@ func TestApproveThroughModal(t *testing.T) {
 	} else {
 		contains(t, "proposer", visible(told[0]), "D-1", "approved")
 	}
-	if len(posts) != 4 {
-		t.Errorf("%d posts after approving, want 4: %v", len(posts), texts(posts))
+	if len(posts) != 3 {
+		t.Errorf("%d posts after approving, want 3: %v", len(posts), texts(posts))
 	}
 
 	// Pressing a button on the now stale DM says so and opens nothing.

@@ -64,6 +64,8 @@ type ParentProposal struct {
 	ThreadTS string `json:"thread_ts"`
 	User     string `json:"user"`
 	EventTS  string `json:"event_ts"`
+	// Kind is how it was asked for: a mention (default) or a reaction.
+	Kind decisions.SourceKind `json:"kind,omitempty"`
 }
 
 // outgoing pairs a message with its idempotency key.

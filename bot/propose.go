@@ -100,7 +100,7 @@ func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain) []out
 	src := d.Source
 	// A mention is answered in its own thread, whatever the domain's
 	// announce setting: the proposer chose that place.
-	if src.Kind == decisions.SourceMention || dom.Announce && isChannel(src.Channel) {
+	if announces(src, dom) {
 		m := newMessage(KindPost, blocks.Announcement(d, a.loc))
 		m.Channel = src.Channel
 		m.ThreadTS = announceThread(src)
@@ -110,11 +110,21 @@ func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain) []out
 	return out
 }
 
+// announces reports whether a proposal from src is announced where it was
+// made: always in the thread of a mention or reaction (the proposer chose
+// that place), else in channels of domains that announce.
+func announces(src decisions.Source, dom decisions.Domain) bool {
+	if src.Kind == decisions.SourceMention || src.Kind == decisions.SourceReaction {
+		return src.Channel != ""
+	}
+	return dom.Announce && isChannel(src.Channel)
+}
+
 // announceThread is the thread the announcement is a reply in, if any: a
 // mention's thread (or the mention itself, which starts one), or the
 // thread a proposal was made from.
 func announceThread(src decisions.Source) string {
-	if src.Kind == decisions.SourceMention && src.ThreadTS == "" {
+	if (src.Kind == decisions.SourceMention || src.Kind == decisions.SourceReaction) && src.ThreadTS == "" {
 		return src.MessageTS
 	}
 	return src.ThreadTS
@@ -159,6 +169,9 @@ func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
 	thread.ThreadRoot = announceThread(d.Source)
 	out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, "thread"), Msg: thread})
 	for _, c := range d.Informed {
+		if c == d.Source.Channel && a.announced(d.ID) {
+			continue // the outcome is already in that channel, in the proposal's thread
+		}
 		m := newMessage(KindPost, outcome)
 		m.Channel = c
 		out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, c), Msg: m})

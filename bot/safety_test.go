@@ -56,7 +56,7 @@ func TestUserTextNeverPings(t *testing.T) {
 	e.flush()
 
 	posts := e.fake.Posts()
-	if len(posts) < 10 {
+	if len(posts) < 9 {
 		t.Fatalf("only %d posts: %v", len(posts), texts(posts))
 	}
 	for _, p := range posts {

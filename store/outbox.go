@@ -302,6 +302,27 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	return first, nil
 }
 
+// ForgetEvent unmarks an event whose handling failed, so Slack's retry of
+// it is handled instead of ignored as a duplicate.
+func (s *Store) ForgetEvent(eventID string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		events := tx.Bucket([]byte(bucketEvents))
+		ts := events.Get([]byte(eventID))
+		if ts == nil {
+			return nil
+		}
+		key := append(append([]byte{}, ts...), eventID...)
+		if err := tx.Bucket([]byte(bucketEventsTime)).Delete(key); err != nil {
+			return err
+		}
+		return events.Delete([]byte(eventID))
+	})
+	if err != nil {
+		return fmt.Errorf("forget event %s: %w", eventID, err)
+	}
+	return nil
+}
+
 // ExpireEvents forgets event ids marked before before, returning how many.
 // It reads only the expired range of the time index.
 func (s *Store) ExpireEvents(before time.Time) (int, error) {

@@ -777,3 +777,20 @@ func BenchmarkDecidedBetween(b *testing.B) {
 		}
 	}
 }
+
+func TestForgetEvent(t *testing.T) {
+	s := newTestDB(t)
+	now := t0
+	if first, err := s.MarkEvent("Ev1", now); err != nil || !first {
+		t.Fatalf("MarkEvent = %v, %v; want first", first, err)
+	}
+	if err := s.ForgetEvent("Ev1"); err != nil {
+		t.Fatal(err)
+	}
+	if first, err := s.MarkEvent("Ev1", now); err != nil || !first {
+		t.Fatalf("after ForgetEvent, MarkEvent = %v, %v; want first again", first, err)
+	}
+	if err := s.ForgetEvent("never-seen"); err != nil {
+		t.Fatalf("forgetting an unknown event: %v", err)
+	}
+}

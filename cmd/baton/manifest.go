@@ -72,7 +72,8 @@ type slashCommand struct {
 
 // botScopes are what Baton's features need: mentions, posting (also in
 // channels it was not invited to), the slash command, DMs, resolving
-// owners by email and usergroup, reading a thread's parent, and reactions.
+// owners by email and usergroup, reading a thread's parent or a reacted-to
+// message, and the :ballot_box_with_check: reaction that proposes one.
 var botScopes = []string{
 	"app_mentions:read",
 	"channels:history",
@@ -82,13 +83,14 @@ var botScopes = []string{
 	"groups:history",
 	"im:history",
 	"im:write",
+	"reactions:read",
 	"users:read",
 	"users:read.email",
 	"usergroups:read",
 }
 
 // botEvents are the Events API subscriptions Baton handles.
-var botEvents = []string{"app_home_opened", "app_mention"}
+var botEvents = []string{"app_home_opened", "app_mention", "reaction_added"}
 
 func buildManifest(cfg *config.Config, baseURL string, socket bool) ([]byte, error) {
 	var m manifest

@@ -1,0 +1,62 @@
+package bot_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/slackfake"
+)
+
+type reaction struct {
+	TeamID, AppID, EventID, User, Reaction, ItemUser, Channel, TS, EventTS string
+	EventTime                                                              int64
+}
+
+func (e *e2e) reactionBody(r reaction) []byte {
+	r.TeamID, r.AppID = slackfake.TeamID, slackfake.AppID
+	if r.EventTime == 0 {
+		r.EventTime = e.clock.Now().Unix()
+	}
+	if r.EventTS == "" {
+		r.EventTS = r.TS
+	}
+	return render(e.t, "reaction_added.json.tmpl", r)
+}
+
+// TestReactionProposesMessage: reacting with :ballot_box_with_check: to a
+// message proposes it; Baton answers in that message's thread; a second
+// reaction on the same message proposes nothing new; other emoji do nothing.
+func TestReactionProposesMessage(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	const msgTS = "1764150000.000300"
+	e.fake.AddMessage(chRandom, msgTS, grace, "Move the design review to Tuesdays #design")
+
+	resp := e.event(e.reactionBody(reaction{EventID: "EvR1", User: tom, Reaction: "thumbsup", ItemUser: grace, Channel: chRandom, TS: msgTS}), 0)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("event: %s", resp)
+	}
+	e.flush()
+	if n, _ := e.st.Count(); n != 0 {
+		t.Fatalf("a :thumbsup: created %d decisions", n)
+	}
+
+	e.event(e.reactionBody(reaction{EventID: "EvR2", User: tom, Reaction: "ballot_box_with_check", ItemUser: grace, Channel: chRandom, TS: msgTS}), 0)
+	e.flush()
+	d := e.decision(1)
+	if !strings.Contains(d.Title, "design review to Tuesdays") || d.Domain != "product/design" || d.Proposer != tom || d.Source.Kind != decisions.SourceReaction {
+		t.Fatalf("proposed %q in %s by %s from %s", d.Title, d.Domain, d.Proposer, d.Source.Kind)
+	}
+	replies := where(e.fake.Posts(), in(chRandom))
+	if len(replies) != 1 || replies[0].ThreadTS != msgTS {
+		t.Fatalf("want one reply in the message's thread, got %v", texts(e.fake.Posts()))
+	}
+
+	// Someone else adds the same emoji: still one decision.
+	e.event(e.reactionBody(reaction{EventID: "EvR3", User: grace, Reaction: "ballot_box_with_check", ItemUser: grace, Channel: chRandom, TS: msgTS}), 0)
+	e.flush()
+	if n, _ := e.st.Count(); n != 1 {
+		t.Errorf("a second reaction made %d decisions, want 1", n)
+	}
+}
