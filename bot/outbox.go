@@ -316,8 +316,14 @@ func (o *Outbox) finish(key string, refs map[string]decisions.MessageRef) {
 	}
 }
 
-func (o *Outbox) retry(it store.OutboxItem, at time.Time, why string, _ bool) {
-	if err := o.store.OutboxRetry(it.Key, at, why); err != nil {
+// retry reschedules it for at; attempted says whether Slack was tried (and
+// so counts toward the backoff) or the message only had to wait.
+func (o *Outbox) retry(it store.OutboxItem, at time.Time, why string, attempted bool) {
+	reschedule := o.store.OutboxPostpone
+	if attempted {
+		reschedule = o.store.OutboxRetry
+	}
+	if err := reschedule(it.Key, at, why); err != nil {
 		o.log.Error("reschedule outbox message", "key", it.Key, "err", err)
 	}
 }

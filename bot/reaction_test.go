@@ -60,3 +60,19 @@ func TestReactionProposesMessage(t *testing.T) {
 		t.Errorf("a second reaction made %d decisions, want 1", n)
 	}
 }
+
+// TestUnknownEventTypeAcknowledged: a callback for an event type slack-go
+// cannot parse is acknowledged (200), so Slack does not retry it, and
+// changes nothing.
+func TestUnknownEventTypeAcknowledged(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	before := e.counts()
+	body := []byte(`{"token":"x","team_id":"` + slackfake.TeamID + `","api_app_id":"` + slackfake.AppID + `","type":"event_callback","event_id":"EvNEW1","event_time":1764151200,"event":{"type":"brand_new_event_type_2027","user":"U0X","event_ts":"1764151200.000100"}}`)
+	if resp := e.event(body, 0); resp.Status != http.StatusOK {
+		t.Fatalf("unknown event type: %s, want 200", resp)
+	}
+	e.unchanged("unknown event type", before)
+	if resp := e.event([]byte(`{"type":"not_an_event"`), 0); resp.Status != http.StatusBadRequest {
+		t.Fatalf("garbage: %s, want 400", resp)
+	}
+}

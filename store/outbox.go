@@ -225,6 +225,17 @@ func expire(byName, byTime *bolt.Bucket, before time.Time, max int) (int, error)
 // OutboxRetry puts a pending item back for another attempt at at, counting
 // the attempt and keeping errText. A key not pending gives ErrNotFound.
 func (s *Store) OutboxRetry(key string, at time.Time, errText string) error {
+	return s.reschedule(key, at, errText, true)
+}
+
+// OutboxPostpone puts a pending item back until at without counting an
+// attempt: it was not tried (paced, or waiting for the message it replies
+// to), so its error backoff must not grow.
+func (s *Store) OutboxPostpone(key string, at time.Time, why string) error {
+	return s.reschedule(key, at, why, false)
+}
+
+func (s *Store) reschedule(key string, at time.Time, errText string, attempted bool) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
 		due := tx.Bucket([]byte(bucketOutboxDue))
@@ -238,7 +249,9 @@ func (s *Store) OutboxRetry(key string, at time.Time, errText string) error {
 		if err := due.Delete(outboxDueKey(&it)); err != nil {
 			return err
 		}
-		it.Attempts++
+		if attempted {
+			it.Attempts++
+		}
 		it.NotBefore = at
 		it.LastError = errText
 		return putOutbox(ob, due, &it)

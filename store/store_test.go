@@ -794,3 +794,29 @@ func TestForgetEvent(t *testing.T) {
 		t.Fatalf("forgetting an unknown event: %v", err)
 	}
 }
+
+func TestOutboxPostponeKeepsAttempts(t *testing.T) {
+	h := newTestDB(t)
+	if err := h.Enqueue(OutboxItem{Key: "k1", Body: []byte("{}"), NotBefore: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.OutboxRetry("k1", t0.Add(time.Second), "503"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.OutboxPostpone("k1", t0.Add(2*time.Second), "paced"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := h.OutboxDue(t0.Add(time.Second), 10); len(due) != 0 {
+		t.Fatalf("postponed item due early: %+v", due)
+	}
+	due, err := h.OutboxDue(t0.Add(2*time.Second), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("OutboxDue = %v, %v", due, err)
+	}
+	if due[0].Attempts != 1 || due[0].LastError != "paced" {
+		t.Errorf("after retry+postpone: attempts %d, last error %q; want 1, paced", due[0].Attempts, due[0].LastError)
+	}
+	if err := h.OutboxPostpone("missing", t0, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("postpone of a missing key: %v, want ErrNotFound", err)
+	}
+}
