@@ -7,9 +7,13 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/baton ./cmd/baton
+# The store's directory, owned by the image's non-root user (65532), so a
+# fresh named volume mounted there starts writable.
+RUN mkdir -p /out/data && chown 65532:65532 /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/baton /usr/local/bin/baton
+COPY --from=build --chown=65532:65532 /out/data /data
 COPY config.example.yaml /etc/baton/config.example.yaml
 # The store lives on a volume; mount your config at /etc/baton/config.yaml
 # (tokens can stay in the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,

@@ -81,7 +81,10 @@ func New(opts Options) (*App, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	router, err := decisions.NewRouter(opts.Config.Domains, opts.Config.DefaultDomain)
+	// Until Resolve has asked Slack, only user ids can receive a DM: owners
+	// given as emails or usergroups are left out, so their domains fall
+	// back to the parent's owners instead of DMs that Slack would refuse.
+	router, err := decisions.NewRouter(userIDsOnly(opts.Config.Domains), opts.Config.DefaultDomain)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
@@ -113,6 +116,30 @@ func New(opts Options) (*App, error) {
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
 	return a, nil
+}
+
+// userIDsOnly copies domains keeping only user ids among the people.
+func userIDsOnly(domains []decisions.Domain) []decisions.Domain {
+	keep := func(ids []string) []string {
+		var out []string
+		for _, id := range ids {
+			if isUserID(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	out := slices.Clone(domains)
+	for i := range out {
+		out[i].Owners = keep(out[i].Owners)
+		out[i].Advisors = keep(out[i].Advisors)
+		out[i].EscalateTo = keep(out[i].EscalateTo)
+	}
+	return out
+}
+
+func isUserID(id string) bool {
+	return len(id) > 1 && (id[0] == 'U' || id[0] == 'W') && !strings.Contains(id, "@")
 }
 
 // Outbox returns the App's outbox, to Run in serve or Flush in tests.

@@ -172,6 +172,10 @@ func TestEveryVerb(t *testing.T) {
 		if d.Status != decisions.StatusDeferred || d.DeferredUntil.Format("2006-01-02") != "2026-12-10" {
 			t.Errorf("after defer: status %s until %v", d.Status, d.DeferredUntil)
 		}
+		// It comes back when that day's work starts, not at its end.
+		if local := d.DeferredUntil.In(e.cfg.Timezone); local.Hour() != 9 || local.Minute() != 0 {
+			t.Errorf("deferred until %v local, want 09:00 on the day", local)
+		}
 		r = e.command(grace, chRandom, "defer D-1 until 2020-01-01")
 		contains(t, "defer into the past", r.all(), "past")
 		e.flush()

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/bot/command"
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/store"
 )
@@ -182,7 +183,7 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 		if err != nil {
 			return fieldErr(blockUntil, "Pick the date it should come back.")
 		}
-		act.Until = t.Add(9 * time.Hour) // back at the start of that working day
+		act.Until = workdayStart(t, a.loc)
 		if !act.Until.After(now) {
 			return fieldErr(blockUntil, "Pick a date in the future.")
 		}
@@ -222,11 +223,13 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) error {
 	text := ic.Message.Text
 	now := a.clock.Now()
-	c, err := a.parser.Parse(text, now)
+	// The message is a proposal whatever its first word ("Who should…",
+	// "Show customers…"): parse it as one, for its tags and due date.
+	c, err := a.parser.Parse("propose "+text, now)
 	p := proposal{Text: text, Proposer: ic.User.ID, Source: decisions.Source{
 		Kind: decisions.SourceShortcut, Channel: ic.Channel.ID, ThreadTS: ic.Message.Timestamp, MessageTS: ic.Message.Timestamp,
 	}}
-	if err == nil {
+	if err == nil && c.Verb == command.VerbPropose {
 		p.Text, p.Tags, p.Due = c.Text, c.Tags, c.Due
 	}
 	d, err := a.propose(ctx, p)
@@ -254,4 +257,11 @@ func (a *App) advisorsOf(id decisions.ID) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// workdayStart is 09:00 on t's date in loc: a deferred decision comes back
+// at the start of the working day it was deferred to (DST-safe).
+func workdayStart(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 9, 0, 0, 0, loc)
 }

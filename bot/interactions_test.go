@@ -3,6 +3,7 @@ package bot_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/baton-app/baton/decisions"
@@ -249,6 +250,25 @@ func TestDeferAndAskAdviceModals(t *testing.T) {
 // shortcut used on someone's message.
 type shortcut struct {
 	TeamID, User, UserName, Channel, CallbackID, MessageTS, Text, Author string
+}
+
+// TestShortcutOnMessageStartingWithAVerb: a message whose first word is
+// also a command verb ("Who…", "Show…") is still proposed whole, with its
+// due date read.
+func TestShortcutOnMessageStartingWithAVerb(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	payload := render(t, "message_action.json.tmpl", shortcut{TeamID: slackfake.TeamID, User: tom, UserName: "tom", Channel: chRandom,
+		CallbackID: "propose_message", MessageTS: "1764150000.000200", Author: grace, Text: "Who should own the design review rota? #design by 2026-12-18"})
+	if resp := e.interact(payload); resp.Status != http.StatusOK {
+		t.Fatalf("shortcut: %s", resp)
+	}
+	d := e.decision(1)
+	if !strings.HasPrefix(d.Title, "Who should own the design review rota") || strings.Contains(d.Title, "by 2026") {
+		t.Errorf("title %q: want the whole message without its due phrase", d.Title)
+	}
+	if d.Due.IsZero() || d.Due.In(e.cfg.Timezone).Format("2006-01-02") != "2026-12-18" {
+		t.Errorf("due %v, want 2026-12-18", d.Due)
+	}
 }
 
 // TestMessageShortcutProposes: the shortcut proposes the message, threads

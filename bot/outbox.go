@@ -128,6 +128,8 @@ const (
 	channelInterval = time.Second
 	maxBackoff      = 10 * time.Minute
 	waitForRef      = 2 * time.Second
+	// deliveryTimeout bounds one delivery (it may take two Slack calls).
+	deliveryTimeout = 30 * time.Second
 )
 
 func newOutbox(st *store.Store, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
@@ -188,8 +190,11 @@ func (o *Outbox) Run(ctx context.Context) {
 			defer wg.Done()
 			for it := range jobs {
 				// A message being sent is finished even during shutdown, so
-				// it is not sent twice after a restart.
-				o.deliver(context.WithoutCancel(ctx), it)
+				// it is not sent twice after a restart, but a stalled Slack
+				// call cannot hold shutdown forever.
+				dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
+				o.deliver(dctx, it)
+				cancel()
 				o.mu.Lock()
 				o.finished = append(o.finished, it.Key)
 				o.mu.Unlock()
@@ -295,7 +300,12 @@ func (o *Outbox) deliver(ctx context.Context, it store.OutboxItem) {
 		}
 		o.metrics.outboxRetries.WithLabelValues("error").Inc()
 		backoff := min(time.Second<<min(it.Attempts, 10), maxBackoff)
-		o.log.Warn("Slack delivery failed; will retry", "key", it.Key, "attempt", it.Attempts+1, "in", backoff, "err", err)
+		level := slog.LevelWarn
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && installationErrors[se.Err] && se.Err != "ratelimited" && se.Err != "internal_error" {
+			level = slog.LevelError // an admin must fix the token or scopes
+		}
+		o.log.Log(ctx, level, "Slack delivery failed; will retry", "key", it.Key, "attempt", it.Attempts+1, "in", backoff, "err", err)
 		o.retry(it, now.Add(backoff), err.Error(), true)
 	}
 }
@@ -328,29 +338,35 @@ func (o *Outbox) retry(it store.OutboxItem, at time.Time, why string, attempted 
 	}
 }
 
-// permanent reports whether Slack refused the message for a reason a retry
-// cannot fix (channel_not_found, invalid_blocks, …).
+// installationErrors are Slack errors about the app's token or
+// installation, not the message: every message would fail alike until an
+// admin fixes it, so they are retried (with backoff), never dropped.
+var installationErrors = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "token_revoked": true, "token_expired": true,
+	"account_inactive": true, "missing_scope": true, "no_permission": true, "org_login_required": true,
+	"team_access_not_granted": true, "ekm_access_denied": true, "access_denied": true,
+	"ratelimited": true, "internal_error": true, "fatal_error": true, "service_unavailable": true,
+	"request_timeout": true, "team_added_to_org": true,
+}
+
+// permanent reports whether Slack refused this one message for a reason
+// a retry cannot fix (channel_not_found, invalid_blocks, user_not_found…).
+// Problems with the token or installation are not permanent: the outbox
+// keeps the messages until they are fixed.
 func permanent(err error) bool {
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
-		switch se.Err {
-		case "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout":
-			return false
-		}
-		return true
+		return !installationErrors[se.Err]
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
-		return sc.Code >= 400 && sc.Code < 500 && sc.Code != 408 && sc.Code != 429
+		return sc.Code >= 400 && sc.Code < 500 && sc.Code != 401 && sc.Code != 403 && sc.Code != 408 && sc.Code != 429
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		return false
 	}
-	if strings.Contains(err.Error(), "invalid_blocks") {
-		return true
-	}
-	return false
+	return strings.Contains(err.Error(), "invalid_blocks")
 }
 
 // send performs one message. wait=true means it depends on a message still

@@ -95,6 +95,33 @@ func TestPermanentRefusalDoesNotBlock(t *testing.T) {
 	}
 }
 
+// TestRevokedTokenKeepsMessages: errors about the token or the app's
+// scopes affect every message, so they are retried, not dropped: once an
+// admin fixes the installation, everything queued goes out.
+func TestRevokedTokenKeepsMessages(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.FailNextError("chat.postMessage", "token_revoked", 2)
+	e.fake.FailNextError("conversations.open", "missing_scope", 1)
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.flush()
+	if n, _ := e.st.OutboxLen(); n == 0 {
+		t.Fatal("messages were dropped on an installation error")
+	}
+	for range 10 {
+		e.clock.Advance(time.Minute)
+		e.flush()
+	}
+	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 1 {
+		t.Errorf("%d DMs to the decider after recovery, want 1", n)
+	}
+	if n := countIn(e, chProduct); n != 1 {
+		t.Errorf("%d announcements after recovery, want 1", n)
+	}
+	if n, _ := e.st.OutboxLen(); n != 0 {
+		t.Errorf("%d messages still waiting", n)
+	}
+}
+
 // TestRestartDeliversPending: messages committed but not yet sent when
 // Baton stops are sent, once, after it starts again.
 func TestRestartDeliversPending(t *testing.T) {

@@ -29,7 +29,9 @@ const resolveTimeout = 30 * time.Second
 
 // slackClient builds the Web API client, pointed at slack.api_url if set.
 func slackClient(cfg *config.Config, extra ...slack.Option) *slack.Client {
-	var opts []slack.Option
+	// No Web API call may hang forever: a stalled connection would block an
+	// outbox worker and, through it, shutdown.
+	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second})}
 	if cfg.Slack.APIURL != "" {
 		u := cfg.Slack.APIURL
 		if u[len(u)-1] != '/' {
@@ -103,14 +105,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	resolveCtx, cancelResolve := context.WithTimeout(ctx, resolveTimeout)
 	err = app.Resolve(resolveCtx)
 	cancelResolve()
+	var wg sync.WaitGroup
 	if err != nil {
-		log.Warn("could not reach Slack at start-up; owners given as emails or usergroups stay unresolved until restart", "err", err)
+		log.Warn("could not reach Slack at start-up; will keep trying to resolve owners given as emails or usergroups", "err", err)
+		wg.Add(1)
+		go func() { defer wg.Done(); resolveLater(ctx, app, log) }()
 	}
 	if err := app.CatchUp(ctx); err != nil {
 		log.Error("catching up missed jobs", "err", err)
 	}
 
-	var wg sync.WaitGroup
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Add(1)
 	go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
@@ -185,6 +189,31 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	stopOutbox()
 	wg.Wait()
 	return runErr
+}
+
+// resolveLater retries App.Resolve with backoff until it succeeds or ctx
+// ends: until then, owners given as emails or usergroups are skipped and
+// their domains' decisions go to the parent's owners.
+func resolveLater(ctx context.Context, app *bot.App, log *slog.Logger) {
+	wait := 5 * time.Second
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+		err := app.Resolve(rctx)
+		cancel()
+		if err == nil {
+			log.Info("resolved owners with Slack")
+			return
+		}
+		log.Warn("still cannot resolve owners with Slack", "err", err, "retry_in", wait)
+		wait = min(wait*2, 5*time.Minute)
+	}
 }
 
 func runHealthcheck(ctx context.Context, e *env, args []string) error {
