@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/bot/command"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
 )
 
 // HandleEvent handles one Events API callback. It is idempotent by
@@ -29,26 +31,33 @@ func (a *App) HandleEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		a.log.Warn("ignoring event for another workspace or app", "team", ev.TeamID, "app", ev.APIAppID)
 		return nil
 	}
-	now := a.clock.Now()
 	if cb.EventID != "" {
-		first, err := a.store.MarkEvent(cb.EventID, now)
+		seen, err := a.store.EventSeen(cb.EventID)
 		if err != nil {
-			return fmt.Errorf("record event %s: %w", cb.EventID, err)
+			return fmt.Errorf("check event %s: %w", cb.EventID, err)
 		}
-		if !first {
+		if seen {
 			a.log.Info("duplicate event ignored", "event_id", cb.EventID)
 			return nil
 		}
 	}
+	// A proposal marks its event in its own transaction; everything else an
+	// event queues is keyed by the event id, so marking it once handled
+	// (below) only saves work on Slack's retries.
 	err := a.onEvent(ctx, cb.EventID, ev.InnerEvent.Data)
-	if err != nil && cb.EventID != "" {
-		// Handling failed after the event was marked: unmark it, so the
-		// retry Slack sends for our error is handled, not dropped.
-		if ferr := a.store.ForgetEvent(cb.EventID); ferr != nil {
-			a.log.Error("unmark failed event", "event_id", cb.EventID, "err", ferr)
+	if errors.Is(err, store.ErrDuplicateEvent) {
+		a.log.Info("duplicate event ignored", "event_id", cb.EventID)
+		return nil
+	}
+	if err != nil {
+		return err // not marked: Slack's retry gets another go
+	}
+	if cb.EventID != "" {
+		if _, err := a.store.MarkEvent(cb.EventID, a.clock.Now()); err != nil {
+			a.log.Warn("record handled event", "event_id", cb.EventID, "err", err)
 		}
 	}
-	return err
+	return nil
 }
 
 func (a *App) onEvent(ctx context.Context, eventID string, data any) error {
@@ -143,7 +152,10 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 	if err != nil {
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(err.Error()))
 	}
-	_, err = a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src})
+	_, err = a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src, Once: eventID})
+	if errors.Is(err, store.ErrDuplicateEvent) {
+		return err
+	}
 	if err != nil {
 		r := a.proposeError(err)
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
@@ -199,7 +211,12 @@ func (a *App) runTask(ctx context.Context, key string, t Task) error {
 	if perr == nil && c.Verb == command.VerbPropose {
 		prop.Text, prop.Tags, prop.Due = c.Text, c.Tags, c.Due
 	}
-	if _, err := a.propose(ctx, prop); err != nil {
+	// The task's key makes the proposal happen once even if Baton stops
+	// between creating it and marking the task delivered.
+	prop.Once = "task/" + key
+	if _, err := a.propose(ctx, prop); errors.Is(err, store.ErrDuplicateEvent) {
+		return nil
+	} else if err != nil {
 		r := a.proposeError(err)
 		return a.say(p.Channel, p.ThreadTS, key+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
 )
 
 // proposal is a request to propose, from any surface.
@@ -19,6 +20,9 @@ type proposal struct {
 	Due      time.Time
 	Proposer string
 	Source   decisions.Source
+	// Once, if set, makes the proposal happen at most once for this key
+	// (a Slack event id, or an outbox task's key), atomically with it.
+	Once string
 }
 
 // errNoRoute means nothing matched and there is no default domain: the
@@ -56,9 +60,17 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 		Proposer: p.Proposer, Source: p.Source, Due: p.Due,
 	}, r, now)
 	dom, _ := a.Router().Domain(r.Domain)
-	d, err = a.store.CreateDecision(d, func(d decisions.Decision) ([]storeItem, error) {
+	build := func(d decisions.Decision) ([]storeItem, error) {
 		return encodeItems(now, a.proposalMessages(d, dom))
-	})
+	}
+	if p.Once != "" {
+		d, err = a.store.CreateDecisionForEvent(p.Once, now, d, build)
+	} else {
+		d, err = a.store.CreateDecision(d, build)
+	}
+	if errors.Is(err, store.ErrDuplicateEvent) {
+		return decisions.Decision{}, err
+	}
 	if err != nil {
 		return decisions.Decision{}, fmt.Errorf("store proposal: %w", err)
 	}

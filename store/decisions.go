@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,10 +20,38 @@ import (
 // nothing is stored (the id is not consumed either) and its error is returned
 // as is. build may be nil.
 func (s *Store) CreateDecision(d decisions.Decision, build func(d decisions.Decision) ([]OutboxItem, error)) (decisions.Decision, error) {
+	return s.createDecision("", time.Time{}, d, build)
+}
+
+// ErrDuplicateEvent is returned by CreateDecisionForEvent when the Slack
+// event was already handled: nothing was written.
+var ErrDuplicateEvent = errors.New("event already handled")
+
+// CreateDecisionForEvent is CreateDecision for a proposal made by a Slack
+// event: the event id is recorded as seen in the same transaction, so a
+// crash can neither lose the proposal nor let Slack's retry create a
+// second one.
+func (s *Store) CreateDecisionForEvent(eventID string, seenAt time.Time, d decisions.Decision, build func(d decisions.Decision) ([]OutboxItem, error)) (decisions.Decision, error) {
+	if eventID == "" {
+		return decisions.Decision{}, fmt.Errorf("create decision: empty event id")
+	}
+	return s.createDecision(eventID, seenAt, d, build)
+}
+
+func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Decision, build func(d decisions.Decision) ([]OutboxItem, error)) (decisions.Decision, error) {
 	if err := validate(&d); err != nil {
 		return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if eventID != "" {
+			first, err := markEvent(tx, eventID, seenAt)
+			if err != nil {
+				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
+			}
+			if !first {
+				return ErrDuplicateEvent
+			}
+		}
 		b := tx.Bucket([]byte(bucketDecisions))
 		seq, err := b.NextSequence()
 		if err != nil {

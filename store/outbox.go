@@ -298,16 +298,8 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 		return false, fmt.Errorf("mark event: empty event id")
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		events := tx.Bucket([]byte(bucketEvents))
-		if events.Get([]byte(eventID)) != nil {
-			return nil
-		}
-		first = true
-		ts := u64(tsOrder(now))
-		if err := events.Put([]byte(eventID), ts); err != nil {
-			return err
-		}
-		return tx.Bucket([]byte(bucketEventsTime)).Put(append(ts, eventID...), []byte{})
+		first, err = markEvent(tx, eventID, now)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("mark event %s: %w", eventID, err)
@@ -315,25 +307,21 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	return first, nil
 }
 
-// ForgetEvent unmarks an event whose handling failed, so Slack's retry of
-// it is handled instead of ignored as a duplicate.
-func (s *Store) ForgetEvent(eventID string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		events := tx.Bucket([]byte(bucketEvents))
-		ts := events.Get([]byte(eventID))
-		if ts == nil {
-			return nil
-		}
-		key := append(append([]byte{}, ts...), eventID...)
-		if err := tx.Bucket([]byte(bucketEventsTime)).Delete(key); err != nil {
-			return err
-		}
-		return events.Delete([]byte(eventID))
-	})
-	if err != nil {
-		return fmt.Errorf("forget event %s: %w", eventID, err)
+func markEvent(tx *bolt.Tx, eventID string, now time.Time) (bool, error) {
+	events := tx.Bucket([]byte(bucketEvents))
+	if events.Get([]byte(eventID)) != nil {
+		return false, nil
 	}
-	return nil
+	ts := u64(tsOrder(now))
+	if err := events.Put([]byte(eventID), ts); err != nil {
+		return false, err
+	}
+	return true, tx.Bucket([]byte(bucketEventsTime)).Put(append(ts, eventID...), []byte{})
+}
+
+// EventSeen reports whether eventID was already handled.
+func (s *Store) EventSeen(eventID string) (bool, error) {
+	return s.has(bucketEvents, eventID)
 }
 
 // ExpireEvents forgets event ids marked before before, returning how many.

@@ -778,23 +778,6 @@ func BenchmarkDecidedBetween(b *testing.B) {
 	}
 }
 
-func TestForgetEvent(t *testing.T) {
-	s := newTestDB(t)
-	now := t0
-	if first, err := s.MarkEvent("Ev1", now); err != nil || !first {
-		t.Fatalf("MarkEvent = %v, %v; want first", first, err)
-	}
-	if err := s.ForgetEvent("Ev1"); err != nil {
-		t.Fatal(err)
-	}
-	if first, err := s.MarkEvent("Ev1", now); err != nil || !first {
-		t.Fatalf("after ForgetEvent, MarkEvent = %v, %v; want first again", first, err)
-	}
-	if err := s.ForgetEvent("never-seen"); err != nil {
-		t.Fatalf("forgetting an unknown event: %v", err)
-	}
-}
-
 func TestOutboxPostponeKeepsAttempts(t *testing.T) {
 	h := newTestDB(t)
 	if err := h.Enqueue(OutboxItem{Key: "k1", Body: []byte("{}"), NotBefore: t0}); err != nil {
@@ -818,5 +801,37 @@ func TestOutboxPostponeKeepsAttempts(t *testing.T) {
 	}
 	if err := h.OutboxPostpone("missing", t0, "x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("postpone of a missing key: %v, want ErrNotFound", err)
+	}
+}
+
+func TestCreateDecisionForEventOnce(t *testing.T) {
+	h := newTestDB(t)
+	d := proposal("Move standup", "UPROP1", "product", "UDEC01")
+	build := func(d decisions.Decision) ([]OutboxItem, error) {
+		return []OutboxItem{{Key: d.ID.String() + "/dm", Body: []byte("{}")}}, nil
+	}
+	got, err := h.CreateDecisionForEvent("Ev1", t0, d, build)
+	if err != nil || got.ID != 1 {
+		t.Fatalf("first: %v, %v", got.ID, err)
+	}
+	if seen, _ := h.EventSeen("Ev1"); !seen {
+		t.Error("the event is not recorded with its decision")
+	}
+	if _, err := h.CreateDecisionForEvent("Ev1", t0.Add(time.Second), d, build); !errors.Is(err, ErrDuplicateEvent) {
+		t.Fatalf("second: err %v, want ErrDuplicateEvent", err)
+	}
+	if n, _ := h.Count(); n != 1 {
+		t.Errorf("%d decisions, want 1", n)
+	}
+	if n, _ := h.OutboxLen(); n != 1 {
+		t.Errorf("%d outbox items, want 1", n)
+	}
+	// A failed build rolls back the event mark too, so a retry can succeed.
+	fail := func(decisions.Decision) ([]OutboxItem, error) { return nil, errors.New("boom") }
+	if _, err := h.CreateDecisionForEvent("Ev2", t0, d, fail); err == nil {
+		t.Fatal("want the build error")
+	}
+	if seen, _ := h.EventSeen("Ev2"); seen {
+		t.Error("a failed create left the event marked as seen")
 	}
 }
