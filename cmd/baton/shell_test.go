@@ -1,41 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/baton-app/baton/store"
 )
 
-// shellOut is a buffer safe to share with the logger.
-type shellOut struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *shellOut) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *shellOut) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
 // runShellCLI runs `baton shell args…` with script on stdin and vars as the
 // whole environment the config may expand.
 func runShellCLI(t *testing.T, script string, vars map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut shellOut
+	var out, errOut cliBuffer
 	e := &env{
 		stdin: strings.NewReader(script), stdout: &out, stderr: &errOut,
 		getenv:    func(k string) string { return vars[k] },
