@@ -2,11 +2,12 @@
 // fallback plus Block Kit blocks, built by pure functions.
 //
 // Two rules hold for everything it returns. User text is escaped (Escape), so
-// a title holding "<!channel>", "@here" or "<@U1>" never pings anyone; only
-// mentions Baton means to make (User, Channel) are live. And every message
-// respects Block Kit limits: long text is cut with "…" and long lists are
-// summarised, because Slack rejects an oversized message outright and a
-// rejected message is a lost one.
+// a title holding "<!channel>", "@here" or "<!subteam^S1>" never pings a
+// crowd; the only live markup is Baton's own (User, Channel) and the user
+// mentions people typed ("ask <@U1|maya>" shows as a mention of maya). And
+// every message respects Block Kit limits: long text is cut with "…" and
+// long lists are summarised, because Slack rejects an oversized message
+// outright and a rejected message is a lost one.
 package blocks
 
 import (
@@ -84,14 +85,47 @@ const (
 const DefaultCommand = "/decide"
 
 // Escape makes user text safe to embed in mrkdwn: &, < and > become
-// entities, so "<!channel>", "<!subteam^S1>" or "<@U1>" typed by a user show
+// entities, so "<!channel>", "<!subteam^S1>" or "<#C1>" typed by a user show
 // as text and ping nobody, and a word joiner after "@" in "@here",
 // "@channel" and "@everyone" stops Slack from auto-parsing them. Invalid
 // UTF-8 and control characters (other than newline and tab) are dropped.
+//
+// User mentions are the exception: Slack sends "@maya" in typed text as
+// "<@U1|maya>", so escaping it would show that markup in every title that
+// names someone. They stay live, as "<@U1>" (Slack shows the current name),
+// and notify only the person the author chose to mention.
 func Escape(s string) string {
 	s = clean(s)
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
+	last := 0
+	if strings.Contains(s, "<@") {
+		for _, m := range userMentionRE.FindAllStringIndex(s, -1) {
+			escapeText(&b, s[last:m[0]])
+			b.WriteString(dropLabel(s[m[0]:m[1]]))
+			last = m[1]
+		}
+	}
+	escapeText(&b, s[last:])
+	return b.String()
+}
+
+// userMentionRE matches a user mention as Slack writes it in message text:
+// "<@U1>" or "<@U1|label>".
+var userMentionRE = regexp.MustCompile(`<@[UW][A-Z0-9]+(?:\|[^<>]*)?>`)
+
+// dropLabel turns "<@U1|label>" into "<@U1>" and returns other tokens as
+// they are.
+func dropLabel(tok string) string {
+	if i := strings.IndexByte(tok, '|'); i >= 0 && strings.HasPrefix(tok, "<@") {
+		return tok[:i] + ">"
+	}
+	return tok
+}
+
+// escapeText writes s with &, < and > as entities and "@here"-style words
+// defused; s must be clean.
+func escapeText(b *strings.Builder, s string) {
 	for i, r := range s {
 		switch r {
 		case '&':
@@ -109,7 +143,6 @@ func Escape(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
 }
 
 // broadcast reports whether rest starts with a word Slack would turn into a
@@ -176,7 +209,8 @@ func Channel(id string) string {
 
 // Truncate shortens s to at most max runes, ending with "…" when it had to
 // cut. It never splits a rune, an entity such as "&amp;" or a "<…>" token
-// such as a mention, and returns valid UTF-8.
+// such as a mention (it cuts before the token instead), and returns valid
+// UTF-8.
 func Truncate(s string, max int) string {
 	if max <= 0 {
 		return ""
@@ -215,13 +249,13 @@ func isEntity(s string) bool {
 
 // safeTokenRE matches the markup Safe lets through: entities, user and
 // channel mentions, and web or mail links.
-var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>`)
+var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>`)
 
 // Safe escapes Baton-made mrkdwn that may hold both plain text and Baton's
-// own markup: user and channel mentions, links and entities stay, every
-// other "&", "<" and ">" is escaped, so "<!channel>", "<!subteam^…>" or
-// "<rationale>" show as text. It is idempotent; Fit applies it to every
-// mrkdwn text it returns.
+// own markup: user and channel mentions (a user mention's label dropped, as
+// in Escape), links and entities stay, every other "&", "<" and ">" is
+// escaped, so "<!channel>", "<!subteam^…>" or "<rationale>" show as text.
+// It is idempotent; Fit applies it to every mrkdwn text it returns.
 func Safe(s string) string {
 	s = clean(s)
 	if !strings.ContainsAny(s, "&<>@") {
@@ -230,30 +264,28 @@ func Safe(s string) string {
 	var b strings.Builder
 	last := 0
 	for _, m := range safeTokenRE.FindAllStringIndex(s, -1) {
-		b.WriteString(escapeBare(s[last:m[0]]))
-		b.WriteString(s[m[0]:m[1]])
+		escapeText(&b, s[last:m[0]])
+		b.WriteString(dropLabel(s[m[0]:m[1]]))
 		last = m[1]
 	}
-	b.WriteString(escapeBare(s[last:]))
+	escapeText(&b, s[last:])
 	return b.String()
-}
-
-// escapeBare escapes &, < and > and defuses "@here"-style words, without the
-// cleaning Escape does (Safe has done it) and without touching an "@" that
-// already carries its word joiner.
-func escapeBare(s string) string {
-	if !strings.ContainsAny(s, "&<>@") {
-		return s
-	}
-	return Escape(s)
 }
 
 // plain makes text for plain_text objects (headers, buttons, titles): Slack
 // parses no markup there, but "<" and ">" become look-alikes so nothing that
 // resembles a mention survives into the payload, and whitespace runs
-// collapse to one space.
+// collapse to one space. A user mention, which plain text cannot show, reads
+// "@label" (or "@U1" without a label) rather than as markup.
 func plain(s string) string {
 	s = strings.Join(strings.Fields(clean(s)), " ")
+	s = userMentionRE.ReplaceAllStringFunc(s, func(tok string) string {
+		id, label, _ := strings.Cut(tok[2:len(tok)-1], "|")
+		if label = strings.TrimSpace(label); label != "" {
+			return "@" + label
+		}
+		return "@" + id
+	})
 	var b strings.Builder
 	b.Grow(len(s))
 	for i, r := range s {

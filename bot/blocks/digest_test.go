@@ -13,7 +13,7 @@ import (
 func TestDigest(t *testing.T) {
 	from := time.Date(2026, 11, 23, 0, 0, 0, 0, loc)
 	approved := basic()
-	approved.Status, approved.DecidedBy, approved.DecidedAt, approved.Rationale = decisions.StatusApproved, "UALICE", now, "Margins <!channel> matter"
+	approved.Status, approved.DecidedBy, approved.DecidedAt, approved.Rationale = decisions.StatusApproved, "UALICE", now, "Margins <!channel> matter, ask <@U01MAYA01|maya>"
 	overdue := basic()
 	dg := decisions.Digest{
 		From: from, To: from.AddDate(0, 0, 7), Week: "2026-W48",
@@ -34,7 +34,7 @@ func TestDigest(t *testing.T) {
 	for _, frag := range []string{
 		"Decisions — week 2026-W48", "Mon 23 Nov 2026 – Sun 29 Nov 2026",
 		"*1 decided* (1 approved, 0 rejected)", "median time to decide 3d 4h", "67% without escalation", "1 overdue",
-		"`product/pricing`", "approved by <@UALICE>: Margins &lt;!channel&gt; matter",
+		"`product/pricing`", "approved by <@UALICE>: Margins &lt;!channel&gt; matter, ask <@U01MAYA01>",
 		"Overdue* (1)", "Open* (1)", "<@UALICE> (4)", "`legal`", "`/dec list all`",
 	} {
 		if !strings.Contains(js, frag) {

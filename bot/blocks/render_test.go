@@ -19,10 +19,11 @@ var (
 	loc = time.FixedZone("CET", 3600)
 )
 
-// hostile is user text; hostileBaton is what a bug in Baton's own text
-// could hold (Baton's mentions and links there are meant to be live).
+// hostile is user text (its user mention stays live, as "<@U666>");
+// hostileBaton is what a bug in Baton's own text could hold (Baton's
+// mentions and links there are meant to be live).
 const (
-	hostile      = "<!channel> @here <!subteam^S1|x> <@U666> <https://evil.example|click>"
+	hostile      = "<!channel> @here <!subteam^S1|x> <@U666|eve> <#C666|secret> <https://evil.example|click>"
 	hostileBaton = "<!channel> @here <!subteam^S1|x> <rationale>"
 )
 
@@ -107,8 +108,9 @@ var (
 	allowedMarkup = regexp.MustCompile(`^(<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+(\|[^<>|]*)?>|<(https?://|mailto:)[^<>|\s]+(\|[^<>]*)?>)$`)
 )
 
-// checkSafe fails on any raw "<!", an unknown "<…>" token, a live @here, or
-// a mention of someone the test data only mentions inside user text.
+// checkSafe fails on any raw "<!", an unknown "<…>" token, a live @here, a
+// user mention that kept its label, or a channel link or URL the test data
+// only has inside user text.
 func checkSafe(t *testing.T, name, s string) {
 	t.Helper()
 	if strings.Contains(s, "<!") {
@@ -120,7 +122,7 @@ func checkSafe(t *testing.T, name, s string) {
 			break
 		}
 	}
-	if strings.Contains(s, "<@U666>") || strings.Contains(s, "<https://evil.example") {
+	if strings.Contains(s, "<@U666|") || strings.Contains(s, "<#C666") || strings.Contains(s, "<https://evil.example") {
 		t.Errorf("%s: user-typed markup became live", name)
 	}
 	for _, w := range []string{"@here", "@channel", "@everyone"} {
@@ -276,6 +278,33 @@ func TestHostileTitleNeverPings(t *testing.T) {
 	checkSafe(t, "DecideModal", encode(t, modal))
 	home := HomeView([]decisions.Decision{d}, []decisions.Decision{d}, []decisions.Decision{d}, now, loc)
 	checkSafe(t, "HomeView", encode(t, home))
+}
+
+// TestTitleMentionIsLive: a mention in user text, as Slack sends it, shows
+// as a mention wherever the title is rendered in mrkdwn, not as markup.
+func TestTitleMentionIsLive(t *testing.T) {
+	d := basic()
+	d.Title = "ask <@U01MAYA01|maya> about pricing <!here>"
+	for r, m := range renderers(d) {
+		if r == "Text" || r == "EscalationNotice" || r == "Outcome" {
+			continue // no title, or a closed one only
+		}
+		all := m.Text + encode(t, m.Blocks)
+		checkSafe(t, r, all)
+		if !strings.Contains(all, "ask <@U01MAYA01> about pricing &lt;!here&gt;") {
+			t.Errorf("%s: the title's mention is not live: %s", r, all)
+		}
+		if strings.Contains(all, "&lt;@U01MAYA01") || strings.Contains(all, "|maya") || strings.Contains(all, "‹@") {
+			t.Errorf("%s: the title's mention shows as markup", r)
+		}
+	}
+	// Plain-text headers cannot show a mention; they name the person.
+	if js := encode(t, Show(d, loc).Blocks); !strings.Contains(js, `"text":"D-7: ask @maya about pricing ‹!here›"`) {
+		t.Errorf("Show header: %s", js)
+	}
+	if got := plain("<@U1|here> <@W2> <@U3| >"); got != "@\u2060here @W2 @U3" {
+		t.Errorf("plain = %q", got)
+	}
 }
 
 func TestDeciderDMContent(t *testing.T) {
