@@ -137,8 +137,8 @@ var verbActions = map[command.Verb]decisions.Verb{
 
 func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) Reply {
 	act := decisions.Action{Verb: verbActions[c.Verb], Actor: a.actor(inv.User, inv.Now), Rationale: unslack(c.Text), Until: c.Until}
-	if act.Verb == decisions.VerbDefer && !c.Until.IsZero() {
-		act.Until = workdayStart(c.Until, a.loc) // back when that day's work starts, as from the dialog
+	if act.Verb == decisions.VerbDefer {
+		act.Until = deferUntil(c.Until, inv.Now, a.loc)
 	}
 	d, err := a.transition(c.ID, act)
 	if err != nil {

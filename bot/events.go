@@ -187,7 +187,7 @@ func (a *App) runTask(ctx context.Context, key string, t Task) error {
 	msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 		ChannelID: p.Channel, Timestamp: p.ThreadTS, Limit: 1, Inclusive: true,
 	})
-	if err != nil && !permanent(err) {
+	if err != nil && !permanent(err) && !conversationRefused(err) {
 		return fmt.Errorf("conversations.replies %s/%s: %w", p.Channel, p.ThreadTS, err)
 	}
 	if err != nil || len(msgs) == 0 || strings.TrimSpace(msgs[0].Text) == "" {
@@ -221,6 +221,22 @@ func (a *App) runTask(ctx context.Context, key string, t Task) error {
 		return a.say(p.Channel, p.ThreadTS, key+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
 	}
 	return nil
+}
+
+// conversationRefused reports an error about reading this one
+// conversation (a group DM Baton has no scope for, a channel it is not in):
+// unlike the same error for the whole app, waiting will not fix it, so
+// the person is told instead of the task retrying forever.
+func conversationRefused(err error) bool {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Err {
+	case "missing_scope", "no_permission", "not_in_channel", "channel_not_found", "access_denied":
+		return true
+	}
+	return false
 }
 
 // publishHome queues a refresh of user's App Home tab.

@@ -259,6 +259,22 @@ func (a *App) advisorsOf(id decisions.ID) ([]string, error) {
 	return out, nil
 }
 
+// deferUntil is when a decision deferred to t comes back. A date ("until
+// friday", read as the end of that day) means the start of that working
+// day, as the dialog's date picker does, unless that moment has passed
+// (deferring until today); an exact time ("until 3h") is kept as typed.
+func deferUntil(t, now time.Time, loc *time.Location) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	local := t.In(loc)
+	endOfDay := local.Hour() == 23 && local.Minute() == 59 && local.Second() == 59
+	if start := workdayStart(t, loc); endOfDay && start.After(now) {
+		return start
+	}
+	return t
+}
+
 // workdayStart is 09:00 on t's date in loc: a deferred decision comes back
 // at the start of the working day it was deferred to (DST-safe).
 func workdayStart(t time.Time, loc *time.Location) time.Time {

@@ -127,7 +127,9 @@ type Outbox struct {
 const (
 	channelInterval = time.Second
 	maxBackoff      = 10 * time.Minute
-	waitForRef      = 2 * time.Second
+	// waitForRef is how often a reply re-checks for the message it
+	// threads under; that message normally goes first, so waits are rare.
+	waitForRef = 10 * time.Second
 	// deliveryTimeout bounds one delivery (it may take two Slack calls).
 	deliveryTimeout = 30 * time.Second
 )
@@ -302,7 +304,7 @@ func (o *Outbox) deliver(ctx context.Context, it store.OutboxItem) {
 		backoff := min(time.Second<<min(it.Attempts, 10), maxBackoff)
 		level := slog.LevelWarn
 		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && installationErrors[se.Err] && se.Err != "ratelimited" && se.Err != "internal_error" {
+		if errors.As(err, &se) && installationErrors[se.Err] {
 			level = slog.LevelError // an admin must fix the token or scopes
 		}
 		o.log.Log(ctx, level, "Slack delivery failed; will retry", "key", it.Key, "attempt", it.Attempts+1, "in", backoff, "err", err)
@@ -345,8 +347,14 @@ var installationErrors = map[string]bool{
 	"invalid_auth": true, "not_authed": true, "token_revoked": true, "token_expired": true,
 	"account_inactive": true, "missing_scope": true, "no_permission": true, "org_login_required": true,
 	"team_access_not_granted": true, "ekm_access_denied": true, "access_denied": true,
-	"ratelimited": true, "internal_error": true, "fatal_error": true, "service_unavailable": true,
-	"request_timeout": true, "team_added_to_org": true,
+	"not_allowed_token_type": true, "invalid_token": true, "team_added_to_org": true,
+}
+
+// transientErrors are Slack's own passing troubles: retried, and not an
+// admin's problem.
+var transientErrors = map[string]bool{
+	"ratelimited": true, "internal_error": true, "fatal_error": true,
+	"service_unavailable": true, "request_timeout": true,
 }
 
 // permanent reports whether Slack refused this one message for a reason
@@ -356,7 +364,7 @@ var installationErrors = map[string]bool{
 func permanent(err error) bool {
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
-		return !installationErrors[se.Err]
+		return !installationErrors[se.Err] && !transientErrors[se.Err]
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {

@@ -83,7 +83,14 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 // slackEntities undoes Slack's escaping of &, < and > in what people
 // typed: a decision keeps the text as written, and the renderer (blocks)
 // escapes it once on the way out. Without this "R&D" showed as "R&amp;D".
-var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+//
+// Markup someone typed by hand ("&lt;@U1&gt;", "&lt;!channel&gt;") gets
+// an invisible word joiner after its "<", so it reads the same but can
+// never become a live mention; only mentions Slack itself sent stay live.
+var slackEntities = strings.NewReplacer(
+	"&lt;@", "<\u2060@", "&lt;!", "<\u2060!", "&lt;#", "<\u2060#",
+	"&lt;", "<", "&gt;", ">", "&amp;", "&",
+)
 
 func unslack(s string) string { return slackEntities.Replace(s) }
 

@@ -76,3 +76,25 @@ func TestUnknownEventTypeAcknowledged(t *testing.T) {
 		t.Fatalf("garbage: %s, want 400", resp)
 	}
 }
+
+// TestThreadParentUnreadable: when Slack refuses to let Baton read a
+// conversation (a group DM without the scope), the person is told at once
+// instead of the task retrying forever.
+func TestThreadParentUnreadable(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	const parent = "1764150000.000400"
+	e.fake.AddMessage(chRandom, parent, grace, "Move the design review to Tuesdays #design")
+	e.fake.FailNextError("conversations.replies", "missing_scope", 1)
+	e.event(e.reactionBody(reaction{EventID: "EvR9", User: tom, Reaction: "ballot_box_with_check", ItemUser: grace, Channel: chRandom, TS: parent}), 0)
+	e.flush()
+	if n, _ := e.st.Count(); n != 0 {
+		t.Errorf("%d decisions, want none", n)
+	}
+	replies := where(e.fake.Posts(), in(chRandom))
+	if len(replies) != 1 || !strings.Contains(replies[0].Text, "couldn't read") {
+		t.Fatalf("want one explanation in the thread, got %v", texts(e.fake.Posts()))
+	}
+	if n, _ := e.st.OutboxLen(); n != 0 {
+		t.Errorf("%d items still retrying", n)
+	}
+}

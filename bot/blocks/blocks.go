@@ -100,7 +100,9 @@ func Escape(s string) string {
 	b.Grow(len(s) + len(s)/8)
 	last := 0
 	if strings.Contains(s, "<@") {
-		for _, m := range userMentionRE.FindAllStringIndex(s, -1) {
+		// A handful stay live; past that a text is pinging in bulk, and the
+		// rest show as written.
+		for _, m := range userMentionRE.FindAllStringIndex(s, MaxLiveMentions) {
 			escapeText(&b, s[last:m[0]])
 			b.WriteString(dropLabel(s[m[0]:m[1]]))
 			last = m[1]
@@ -109,6 +111,9 @@ func Escape(s string) string {
 	escapeText(&b, s[last:])
 	return b.String()
 }
+
+// MaxLiveMentions is how many user mentions in one user text stay live.
+const MaxLiveMentions = 5
 
 // userMentionRE matches a user mention as Slack writes it in message text:
 // "<@U1>" or "<@U1|label>".

@@ -108,8 +108,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var wg sync.WaitGroup
 	if err != nil {
 		log.Warn("could not reach Slack at start-up; will keep trying to resolve owners given as emails or usergroups", "err", err)
-		wg.Add(1)
-		go func() { defer wg.Done(); resolveLater(ctx, app, log) }()
+		// Not in wg: it touches no store, and must not hold up a failed
+		// start-up or shutdown; it stops when serve returns.
+		resolveCtx, stopResolving := context.WithCancel(ctx)
+		defer stopResolving()
+		go resolveLater(resolveCtx, app, log)
 	}
 	if err := app.CatchUp(ctx); err != nil {
 		log.Error("catching up missed jobs", "err", err)
