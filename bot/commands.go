@@ -192,28 +192,11 @@ func (a *App) transitionError(id decisions.ID, err error) Reply {
 	case errors.As(err, &se):
 		return replyText("%s. Nothing was changed.", se.Error())
 	}
-	var verr validationError
-	if errors.As(err, &verr) || isUserError(err) {
-		return replyText("%s. Nothing was changed.", upperFirst(err.Error()))
+	var ie *decisions.InputError
+	if errors.As(err, &ie) {
+		return replyText("%s. Nothing was changed.", upperFirst(ie.Error()))
 	}
 	return a.internalError("update "+id.String(), err)
-}
-
-// validationError marks errors whose text is meant for the user.
-type validationError struct{ msg string }
-
-func (e validationError) Error() string { return e.msg }
-
-// isUserError recognises the lifecycle's plain validation errors (future
-// dates, empty advice…), which are written for people.
-func isUserError(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"future", "needs", "advice", "unknown action"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func upperFirst(s string) string {
@@ -229,18 +212,7 @@ func (a *App) cmdReassign(ctx context.Context, inv invocation, c command.Command
 	if err != nil {
 		return a.transitionError(c.ID, err)
 	}
-	return replyText("%s now waits on %s. I've sent them the decision.", d.ID, users(d.Deciders))
-}
-
-func users(ids []string) string {
-	out := make([]string, len(ids))
-	for i, u := range ids {
-		out[i] = blocks.User(u)
-	}
-	if len(out) == 0 {
-		return "nobody"
-	}
-	return strings.Join(out, ", ")
+	return replyText("%s now waits on %s. I've sent them the decision.", d.ID, blocks.Users(d.Deciders, 0))
 }
 
 func (a *App) cmdAdvise(ctx context.Context, inv invocation, c command.Command) Reply {
@@ -249,7 +221,7 @@ func (a *App) cmdAdvise(ctx context.Context, inv invocation, c command.Command) 
 	if err != nil {
 		return a.transitionError(c.ID, err)
 	}
-	return replyText("Thanks — your advice on %s is recorded and %s will see it.", d.ID, users(d.Deciders))
+	return replyText("Thanks — your advice on %s is recorded and %s will see it.", d.ID, blocks.Users(d.Deciders, 0))
 }
 
 func (a *App) cmdShow(ctx context.Context, inv invocation, c command.Command) Reply {
@@ -297,7 +269,7 @@ func (a *App) cmdList(ctx context.Context, inv invocation, c command.Command) Re
 		ds, err = a.store.DueBetween(time.Time{}, inv.Now)
 	case filter == "all":
 		title = "All decisions, newest first"
-		ds, err = a.newest(listLimit)
+		ds, err = a.store.Newest(listLimit)
 	case filter == command.FilterDomain:
 		dom, ok := a.Router().Lookup(c.Domain)
 		if !ok {
@@ -312,26 +284,6 @@ func (a *App) cmdList(ctx context.Context, inv invocation, c command.Command) Re
 		return a.internalError("list decisions", err)
 	}
 	return reply(blocks.List(title, ds, inv.Now, a.loc))
-}
-
-// newest returns the latest decisions of any status.
-func (a *App) newest(limit int) ([]decisions.Decision, error) {
-	next, err := a.store.PeekNextID()
-	if err != nil {
-		return nil, err
-	}
-	var out []decisions.Decision
-	for id := next - 1; id > 0 && len(out) < limit; id-- {
-		d, err := a.store.Decision(id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
 }
 
 func (a *App) cmdWho(ctx context.Context, inv invocation, c command.Command) Reply {

@@ -89,15 +89,7 @@ func (a *App) onReaction(eventID string, e *slackevents.ReactionAddedEvent) erro
 	task := Message{Kind: KindTask, Task: &Task{ProposeParent: &ParentProposal{
 		Channel: e.Item.Channel, ThreadTS: e.Item.Timestamp, User: e.User, EventTS: e.EventTimestamp, Kind: decisions.SourceReaction,
 	}}}
-	items, err := encodeItems(a.clock.Now(), []outgoing{{Key: "reaction/" + e.Item.Channel + "/" + e.Item.Timestamp, Msg: task}})
-	if err != nil {
-		return err
-	}
-	if err := a.store.Enqueue(items...); err != nil {
-		return fmt.Errorf("queue reaction proposal: %w", err)
-	}
-	a.outbox.Kick()
-	return nil
+	return a.enqueue("reaction proposal", outgoing{Key: "reaction/" + e.Item.Channel + "/" + e.Item.Timestamp, Msg: task})
 }
 
 var mentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)(\|[^>]*)?>`)
@@ -130,15 +122,7 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 		task := Message{Kind: KindTask, Task: &Task{ProposeParent: &ParentProposal{
 			Channel: e.Channel, ThreadTS: e.ThreadTimeStamp, User: e.User, EventTS: e.TimeStamp,
 		}}}
-		items, err := encodeItems(now, []outgoing{{Key: "mention/" + eventID + "/parent", Msg: task}})
-		if err != nil {
-			return err
-		}
-		if err := a.store.Enqueue(items...); err != nil {
-			return fmt.Errorf("queue thread proposal: %w", err)
-		}
-		a.outbox.Kick()
-		return nil
+		return a.enqueue("thread proposal", outgoing{Key: "mention/" + eventID + "/parent", Msg: task})
 	}
 	// text is as Slack sent it, with &, < and > already escaped, and the
 	// parser's messages neutralise what they quote: escaping either again
@@ -167,15 +151,7 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 func (a *App) say(channel, thread, key string, msg blocks.Message) error {
 	m := newMessage(KindPost, msg)
 	m.Channel, m.ThreadTS = channel, thread
-	items, err := encodeItems(a.clock.Now(), []outgoing{{Key: key, Msg: m}})
-	if err != nil {
-		return err
-	}
-	if err := a.store.Enqueue(items...); err != nil {
-		return fmt.Errorf("queue reply: %w", err)
-	}
-	a.outbox.Kick()
-	return nil
+	return a.enqueue("reply", outgoing{Key: key, Msg: m})
 }
 
 // runTask performs durable tasks for the outbox.
@@ -262,13 +238,5 @@ func (a *App) publishHome(user, key string) error {
 	if err != nil {
 		return err
 	}
-	items, err := encodeItems(now, []outgoing{{Key: key, Msg: Message{Kind: KindHome, User: user, View: raw}}})
-	if err != nil {
-		return err
-	}
-	if err := a.store.Enqueue(items...); err != nil {
-		return fmt.Errorf("queue home view: %w", err)
-	}
-	a.outbox.Kick()
-	return nil
+	return a.enqueue("home view", outgoing{Key: key, Msg: Message{Kind: KindHome, User: user, View: raw}})
 }

@@ -130,15 +130,7 @@ func (a *App) ephemeral(channel, user, text string) error {
 	m := newMessage(KindEphemeral, blocks.Text(text))
 	m.Channel, m.User = channel, user
 	now := a.clock.Now()
-	items, err := encodeItems(now, []outgoing{{Key: fmt.Sprintf("ephemeral/%s/%d/%d", user, now.UnixNano(), a.seq.Add(1)), Msg: m}})
-	if err != nil {
-		return err
-	}
-	if err := a.store.Enqueue(items...); err != nil {
-		return fmt.Errorf("queue ephemeral: %w", err)
-	}
-	a.outbox.Kick()
-	return nil
+	return a.enqueue("ephemeral", outgoing{Key: fmt.Sprintf("ephemeral/%s/%d/%d", user, now.UnixNano(), a.seq.Add(1)), Msg: m})
 }
 
 // Block and action ids of the modal's inputs.
@@ -207,7 +199,8 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 	if _, err := a.transition(id, act); err != nil {
 		var pe *decisions.PermissionError
 		var se *decisions.StateError
-		if errors.As(err, &pe) || errors.As(err, &se) || isUserError(err) {
+		var ie *decisions.InputError
+		if errors.As(err, &pe) || errors.As(err, &se) || errors.As(err, &ie) {
 			block := blockRationale
 			if verb == decisions.VerbReassign || verb == decisions.VerbAskAdvice {
 				block = blockUsers

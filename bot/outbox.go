@@ -94,6 +94,20 @@ func encodeItems(now time.Time, out []outgoing) ([]store.OutboxItem, error) {
 	return items, nil
 }
 
+// enqueue stores messages for delivery on their own (outside a decision's
+// transaction) and wakes the outbox. what names them in the error.
+func (a *App) enqueue(what string, out ...outgoing) error {
+	items, err := encodeItems(a.clock.Now(), out)
+	if err != nil {
+		return err
+	}
+	if err := a.store.Enqueue(items...); err != nil {
+		return fmt.Errorf("queue %s: %w", what, err)
+	}
+	a.outbox.Kick()
+	return nil
+}
+
 // taskRunner executes a Task and returns what to deliver next.
 type taskRunner func(ctx context.Context, key string, t Task) error
 

@@ -54,6 +54,20 @@ type Action struct {
 // in a domain that requires the advice process.
 var ErrAdviceRequired = errors.New("this domain requires advice before deciding")
 
+// InputError refuses an action because of what was asked (a date in the
+// past, empty advice, nobody to hand over to). Its message is written for
+// the person who asked.
+type InputError struct {
+	Msg string
+	Err error // an underlying sentinel such as ErrAdviceRequired, if any
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputError(msg string) error { return &InputError{Msg: msg} }
+
 // ErrClosed is returned for an action on a decision that is already closed.
 var ErrClosed = errors.New("decision is closed")
 
@@ -151,7 +165,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
 		}
 		if a.RequireAdvice && a.Verb != VerbDefer && len(d.Advice) == 0 {
-			return d, fmt.Errorf("%s needs advice before it is decided: ask the advisors first: %w", d.ID, ErrAdviceRequired)
+			return d, &InputError{Msg: d.ID.String() + " needs advice before it is decided: ask the advisors first", Err: ErrAdviceRequired}
 		}
 		switch a.Verb {
 		case VerbApprove:
@@ -160,7 +174,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 			out.Status, ev.Kind = StatusRejected, EventRejected
 		case VerbDefer:
 			if a.Until.IsZero() || !a.Until.After(now) {
-				return d, errors.New("a decision can only be deferred until a date in the future")
+				return d, inputError("a decision can only be deferred until a date in the future")
 			}
 			out.Status, ev.Kind = StatusDeferred, EventDeferred
 			out.DeferredUntil = a.Until
@@ -191,7 +205,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
 		}
 		if len(a.Users) == 0 {
-			return d, errors.New("reassign needs at least one person to hand the decision to")
+			return d, inputError("reassign needs at least one person to hand the decision to")
 		}
 		out.Deciders = slices.Clone(a.Users)
 		out.Reminders = 0
@@ -202,7 +216,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
 		}
 		if ev.Note == "" {
-			return d, errors.New("advice needs some text")
+			return d, inputError("advice needs some text")
 		}
 		// Anyone may advise: the advice process asks for input widely.
 		out.Advice = append(out.Advice, Advice{By: actor, Text: ev.Note, At: now})
@@ -243,7 +257,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
 		}
 		if len(a.Users) == 0 {
-			return d, errors.New("escalation needs someone to escalate to")
+			return d, inputError("escalation needs someone to escalate to")
 		}
 		out.Deciders = slices.Clone(a.Users)
 		if a.Domain != "" {

@@ -101,8 +101,6 @@ func (c *Console) Exec(ctx context.Context, line string) (quit bool) {
 	return c.exec(ctx, line)
 }
 
-var wordRE = regexp.MustCompile(`\S+`)
-
 func (c *Console) exec(ctx context.Context, line string) bool {
 	if !utf8.ValidString(line) {
 		line = strings.ToValidUTF8(line, "\uFFFD")

@@ -230,6 +230,13 @@ func (s *Store) ByProposer(user string, limit int) ([]decisions.Decision, error)
 	})
 }
 
+// Newest lists decisions of any status, newest first. limit <= 0 means all.
+func (s *Store) Newest(limit int) ([]decisions.Decision, error) {
+	return s.query(func(tx *bolt.Tx) []decisions.ID {
+		return newest(tx.Bucket([]byte(bucketDecisions)), nil, limit)
+	})
+}
+
 // ByDomain lists decisions in exactly domain, newest first. limit <= 0 means
 // all.
 func (s *Store) ByDomain(domain string, limit int) ([]decisions.Decision, error) {

@@ -93,7 +93,7 @@ func scanPrefix(b *bolt.Bucket, p []byte, reverse bool, fn func(k, v []byte) boo
 	var k, v []byte
 	if end := prefixEnd(p); end == nil {
 		k, v = c.Last()
-	} else if k, v = c.Seek(end); k == nil {
+	} else if k, _ = c.Seek(end); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()

@@ -835,3 +835,17 @@ func TestCreateDecisionForEventOnce(t *testing.T) {
 		t.Error("a failed create left the event marked as seen")
 	}
 }
+
+func TestNewest(t *testing.T) {
+	h := newTestDB(t)
+	for _, title := range []string{"one", "two", "three"} {
+		h.create(proposal(title, "UPROP1", "product", "UDEC01"))
+	}
+	got, err := h.Newest(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "Newest(2)", ids(got), 3, 2)
+	all, _ := h.Newest(0)
+	wantIDs(t, "Newest(0)", ids(all), 3, 2, 1)
+}

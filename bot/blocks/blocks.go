@@ -13,6 +13,7 @@ package blocks
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -361,32 +362,18 @@ func Duration(d time.Duration) string {
 	case d >= day:
 		days, hours := int(d/day), int(d%day/time.Hour)
 		if hours == 0 {
-			return itoa(days) + "d"
+			return strconv.Itoa(days) + "d"
 		}
-		return itoa(days) + "d " + itoa(hours) + "h"
+		return strconv.Itoa(days) + "d " + strconv.Itoa(hours) + "h"
 	case d >= time.Hour:
 		hours, mins := int(d/time.Hour), int(d%time.Hour/time.Minute)
 		if mins == 0 {
-			return itoa(hours) + "h"
+			return strconv.Itoa(hours) + "h"
 		}
-		return itoa(hours) + "h " + itoa(mins) + "m"
+		return strconv.Itoa(hours) + "h " + strconv.Itoa(mins) + "m"
 	default:
-		return itoa(int(d/time.Minute)) + "m"
+		return strconv.Itoa(int(d/time.Minute)) + "m"
 	}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var buf [20]byte
-	i := len(buf)
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(buf[i:])
 }
 
 // Date formats a date in loc (nil: the time's own location) the one way
@@ -420,31 +407,23 @@ func Users(ids []string, max int) string {
 	if len(ids) == 0 {
 		return "nobody"
 	}
-	n := len(ids)
-	if max > 0 && n > max {
-		n = max
-	}
-	parts := make([]string, 0, n+1)
-	for _, id := range ids[:n] {
-		parts = append(parts, User(id))
-	}
-	if n < len(ids) {
-		parts = append(parts, "and "+itoa(len(ids)-n)+" more")
-	}
-	return strings.Join(parts, ", ")
+	return joinCapped(ids, max, User)
 }
 
-func channels(ids []string, max int) string {
+func channels(ids []string, max int) string { return joinCapped(ids, max, Channel) }
+
+// joinCapped renders up to max ids (0: all) and counts the rest.
+func joinCapped(ids []string, max int, render func(string) string) string {
 	n := len(ids)
 	if max > 0 && n > max {
 		n = max
 	}
 	parts := make([]string, 0, n+1)
 	for _, id := range ids[:n] {
-		parts = append(parts, Channel(id))
+		parts = append(parts, render(id))
 	}
 	if n < len(ids) {
-		parts = append(parts, "and "+itoa(len(ids)-n)+" more")
+		parts = append(parts, "and "+strconv.Itoa(len(ids)-n)+" more")
 	}
 	return strings.Join(parts, ", ")
 }

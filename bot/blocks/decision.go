@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -143,9 +144,9 @@ func adviceSection(d decisions.Decision, loc *time.Location, max int) *slack.Sec
 	for _, a := range d.Advice {
 		lines = append(lines, "• "+actor(a.By)+" ("+Date(a.At, loc)+"): "+clipLine(a.Text, adviceEntry))
 	}
-	head := "*Advice so far* (" + itoa(len(d.Advice)) + ")\n"
+	head := "*Advice so far* (" + strconv.Itoa(len(d.Advice)) + ")\n"
 	return section(head + clipLines(lines, min(max, MaxSectionText)-utf8.RuneCountInString(head), false, func(n int) string {
-		return "_…and " + itoa(n) + " more_"
+		return "_…and " + strconv.Itoa(n) + " more_"
 	}))
 }
 
@@ -358,7 +359,7 @@ func Escalated(d decisions.Decision, from []string, reason string, loc *time.Loc
 		head := "*History*\n"
 		room := min(MaxSectionText, MaxMessageText-textSum(bs)-200) - len(head)
 		bs = add(bs, section(head+clipLines(lines, room, true, func(n int) string {
-			return "_…" + itoa(n) + " earlier events_"
+			return "_…" + strconv.Itoa(n) + " earlier events_"
 		})))
 	}
 	bs = add(bs, buttons(d, BlockIDDecision))
@@ -542,9 +543,9 @@ func Show(d decisions.Decision, loc *time.Location) Message {
 		adviceSection(d, loc, adviceShort),
 	)
 	if lines := historyLines(d, loc); len(lines) > 0 {
-		bs = add(bs, contextBlock("*History* · "+itoa(len(lines))+" events"))
+		bs = add(bs, contextBlock("*History* · "+strconv.Itoa(len(lines))+" events"))
 		room := MaxMessageText - textSum(bs) - 100
-		bs = add(bs, pack(lines, 4, room, true, func(n int) string { return "…" + itoa(n) + " earlier events not shown" })...)
+		bs = add(bs, pack(lines, 4, room, true, func(n int) string { return "…" + strconv.Itoa(n) + " earlier events not shown" })...)
 	}
 	return Fit(Message{
 		Text:   fallback(d.ID.String(), ": ", title(d, titleFallback), " (", Escape(string(d.Status)), ")"),

@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,7 +53,7 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 	if len(dg.Bottlenecks) > 0 {
 		parts := make([]string, 0, len(dg.Bottlenecks))
 		for _, b := range dg.Bottlenecks {
-			parts = append(parts, User(b.User)+" ("+itoa(b.Waiting)+")")
+			parts = append(parts, User(b.User)+" ("+strconv.Itoa(b.Waiting)+")")
 		}
 		tail = add(tail, section(Truncate("*Most decisions waiting on:* "+strings.Join(parts, ", "), digestSection)))
 	}
@@ -78,8 +79,8 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 			lines = append(lines, listLine(d, now, loc))
 		}
 		rest := total - len(lines)
-		more := func(n int) string { return "_…and " + itoa(n+rest) + " more_" }
-		h := "*" + label + "* (" + itoa(total) + ")\n"
+		more := func(n int) string { return "_…and " + strconv.Itoa(n+rest) + " more_" }
+		h := "*" + label + "* (" + strconv.Itoa(total) + ")\n"
 		body := strings.Join(lines, "\n")
 		if rest > 0 {
 			body += "\n" + more(0)
@@ -118,9 +119,9 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 		text -= n
 	}
 	if skippedDomains > 0 {
-		footer = "…" + itoa(skippedDomains) + " more domains not shown. " + footer
+		footer = "…" + strconv.Itoa(skippedDomains) + " more domains not shown. " + footer
 	} else if skipped > 0 {
-		footer = "…" + itoa(skipped) + " more sections not shown. " + footer
+		footer = "…" + strconv.Itoa(skipped) + " more sections not shown. " + footer
 	}
 
 	var bs []slack.Block
@@ -129,9 +130,9 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 	bs = append(bs, tail...)
 	bs = add(bs, contextBlock(footer))
 
-	fb := title + ": " + itoa(dg.Totals.Decided) + " decided, " + itoa(dg.Totals.Open) + " open"
+	fb := title + ": " + strconv.Itoa(dg.Totals.Decided) + " decided, " + strconv.Itoa(dg.Totals.Open) + " open"
 	if dg.Totals.Overdue > 0 {
-		fb += ", " + itoa(dg.Totals.Overdue) + " overdue"
+		fb += ", " + strconv.Itoa(dg.Totals.Overdue) + " overdue"
 	}
 	return Fit(Message{Text: fb, Blocks: bs})
 }
@@ -149,19 +150,19 @@ func stats(s decisions.DomainStats) string {
 	var parts []string
 	if s.Decided > 0 {
 		parts = append(parts,
-			"*"+itoa(s.Decided)+" decided* ("+itoa(s.Approved)+" approved, "+itoa(s.Rejected)+" rejected)",
+			"*"+strconv.Itoa(s.Decided)+" decided* ("+strconv.Itoa(s.Approved)+" approved, "+strconv.Itoa(s.Rejected)+" rejected)",
 			"median time to decide "+Duration(s.MedianTimeToDecide),
-			itoa(int(math.Round(s.WithoutEscalation*100)))+"% without escalation",
+			strconv.Itoa(int(math.Round(s.WithoutEscalation*100)))+"% without escalation",
 		)
 	} else {
 		parts = append(parts, "nothing decided")
 	}
 	if s.Withdrawn > 0 {
-		parts = append(parts, itoa(s.Withdrawn)+" withdrawn")
+		parts = append(parts, strconv.Itoa(s.Withdrawn)+" withdrawn")
 	}
-	parts = append(parts, itoa(s.Open)+" open")
+	parts = append(parts, strconv.Itoa(s.Open)+" open")
 	if s.Overdue > 0 {
-		parts = append(parts, ":warning: "+itoa(s.Overdue)+" overdue")
+		parts = append(parts, ":warning: "+strconv.Itoa(s.Overdue)+" overdue")
 	}
 	return strings.Join(parts, " · ")
 }
@@ -182,6 +183,6 @@ func domainDigest(dd decisions.DomainDigest) *slack.SectionBlock {
 		return section(Truncate(h, digestSection))
 	}
 	return section(Truncate(h, 400) + "\n" + clipLines(lines, digestSection-400, false, func(n int) string {
-		return "_…and " + itoa(n) + " more outcomes_"
+		return "_…and " + strconv.Itoa(n) + " more outcomes_"
 	}))
 }

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -83,7 +84,7 @@ func fitBlocks(in []slack.Block, maxBlocks, maxText int) []slack.Block {
 	noted := false
 	for i := range bs {
 		if keep[i] == nil && !noted {
-			out = append(out, contextBlock("…"+itoa(dropped)+" more not shown"))
+			out = append(out, contextBlock("…"+strconv.Itoa(dropped)+" more not shown"))
 			noted = true
 		}
 		if keep[i] != nil {

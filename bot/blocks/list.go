@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func List(title string, ds []decisions.Decision, now time.Time, loc *time.Locati
 	if title == "" {
 		title = "Decisions"
 	}
-	bs := add(nil, header(title+" ("+itoa(len(ds))+")"))
+	bs := add(nil, header(title+" ("+strconv.Itoa(len(ds))+")"))
 	if len(ds) == 0 {
 		bs = add(bs, section("_Nothing here._"))
 		return Fit(Message{Text: Escape(title) + ": none", Blocks: bs})
@@ -53,7 +54,7 @@ func List(title string, ds []decisions.Decision, now time.Time, loc *time.Locati
 			overdue++
 		}
 	}
-	more := func(n int) string { return "…and " + itoa(n+rest) + " more" }
+	more := func(n int) string { return "…and " + strconv.Itoa(n+rest) + " more" }
 	body := pack(lines, MaxBlocks-len(bs), MaxMessageText-textSum(bs)-100, false, more)
 	if rest > 0 && len(body) > 0 {
 		if _, ok := body[len(body)-1].(*slack.ContextBlock); !ok {
@@ -61,9 +62,9 @@ func List(title string, ds []decisions.Decision, now time.Time, loc *time.Locati
 		}
 	}
 	bs = add(bs, body...)
-	text := Escape(title) + ": " + itoa(len(ds))
+	text := Escape(title) + ": " + strconv.Itoa(len(ds))
 	if overdue > 0 {
-		text += ", " + itoa(overdue) + " overdue"
+		text += ", " + strconv.Itoa(overdue) + " overdue"
 	}
 	return Fit(Message{Text: text, Blocks: bs})
 }
@@ -206,9 +207,9 @@ func Rights(domains []decisions.Domain, filter string) Message {
 		for _, dm := range picked[len(picked)-n:] {
 			names = append(names, "`#"+Escape(dm.Name)+"`")
 		}
-		return Truncate("…and "+itoa(n)+" more domains ("+strings.Join(names, ", ")+"): ask for one by its #tag to see it", MaxContextText)
+		return Truncate("…and "+strconv.Itoa(n)+" more domains ("+strings.Join(names, ", ")+"): ask for one by its #tag to see it", MaxContextText)
 	})...)
-	return Fit(Message{Text: title + ": " + itoa(len(picked)) + " domains", Blocks: bs})
+	return Fit(Message{Text: title + ": " + strconv.Itoa(len(picked)) + " domains", Blocks: bs})
 }
 
 // Who is the routing dry run: where a proposal would go, who would decide
@@ -260,7 +261,7 @@ func Text(s string) Message {
 	return Fit(Message{
 		Text: s,
 		Blocks: pack(lines, MaxBlocks, MaxMessageText-100, false, func(n int) string {
-			return "…" + itoa(n) + " more lines not shown"
+			return "…" + strconv.Itoa(n) + " more lines not shown"
 		}),
 	})
 }

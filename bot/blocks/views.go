@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,19 +117,19 @@ const (
 func HomeView(waiting, proposed, recent []decisions.Decision, now time.Time, loc *time.Location) slack.HomeTabViewRequest {
 	var bs []slack.Block
 
-	bs = add(bs, header("Waiting on you ("+itoa(len(waiting))+")"))
+	bs = add(bs, header("Waiting on you ("+strconv.Itoa(len(waiting))+")"))
 	if len(waiting) == 0 {
 		bs = add(bs, section("_Nothing is waiting on you._ :tada:"))
 	}
 	for i, d := range waiting {
 		if i == homeWaiting {
-			bs = add(bs, contextBlock("…and "+itoa(len(waiting)-i)+" more"))
+			bs = add(bs, contextBlock("…and "+strconv.Itoa(len(waiting)-i)+" more"))
 			break
 		}
 		bs = add(bs, section(listLine(d, now, loc)), buttons(d, BlockIDDecision+"."+d.ID.String()))
 	}
 
-	bs = add(bs, slack.NewDividerBlock(), header("Proposed by you ("+itoa(len(proposed))+")"))
+	bs = add(bs, slack.NewDividerBlock(), header("Proposed by you ("+strconv.Itoa(len(proposed))+")"))
 	bs = add(bs, homeList(proposed, homeProposed, "_You have no open proposals._", func(d decisions.Decision) string {
 		return listLine(d, now, loc)
 	})...)
@@ -169,7 +170,7 @@ func homeList(ds []decisions.Decision, max int, empty string, line func(decision
 		lines[i] = line(d)
 	}
 	rest := len(ds) - len(shown)
-	more := func(n int) string { return "…and " + itoa(n+rest) + " more" }
+	more := func(n int) string { return "…and " + strconv.Itoa(n+rest) + " more" }
 	out := pack(lines, 8, MaxViewText/4, false, more)
 	if rest > 0 {
 		if _, ok := out[len(out)-1].(*slack.ContextBlock); !ok {

@@ -38,13 +38,6 @@ func (e *env) loadConfig(path string) (*config.Config, error) {
 	return config.Parse(path, data, e.lookup)
 }
 
-// loadConfig loads with the process environment. Subcommands use
-// e.loadConfig, whose environment tests inject; this stays for callers
-// that have no env at hand.
-func loadConfig(path string) (*config.Config, error) {
-	return (&env{lookupEnv: os.LookupEnv}).loadConfig(path)
-}
-
 // noArgs rejects positional arguments for commands that take none; a lone
 // file name is most likely a config meant for -config.
 func noArgs(e *env, fs *flag.FlagSet) error {
