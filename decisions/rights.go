@@ -12,6 +12,24 @@ const (
 	AssignLeastLoaded Assign = "least_loaded" // the owner with the fewest open decisions
 )
 
+// Rule is how a domain's assigned deciders reach a decision.
+type Rule string
+
+// Decision rules (config key rule).
+const (
+	RuleAny      Rule = "any"      // one assigned decider decides (the default)
+	RuleAll      Rule = "all"      // every assigned decider approves; any rejection rejects
+	RuleMajority Rule = "majority" // more than half of the assigned deciders
+	RuleConsent  Rule = "consent"  // approved after ConsentAfter unless someone objects
+)
+
+// Rules lists every decision rule, in the order help shows them.
+var Rules = []Rule{RuleAny, RuleAll, RuleMajority, RuleConsent}
+
+// DefaultConsentAfter is how long a consent proposal waits for objections
+// when the domain sets no consent_after.
+const DefaultConsentAfter = 48 * time.Hour
+
 // Domain is a decision right: a named area, the people who hold it and the
 // rules that route proposals to it. Names form a tree by "/".
 type Domain struct {
@@ -28,6 +46,11 @@ type Domain struct {
 	EscalateTo    []string
 	Announce      bool
 	RequireAdvice bool
+	// Rule is how the assigned deciders decide (empty means RuleAny), and
+	// ConsentAfter how long a RuleConsent proposal waits for objections
+	// (zero means DefaultConsentAfter).
+	Rule         Rule
+	ConsentAfter time.Duration
 }
 
 // Presence is what routing needs to know about a person's availability.
