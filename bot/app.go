@@ -49,13 +49,15 @@ type App struct {
 	parser  command.Parser
 	loc     *time.Location
 
-	mu          sync.RWMutex
-	router      *decisions.Router
-	admins      map[string]bool
-	deactivated map[string]bool
-	teamID      string
-	appID       string
-	botUserID   string
+	// dir is who is who: admins, deactivated users, who is away and who
+	// acts for them, and which user ids Slack knows.
+	dir *directory
+
+	mu        sync.RWMutex
+	router    *decisions.Router
+	teamID    string
+	appID     string
+	botUserID string
 
 	// views opens modals right after the ack, bounded so a burst of clicks
 	// cannot start unbounded goroutines.
@@ -90,19 +92,18 @@ func New(opts Options) (*App, error) {
 	}
 	m := newMetrics(opts.Registerer)
 	a := &App{
-		cfg:         opts.Config,
-		store:       opts.Store,
-		api:         opts.Slack,
-		clock:       opts.Clock,
-		log:         opts.Logger,
-		metrics:     m,
-		loc:         loc,
-		router:      router,
-		admins:      map[string]bool{},
-		deactivated: map[string]bool{},
-		teamID:      opts.Config.Slack.TeamID,
-		appID:       opts.Config.Slack.AppID,
-		views:       make(chan struct{}, 16),
+		cfg:     opts.Config,
+		store:   opts.Store,
+		api:     opts.Slack,
+		clock:   opts.Clock,
+		log:     opts.Logger,
+		metrics: m,
+		loc:     loc,
+		router:  router,
+		dir:     newDirectory(opts.Store, opts.Slack, opts.Logger),
+		teamID:  opts.Config.Slack.TeamID,
+		appID:   opts.Config.Slack.AppID,
+		views:   make(chan struct{}, 16),
 		parser: command.Parser{
 			Slash:      opts.Config.Slack.Command,
 			Location:   loc,
@@ -110,9 +111,11 @@ func New(opts Options) (*App, error) {
 			ParseDate:  decisions.ParseDate,
 		},
 	}
+	admins := map[string]bool{}
 	for _, id := range opts.Config.Admins {
-		a.admins[id] = true
+		admins[id] = true
 	}
+	a.dir.set(admins, nil)
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
 	return a, nil
@@ -210,8 +213,9 @@ func (a *App) Resolve(ctx context.Context) error {
 		return fmt.Errorf("build router: %w", err)
 	}
 	a.mu.Lock()
-	a.router, a.admins, a.deactivated = router, admins, deactivated
+	a.router = router
 	a.mu.Unlock()
+	a.dir.set(admins, deactivated)
 	return nil
 }
 
@@ -257,54 +261,23 @@ func (a *App) ours(teamID, appID string) bool {
 	return true
 }
 
-func (a *App) isAdmin(user string) bool {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.admins[user]
-}
-
-// presence combines who is away (from the store) with who is deactivated.
-func (a *App) presence() (map[string]decisions.Presence, error) {
-	aways, err := a.store.Aways()
-	if err != nil {
-		return nil, fmt.Errorf("read who is away: %w", err)
-	}
-	p := map[string]decisions.Presence{}
-	a.mu.RLock()
-	for u := range a.deactivated {
-		p[u] = decisions.Presence{Deactivated: true}
-	}
-	a.mu.RUnlock()
-	for _, w := range aways {
-		e := p[w.User]
-		e.AwayUntil, e.Delegate = w.Until, w.Delegate
-		p[w.User] = e
-	}
-	return p, nil
-}
-
-// actor is who is acting, with the delegations they currently hold.
-func (a *App) actor(user string, now time.Time) decisions.Actor {
-	act := decisions.Actor{User: user, Admin: a.isAdmin(user)}
-	aways, err := a.store.Aways()
-	if err != nil {
-		a.log.Warn("read who is away", "err", err)
-		return act
-	}
-	for _, w := range aways {
-		if w.Delegate == user && now.Before(w.Until) {
-			act.OnBehalfOf = append(act.OnBehalfOf, w.User)
-		}
-	}
-	return act
+// rulesOf reads the rules of a decision's domain from the current config.
+func (a *App) rulesOf(domain string) decisions.DomainRules {
+	dom, _ := a.Router().Domain(domain)
+	return decisions.RulesOf(dom)
 }
 
 // route runs the routing engine with the live presence and load.
 func (a *App) route(text string, tags []string, channel, proposer string, now time.Time) (decisions.Route, error) {
-	presence, err := a.presence()
+	people, err := a.dir.people(now)
 	if err != nil {
 		return decisions.Route{}, err
 	}
+	return a.routeWith(text, tags, channel, proposer, people)
+}
+
+// routeWith routes with presence already read.
+func (a *App) routeWith(text string, tags []string, channel, proposer string, people decisions.People) (decisions.Route, error) {
 	load, err := a.store.OpenLoad()
 	if err != nil {
 		return decisions.Route{}, fmt.Errorf("read open load: %w", err)
@@ -314,7 +287,7 @@ func (a *App) route(text string, tags []string, channel, proposer string, now ti
 		return decisions.Route{}, fmt.Errorf("read next id: %w", err)
 	}
 	return a.Router().Route(decisions.Request{
-		Text: text, Tags: tags, Channel: channel, Proposer: proposer, Now: now,
-		Seq: uint64(next), Presence: presence, Load: load,
+		Text: text, Tags: tags, Channel: channel, Proposer: proposer, Now: people.Now,
+		Seq: uint64(next), Presence: people.Presence, Load: load,
 	}), nil
 }

@@ -115,7 +115,7 @@ func (a *App) proposeError(err error) Reply {
 		return replyText("I could not tell who holds the decision rights for this, so nothing was created. Add a domain tag and try again, e.g. `%s <your proposal> #%s`.\nDomains: %s",
 			a.slash(), first(nr.route.Candidates, "domain"), strings.Join(tags, ", "))
 	case errors.As(err, &nb):
-		return replyText("This belongs to *%s*, but nobody who can decide it is available right now (%s), so nothing was created. An admin can fix the owners in the config.",
+		return replyText("This belongs to *%s*, but nobody who holds that decision right, or anyone above it, can act on it right now, so nothing was created.\n*Why:* %s\nTalk to them directly, or propose it again when someone is back.",
 			nb.route.Domain, blocks.Escape(nb.route.Reason))
 	}
 	return a.internalError("save your proposal", err)
@@ -136,7 +136,7 @@ var verbActions = map[command.Verb]decisions.Verb{
 }
 
 func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) Reply {
-	act := decisions.Action{Verb: verbActions[c.Verb], Actor: a.actor(inv.User, inv.Now), Rationale: unslack(c.Text), Until: c.Until}
+	act := decisions.Action{Verb: verbActions[c.Verb], Actor: a.dir.actor(inv.User, inv.Now), Rationale: unslack(c.Text), Until: c.Until}
 	if act.Verb == decisions.VerbDefer {
 		act.Until = deferUntil(c.Until, inv.Now, a.loc)
 	}
@@ -207,7 +207,10 @@ func upperFirst(s string) string {
 }
 
 func (a *App) cmdReassign(ctx context.Context, inv invocation, c command.Command) Reply {
-	act := decisions.Action{Verb: decisions.VerbReassign, Actor: a.actor(inv.User, inv.Now), Users: c.Mentions}
+	if bad := a.dir.unknownUsers(ctx, c.Mentions); len(bad) > 0 {
+		return replyText("%s. Nothing was changed.", unknownUsersText(bad))
+	}
+	act := decisions.Action{Verb: decisions.VerbReassign, Actor: a.dir.actor(inv.User, inv.Now), Users: c.Mentions, Rationale: unslack(strings.TrimSpace(c.Text))}
 	d, err := a.transition(c.ID, act)
 	if err != nil {
 		return a.transitionError(c.ID, err)
@@ -215,8 +218,21 @@ func (a *App) cmdReassign(ctx context.Context, inv invocation, c command.Command
 	return replyText("%s now waits on %s. I've sent them the decision.", d.ID, blocks.Users(d.Deciders, 0))
 }
 
+// unknownUsersText explains which people cannot be given a decision.
+func unknownUsersText(bad []string) string {
+	names := make([]string, len(bad))
+	for i, b := range bad {
+		if decisions.IsUserID(b) {
+			names[i] = blocks.User(b)
+		} else {
+			names[i] = "`" + blocks.Escape(blocks.Truncate(b, 40)) + "`"
+		}
+	}
+	return "I can't hand a decision to " + strings.Join(names, ", ") + ": only active people in this workspace can decide (pick them with Slack's @ autocomplete)"
+}
+
 func (a *App) cmdAdvise(ctx context.Context, inv invocation, c command.Command) Reply {
-	act := decisions.Action{Verb: decisions.VerbAdvise, Actor: a.actor(inv.User, inv.Now), Rationale: unslack(c.Text)}
+	act := decisions.Action{Verb: decisions.VerbAdvise, Actor: a.dir.actor(inv.User, inv.Now), Rationale: unslack(c.Text)}
 	d, err := a.transition(c.ID, act)
 	if err != nil {
 		return a.transitionError(c.ID, err)
@@ -250,7 +266,7 @@ func (a *App) cmdList(ctx context.Context, inv invocation, c command.Command) Re
 	switch {
 	case filter == "mine":
 		title = "Waiting on you"
-		ds, err = a.store.ByDecider(inv.User, decisions.StatusOpen, listLimit)
+		ds, err = a.waitingOn(inv.User, inv.Now, listLimit)
 		if err == nil {
 			var mine []decisions.Decision
 			mine, err = a.store.ByProposer(inv.User, listLimit)
@@ -321,6 +337,18 @@ func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Re
 	}
 	if c.Delegate == inv.User {
 		return replyText("You can't delegate to yourself. Pick someone else, or leave out `delegate`.")
+	}
+	if c.Delegate != "" {
+		if bad := a.dir.unknownUsers(ctx, []string{c.Delegate}); len(bad) > 0 {
+			return replyText("%s, so they can't act for you. Nothing was changed.", unknownUsersText(bad))
+		}
+		people, err := a.dir.people(inv.Now)
+		if err != nil {
+			return a.internalError("record that you are away", err)
+		}
+		if people.DelegationLoop(inv.User, c.Delegate) {
+			return replyText("%s is away and their decisions already come to you, so they can't act for you: nobody would be left to decide. Pick someone who is around. Nothing was changed.", blocks.User(c.Delegate))
+		}
 	}
 	if err := a.store.SetAway(store.Away{User: inv.User, Until: c.Until, Delegate: c.Delegate}); err != nil {
 		return a.internalError("record that you are away", err)

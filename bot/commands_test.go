@@ -266,7 +266,8 @@ func TestEveryVerb(t *testing.T) {
 		r := e.command(ravi, chRandom, "away until 2026-12-01 delegate <@"+grace+"|grace>")
 		contains(t, "away", r.all(), "away until", "<@"+grace+">")
 		r = e.command(stranger, chRandom, "who should we launch the beta? #product")
-		contains(t, "who while the owner is away", r.all(), "<@"+grace+">")
+		// The owner keeps the right; the reason says who acts for him.
+		contains(t, "who while the owner is away", r.all(), "decided by <@"+ravi+">", ravi+" is away until 2026-12-01; "+grace+" acts for them")
 		before := e.counts()
 		r = e.command(ravi, chRandom, "away until 2026-12-01 delegate <@"+ravi+"|ravi>")
 		contains(t, "delegate to self", r.all(), "yourself")

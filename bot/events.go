@@ -218,7 +218,7 @@ func conversationRefused(err error) bool {
 // publishHome queues a refresh of user's App Home tab.
 func (a *App) publishHome(user, key string) error {
 	now := a.clock.Now()
-	waiting, err := a.store.ByDecider(user, decisions.StatusOpen, 20)
+	waiting, err := a.waitingOn(user, now, 20)
 	if err != nil {
 		return fmt.Errorf("home: waiting: %w", err)
 	}

@@ -59,7 +59,7 @@ func (a *App) HandleInteraction(ctx context.Context, ic slack.InteractionCallbac
 		if ic.View.CallbackID != modalCallback {
 			return nil, nil
 		}
-		return a.onSubmit(ic)
+		return a.onSubmit(ctx, ic)
 	case slack.InteractionTypeMessageAction:
 		if ic.CallbackID != shortcutProposal {
 			return nil, nil
@@ -92,7 +92,7 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 	if d.Status.Closed() {
 		return a.ephemeral(channel, user, fmt.Sprintf("%s is already %s, so there is nothing left to do.", id, d.Status))
 	}
-	actor := a.actor(user, now)
+	actor := a.dir.actor(user, now)
 	allowed := decisions.MayDecide(d, actor) || (verb == decisions.VerbAskAdvice && user == d.Proposer)
 	if !allowed {
 		pe := &decisions.PermissionError{Verb: verb, User: user, Allowed: d.Deciders, Role: "the deciders"}
@@ -145,7 +145,7 @@ const (
 
 // onSubmit applies the modal's decision. Input problems go back to the
 // modal as field errors; nothing changes.
-func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
+func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, error) {
 	idText, verbText, _ := strings.Cut(ic.View.PrivateMetadata, "|")
 	id, err := decisions.ParseID(idText)
 	if err != nil {
@@ -160,7 +160,7 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 		return values.Values[block][input]
 	}
 	now := a.clock.Now()
-	act := decisions.Action{Verb: verb, Actor: a.actor(ic.User.ID, now), Rationale: strings.TrimSpace(get(blockRationale, inputRationale).Value)}
+	act := decisions.Action{Verb: verb, Actor: a.dir.actor(ic.User.ID, now), Rationale: strings.TrimSpace(get(blockRationale, inputRationale).Value)}
 	fieldErr := func(block, msg string) (any, error) {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg}), nil
 	}
@@ -191,6 +191,9 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 		}
 		if len(act.Users) == 0 {
 			return fieldErr(blockUsers, "Pick at least one person.")
+		}
+		if bad := a.dir.unknownUsers(ctx, act.Users); len(bad) > 0 {
+			return fieldErr(blockUsers, unknownUsersText(bad)+".")
 		}
 	case decisions.VerbApprove:
 	default:

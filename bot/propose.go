@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +30,8 @@ type errNoRoute struct{ route decisions.Route }
 
 func (e errNoRoute) Error() string { return "no domain matched" }
 
-// errNobody means the matched domain has nobody who can decide right now.
+// errNobody means nobody on the matched domain's whole ladder can decide
+// right now; the route's reason names who to ask.
 type errNobody struct{ route decisions.Route }
 
 func (e errNobody) Error() string { return "nobody can decide" }
@@ -44,7 +44,11 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 	if text == "" {
 		return decisions.Decision{}, errors.New("empty proposal")
 	}
-	r, err := a.route(text, p.Tags, p.Source.Channel, p.Proposer, now)
+	people, err := a.dir.people(now)
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	r, err := a.routeWith(text, p.Tags, p.Source.Channel, p.Proposer, people)
 	if err != nil {
 		return decisions.Decision{}, err
 	}
@@ -61,7 +65,7 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 	}, r, now)
 	dom, _ := a.Router().Domain(r.Domain)
 	build := func(d decisions.Decision) ([]storeItem, error) {
-		return encodeItems(now, a.proposalMessages(d, dom))
+		return encodeItems(now, a.proposalMessages(d, dom, people))
 	}
 	if p.Once != "" {
 		d, err = a.store.CreateDecisionForEvent(p.Once, now, d, build)
@@ -98,14 +102,14 @@ func refKey(id decisions.ID, parts ...string) string {
 	return id.String() + "/" + strings.Join(parts, "/")
 }
 
-// proposalMessages are the DMs to deciders and advisors and the
-// announcement where the proposal was made.
-func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain) []outgoing {
+// proposalMessages are the DMs to deciders (and to whoever acts for those
+// away) and advisors, and the announcement where the proposal was made.
+func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain, people decisions.People) []outgoing {
 	var out []outgoing
-	for _, u := range d.Deciders {
-		m := newMessage(KindDM, blocks.DeciderDM(d, d.Reason, d.CreatedAt, a.loc))
-		m.User = u
-		m.SaveRef = refKey(d.ID, "dm", u)
+	for _, t := range deciderTargets(d, d.Deciders, people) {
+		m := newMessage(KindDM, blocks.DeciderDM(d, t.why(d.Reason, people), d.CreatedAt, a.loc))
+		m.User = t.user
+		m.SaveRef = refKey(d.ID, "dm", t.user)
 		out = append(out, outgoing{Key: m.SaveRef, Msg: m})
 	}
 	for _, u := range d.Advisors {
@@ -153,162 +157,4 @@ func announceThread(src decisions.Source) string {
 // where an announcement makes sense.
 func isChannel(id string) bool {
 	return strings.HasPrefix(id, "C") || strings.HasPrefix(id, "G")
-}
-
-// outcomeMessages tell everyone concerned that d changed status: the
-// deciders' DMs are updated, and the outcome goes to the announcement's
-// thread, the informed channels and the proposer.
-func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
-	step := strconv.Itoa(len(d.History))
-	var out []outgoing
-	refs, err := a.store.RefsWithPrefix(refKey(d.ID, "dm") + "/")
-	if err != nil {
-		a.log.Warn("read decider DMs", "id", d.ID.String(), "err", err)
-	}
-	updated := map[string]bool{}
-	for key := range refs {
-		m := newMessage(KindUpdate, blocks.Resolved(d, a.loc))
-		m.UpdateRef = key
-		updated[key] = true
-		out = append(out, outgoing{Key: refKey(d.ID, "resolved", step, strings.TrimPrefix(key, refKey(d.ID, "dm")+"/")), Msg: m})
-	}
-	// DMs still waiting in the outbox get updated once they are sent.
-	for _, u := range d.Deciders {
-		key := refKey(d.ID, "dm", u)
-		if updated[key] {
-			continue
-		}
-		m := newMessage(KindUpdate, blocks.Resolved(d, a.loc))
-		m.UpdateRef = key
-		out = append(out, outgoing{Key: refKey(d.ID, "resolved", step, u), Msg: m})
-	}
-	outcome := blocks.Outcome(d)
-	thread := newMessage(KindPost, outcome)
-	thread.ThreadRef = refKey(d.ID, "announce")
-	thread.ThreadRoot = announceThread(d.Source)
-	out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, "thread"), Msg: thread})
-	for _, c := range d.Informed {
-		if c == d.Source.Channel && a.announced(d.ID) {
-			continue // the outcome is already in that channel, in the proposal's thread
-		}
-		m := newMessage(KindPost, outcome)
-		m.Channel = c
-		out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, c), Msg: m})
-	}
-	if d.Proposer != actor && d.Proposer != "" {
-		m := newMessage(KindDM, outcome)
-		m.User = d.Proposer
-		out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, "proposer"), Msg: m})
-	}
-	return out
-}
-
-// transition applies an action to a decision and commits the messages it
-// causes, in one transaction.
-func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decision, error) {
-	now := a.clock.Now()
-	d, err := a.store.UpdateDecision(id, func(d decisions.Decision) (decisions.Decision, []storeItem, error) {
-		if dom, ok := a.Router().Domain(d.Domain); ok {
-			act.RequireAdvice = dom.RequireAdvice
-		}
-		next, err := decisions.Apply(d, act, now)
-		if err != nil {
-			return d, nil, err
-		}
-		items, err := encodeItems(now, a.transitionMessages(d, next, act))
-		return next, items, err
-	})
-	if err != nil {
-		return decisions.Decision{}, err
-	}
-	a.metrics.transitions.WithLabelValues(string(act.Verb)).Inc()
-	a.log.Info("decision changed", "id", id.String(), "verb", act.Verb, "by", act.Actor.User, "status", d.Status)
-	a.outbox.Kick()
-	return d, nil
-}
-
-// transitionMessages says what Slack should hear about a change.
-func (a *App) transitionMessages(before, d decisions.Decision, act decisions.Action) []outgoing {
-	step := strconv.Itoa(len(d.History))
-	switch act.Verb {
-	case decisions.VerbApprove, decisions.VerbReject, decisions.VerbDefer, decisions.VerbWithdraw:
-		return a.outcomeMessages(d, act.Actor.User)
-	case decisions.VerbReopen:
-		var out []outgoing
-		for _, u := range d.Deciders {
-			m := newMessage(KindDM, blocks.Reminder(d, "it was deferred until today and is open again", a.loc))
-			m.User = u
-			m.SaveRef = refKey(d.ID, "dm", u)
-			out = append(out, outgoing{Key: refKey(d.ID, "reopened", step, u), Msg: m})
-		}
-		return out
-	case decisions.VerbReassign, decisions.VerbEscalate:
-		var out []outgoing
-		for _, u := range d.Deciders {
-			var msg blocks.Message
-			if act.Verb == decisions.VerbEscalate {
-				msg = blocks.Escalated(d, before.Deciders, act.Rationale, a.loc)
-			} else {
-				msg = blocks.DeciderDM(d, "reassigned to you by "+blocks.User(act.Actor.User), d.UpdatedAt, a.loc)
-			}
-			m := newMessage(KindDM, msg)
-			m.User = u
-			m.SaveRef = refKey(d.ID, "dm", u)
-			out = append(out, outgoing{Key: refKey(d.ID, string(act.Verb), step, u), Msg: m})
-		}
-		// Those it was taken from see where it went instead of buttons
-		// they may no longer use.
-		for _, u := range before.Deciders {
-			if d.IsDecider(u) {
-				continue
-			}
-			m := newMessage(KindUpdate, blocks.Resolved(d, a.loc))
-			m.UpdateRef = refKey(d.ID, "dm", u)
-			out = append(out, outgoing{Key: refKey(d.ID, "handed-over", step, u), Msg: m})
-		}
-		if act.Verb == decisions.VerbEscalate {
-			notice := blocks.EscalationNotice(d, d.Deciders, act.Rationale)
-			told := map[string]bool{}
-			for _, u := range append([]string{d.Proposer}, before.Deciders...) {
-				if told[u] || d.IsDecider(u) || u == "" {
-					continue
-				}
-				told[u] = true
-				m := newMessage(KindDM, notice)
-				m.User = u
-				out = append(out, outgoing{Key: refKey(d.ID, "escalation-notice", step, u), Msg: m})
-			}
-		}
-		return out
-	case decisions.VerbAdvise:
-		var out []outgoing
-		last := d.Advice[len(d.Advice)-1]
-		msg := blocks.Text(fmt.Sprintf("%s advised on *%s*: %s", blocks.User(last.By), d.ID, blocks.Escape(last.Text)))
-		for _, u := range d.Deciders {
-			if u == act.Actor.User {
-				continue
-			}
-			m := newMessage(KindDM, msg)
-			m.User = u
-			out = append(out, outgoing{Key: refKey(d.ID, "advice", step, u), Msg: m})
-		}
-		return out
-	case decisions.VerbAskAdvice:
-		var out []outgoing
-		for _, u := range act.Users {
-			m := newMessage(KindDM, blocks.AdvisorNoticeFor(d, a.slash()))
-			m.User = u
-			out = append(out, outgoing{Key: refKey(d.ID, "ask-advice", step, u), Msg: m})
-		}
-		return out
-	case decisions.VerbRemind:
-		var out []outgoing
-		for _, u := range act.Users {
-			m := newMessage(KindDM, blocks.Reminder(d, act.Rationale, a.loc))
-			m.User = u
-			out = append(out, outgoing{Key: refKey(d.ID, "remind", step, u), Msg: m})
-		}
-		return out
-	}
-	return nil
 }

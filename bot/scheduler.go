@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/store"
 )
@@ -198,147 +196,48 @@ func lastTick(s cron.Schedule, now time.Time, loc *time.Location) time.Time {
 func (a *App) policy() decisions.Policy {
 	return decisions.Policy{
 		EscalateAfter: a.cfg.Reminders.EscalateAfter,
+		MaxPerPerson:  a.cfg.Reminders.MaxPerPerson,
 		DueSoon:       decisions.DefaultDueSoon,
 		RemindGap:     decisions.DefaultRemindGap,
 	}
 }
 
-// never is the NextCheck of an open decision that no deadline will ever
-// bring back to the scheduler (no due date, no SLA, nobody to nudge again).
-var never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-
-// rung is one level of a domain's escalation ladder, as configured: the
-// domain's escalate_to, then each ancestor's owners. Presence is applied
-// when climbing, so a level's index never depends on who is away.
-type rung struct {
-	label string // "the owners of product", for the history and the DMs
-	users []string
-}
-
 // scheduler is what one reminders run (or a plan) knows: the policy, the
-// routing tree, and who is away, read once.
+// routing tree, and who is around, read once. The decisions themselves
+// are judged by the pure policy in decisions.
 type scheduler struct {
-	a        *App
-	now      time.Time
-	policy   decisions.Policy
-	router   *decisions.Router
-	presence map[string]decisions.Presence
-	ladders  map[string][]rung
+	now     time.Time
+	policy  decisions.Policy
+	router  *decisions.Router
+	people  decisions.People
+	ladders map[string][]decisions.Rung
 }
 
 func (a *App) newScheduler(now time.Time) (*scheduler, error) {
-	presence, err := a.presence()
+	people, err := a.dir.people(now)
 	if err != nil {
 		return nil, err
 	}
-	return &scheduler{a: a, now: now, policy: a.policy(), router: a.Router(), presence: presence, ladders: map[string][]rung{}}, nil
+	return &scheduler{now: now, policy: a.policy(), router: a.Router(), people: people, ladders: map[string][]decisions.Rung{}}, nil
 }
 
-func (s *scheduler) sla(domain string) time.Duration {
-	if dom, ok := s.router.Domain(domain); ok {
-		return dom.SLA
+// situation is what the policy reads about d's surroundings.
+func (s *scheduler) situation(d decisions.Decision) decisions.Situation {
+	dom, _ := s.router.Domain(d.Domain)
+	l, ok := s.ladders[d.Domain]
+	if !ok {
+		l = s.router.Ladder(d.Domain)
+		s.ladders[d.Domain] = l
 	}
-	return 0
+	return decisions.Situation{Now: s.now, Rules: decisions.RulesOf(dom), People: s.people, Ladder: l}
 }
 
-// ladder lists, for a domain, who a decision climbs to at each level.
-func (s *scheduler) ladder(domain string) []rung {
-	if l, ok := s.ladders[domain]; ok {
-		return l
-	}
-	var l []rung
-	if dom, ok := s.router.Domain(domain); ok && len(dom.EscalateTo) > 0 {
-		l = append(l, rung{label: "the escalation contacts of " + dom.Name, users: dom.EscalateTo})
-	}
-	for name := domain; ; {
-		parent, ok := s.router.Parent(name)
-		if !ok {
-			break
-		}
-		// A domain without owners of its own defers to its parent: no level.
-		if len(parent.Owners) > 0 {
-			l = append(l, rung{label: "the owners of " + parent.Name, users: parent.Owners})
-		}
-		name = parent.Name
-	}
-	s.ladders[domain] = l
-	return l
-}
-
-// available applies presence to users: deactivated people are skipped,
-// away ones replaced by their delegate.
-func (s *scheduler) available(users []string) []string {
-	out, _ := s.router.Assignees(decisions.Domain{Owners: users, Assign: decisions.AssignAll},
-		decisions.Request{Now: s.now, Presence: s.presence})
-	return out
-}
-
-// up finds the next level above where d is now: the first rung past the
-// ones it already climbed with someone available who does not hold it yet.
-// level is that rung's index; ok is false at the top.
-func (s *scheduler) up(d decisions.Decision) (users []string, label string, level int, ok bool) {
-	l := s.ladder(d.Domain)
-	for i := max(d.Escalations, 0); i < len(l); i++ {
-		users := s.available(l[i].users)
-		if len(users) == 0 || allIn(users, d.Deciders) {
-			continue // nobody new there: climb past it
-		}
-		return users, l[i].label, i, true
-	}
-	return nil, "", 0, false
-}
-
-func allIn(users, in []string) bool {
-	for _, u := range users {
-		if !slices.Contains(in, u) {
-			return false
-		}
-	}
-	return true
-}
-
-// step is what the policy says to do to d now.
 func (s *scheduler) step(d decisions.Decision) decisions.Step {
-	return s.policy.Next(d, s.sla(d.Domain), s.now, func(d decisions.Decision) ([]string, string, bool) {
-		users, label, _, ok := s.up(d)
-		return users, label, ok
-	})
+	return s.policy.Next(d, s.situation(d))
 }
 
-// nextCheck is the earliest time after now at which the policy could act
-// on d if nothing else changes: a lower bound is safe (the scheduler looks,
-// finds nothing, and looks again later), a later time would miss a
-// reminder. Each policy rule fires at one of these instants: the end of
-// the quiet gap after the last nudge, the due date coming close or
-// passing, or the SLA running out since the hand-over.
 func (s *scheduler) nextCheck(d decisions.Decision) time.Time {
-	if d.Status != decisions.StatusOpen {
-		return never
-	}
-	p := s.policy
-	handover := decisions.HandedOverAt(d)
-	nudge := handover
-	if d.LastRemindedAt.After(nudge) {
-		nudge = d.LastRemindedAt
-	}
-	next := never
-	consider := func(t time.Time) {
-		if t.After(s.now) && t.Before(next) {
-			next = t
-		}
-	}
-	consider(nudge.Add(p.RemindGap))
-	if !d.LastRemindedAt.IsZero() {
-		consider(d.LastRemindedAt.Add(p.RemindGap))
-	}
-	if !d.Due.IsZero() {
-		consider(d.Due.Add(-p.DueSoon))
-		consider(d.Due.Add(time.Nanosecond)) // Overdue is strictly after Due
-	}
-	if sla := s.sla(d.Domain); sla > 0 {
-		consider(handover.Add(sla))
-	}
-	return next
+	return s.policy.NextCheck(d, s.situation(d))
 }
 
 // ReminderStep is what a reminders run does, or would do, to one decision.
@@ -408,9 +307,9 @@ func (s *scheduler) plan(ds []decisions.Decision) []ReminderStep {
 // as a job in the store's job records: "this policy's full check ran".
 func (a *App) policyKey(s *scheduler) string {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d|%d|%d", s.policy.EscalateAfter, s.policy.DueSoon, s.policy.RemindGap)
+	fmt.Fprintf(h, "%d|%d|%d|%d", s.policy.EscalateAfter, s.policy.DueSoon, s.policy.RemindGap, s.policy.MaxPerPerson)
 	for _, d := range s.router.Domains() {
-		fmt.Fprintf(h, "|%s=%d", strings.ToLower(d.Name), d.SLA)
+		fmt.Fprintf(h, "|%s=%d/%s/%d", strings.ToLower(d.Name), d.SLA, d.Rule, d.ConsentAfter)
 	}
 	return fmt.Sprintf("%s/policy-%016x", JobReminders, h.Sum64())
 }
@@ -474,29 +373,19 @@ var errNothingToDo = errors.New("nothing to do")
 func (a *App) runStep(s *scheduler, id decisions.ID) error {
 	var act decisions.Action
 	d, err := a.store.UpdateDecision(id, func(cur decisions.Decision) (decisions.Decision, []storeItem, error) {
-		step := s.step(cur)
+		sit := s.situation(cur)
+		step := s.policy.Next(cur, sit)
 		var ok bool
 		if act, ok = step.Action(); !ok {
 			return cur, nil, errNothingToDo
 		}
-		level := 0
-		if act.Verb == decisions.VerbEscalate {
-			_, label, lvl, _ := s.up(cur)
-			level = lvl
-			act.Rationale = step.Reason + "; now with " + label
-			act.Domain = "" // the decision keeps its domain; the history says who holds it now
-		}
+		act.Rules = sit.Rules
 		next, err := decisions.Apply(cur, act, s.now)
 		if err != nil {
 			return cur, nil, err
 		}
-		if act.Verb == decisions.VerbEscalate {
-			// Levels skipped (nobody available, nobody new) count as
-			// climbed, so the next escalation starts above them.
-			next.Escalations = level + 1
-		}
 		next.NextCheck = s.nextCheck(next)
-		items, err := encodeItems(s.now, a.transitionMessages(cur, next, act))
+		items, err := encodeItems(s.now, a.transitionMessages(cur, next, act, s.people))
 		return next, items, err
 	})
 	switch {
@@ -507,222 +396,5 @@ func (a *App) runStep(s *scheduler, id decisions.ID) error {
 	}
 	a.metrics.transitions.WithLabelValues(string(act.Verb)).Inc()
 	a.log.Info("decision changed", "id", id.String(), "verb", act.Verb, "by", decisions.SystemActor, "status", d.Status, "deciders", d.Deciders, "why", act.Rationale)
-	return nil
-}
-
-// ---- The weekly digest ----
-
-// digestSample bounds how many open, deferred or overdue decisions the
-// digest loads to list: the message shows ten of each, and the counts come
-// from the indexes.
-const digestSample = 50
-
-// DigestFor builds the digest of the week ending at now. It reads the
-// week's outcomes from the decided-time index, counts what is open and
-// overdue per domain and per decider from index keys alone, and loads
-// only the few open decisions it lists (the oldest, the longest overdue,
-// and those due a look from the scheduler, where the stuck ones are), so
-// its cost follows the week, not the history.
-func (a *App) DigestFor(now time.Time) (decisions.Digest, error) {
-	from := now.In(a.loc).AddDate(0, 0, -7)
-	decided, err := a.store.DecidedBetween(from, now)
-	if err != nil {
-		return decisions.Digest{}, fmt.Errorf("read outcomes: %w", err)
-	}
-	pending, err := a.store.PendingCounts(now)
-	if err != nil {
-		return decisions.Digest{}, err
-	}
-	load, err := a.store.OpenLoad()
-	if err != nil {
-		return decisions.Digest{}, fmt.Errorf("read open load: %w", err)
-	}
-	var sample []decisions.Decision
-	add := func(ds []decisions.Decision, err error) error {
-		sample = append(sample, ds...)
-		return err
-	}
-	err = errors.Join(
-		add(a.store.ByStatusOldest(decisions.StatusOpen, digestSample)),
-		add(a.store.ByStatusOldest(decisions.StatusDeferred, digestSample)),
-		add(a.store.DueBefore(now, digestSample)),
-		// A decision still late after climbing is nudged at least every
-		// RemindGap, so it is among those due a look within one.
-		add(a.store.CheckDue(now.Add(decisions.DefaultRemindGap), 20*digestSample)),
-	)
-	if err != nil {
-		return decisions.Digest{}, fmt.Errorf("read open decisions: %w", err)
-	}
-	slices.SortFunc(sample, func(x, y decisions.Decision) int { return cmp.Compare(x.ID, y.ID) })
-	sample = slices.CompactFunc(sample, func(x, y decisions.Decision) bool { return x.ID == y.ID })
-
-	s, err := a.newScheduler(now)
-	if err != nil {
-		return decisions.Digest{}, err
-	}
-	r := s.router
-	dg := decisions.BuildDigest(decisions.DigestInput{
-		From: from, To: now, Decided: decided, Open: sample, Now: now,
-		Domains: r.Domains(), Unreachable: s.unreachable(),
-	})
-	// ISO week of the middle of the window: a Friday-to-Friday digest is
-	// named after the week it mostly covers, as ISO weeks are named after
-	// their Thursday.
-	dg.Week = decisions.ISOWeek(from.Add(now.Sub(from) / 2))
-	applyCounts(&dg, pending, load, r.Domains())
-	return dg, nil
-}
-
-// unreachable lists the domains where nobody can decide now: every owner
-// (or, for a domain without owners of its own, every owner of the nearest
-// ancestor that has some) is deactivated or away without a delegate.
-func (s *scheduler) unreachable() []string {
-	var out []string
-	for _, dom := range s.router.Domains() {
-		owners := dom.Owners
-		for name := dom.Name; len(owners) == 0; {
-			parent, ok := s.router.Parent(name)
-			if !ok {
-				break
-			}
-			owners, name = parent.Owners, parent.Name
-		}
-		if len(s.available(owners)) == 0 {
-			out = append(out, dom.Name)
-		}
-	}
-	return out
-}
-
-// applyCounts replaces the open, overdue and bottleneck figures BuildDigest
-// computed from the sample with the exact ones counted from the indexes,
-// and adds the domains whose only activity is open decisions the sample
-// did not include.
-func applyCounts(dg *decisions.Digest, pending map[string]store.Pending, load map[string]int, config []decisions.Domain) {
-	have := map[string]bool{}
-	for _, dd := range dg.Domains {
-		have[dd.Domain] = true
-	}
-	for name := range pending {
-		if !have[name] {
-			dg.Domains = append(dg.Domains, decisions.DomainDigest{Domain: name})
-		}
-	}
-	dg.Totals.Open, dg.Totals.Overdue = 0, 0
-	for i := range dg.Domains {
-		p := pending[dg.Domains[i].Domain]
-		st := &dg.Domains[i].Stats
-		st.Open, st.Overdue = p.Open+p.Deferred, p.Overdue
-		dg.Totals.Open += st.Open
-		dg.Totals.Overdue += st.Overdue
-	}
-	order := map[string]int{}
-	for i, d := range config {
-		if _, dup := order[d.Name]; !dup {
-			order[d.Name] = i
-		}
-	}
-	slices.SortStableFunc(dg.Domains, func(x, y decisions.DomainDigest) int {
-		ix, okx := order[x.Domain]
-		iy, oky := order[y.Domain]
-		switch {
-		case okx && oky:
-			return cmp.Compare(ix, iy)
-		case okx:
-			return -1
-		case oky:
-			return 1
-		}
-		return cmp.Compare(x.Domain, y.Domain)
-	})
-	dg.Bottlenecks = dg.Bottlenecks[:0]
-	for u, n := range load {
-		dg.Bottlenecks = append(dg.Bottlenecks, decisions.Bottleneck{User: u, Waiting: n})
-	}
-	slices.SortFunc(dg.Bottlenecks, func(x, y decisions.Bottleneck) int {
-		return cmp.Or(cmp.Compare(y.Waiting, x.Waiting), cmp.Compare(x.User, y.User))
-	})
-	if len(dg.Bottlenecks) > decisions.MaxBottlenecks {
-		dg.Bottlenecks = dg.Bottlenecks[:decisions.MaxBottlenecks]
-	}
-}
-
-// digestSchedule is the digest job's parsed schedule.
-func (a *App) digestSchedule() (cron.Schedule, error) {
-	s, err := cron.ParseStandard(a.cfg.Digest.Schedule)
-	if err != nil {
-		return nil, fmt.Errorf("digest schedule %q: %w", a.cfg.Digest.Schedule, err)
-	}
-	return s, nil
-}
-
-// RunDigest posts the weekly digest to every digest channel. A run belongs
-// to the latest scheduled time at or before now (so a catch-up after
-// downtime is the digest of the tick that was missed, and a second run for
-// the same tick does nothing). The run's record and its messages commit
-// together; message keys name the week and channel, so a re-run after a
-// crash sends nothing twice.
-func (a *App) RunDigest(ctx context.Context, now time.Time) error {
-	sched, err := a.digestSchedule()
-	if err != nil {
-		return err
-	}
-	end := lastTick(sched, now, a.loc)
-	if end.IsZero() {
-		end = now
-	}
-	last, err := a.store.LastRun(JobDigest)
-	if err != nil {
-		return fmt.Errorf("read last digest run: %w", err)
-	}
-	if !last.IsZero() && !end.After(last) {
-		a.log.Info("digest already sent for this run", "tick", end.Format(time.RFC3339))
-		return nil
-	}
-	dg, err := a.DigestFor(end)
-	if err != nil {
-		return err
-	}
-	msg := blocks.Digest(dg, a.slash(), a.loc)
-	// A weekly schedule gives one digest per ISO week; a more frequent one
-	// needs its tick in the key, or the outbox would take the second
-	// digest of a week for a duplicate of the first.
-	run := dg.Week
-	if prev := lastTick(sched, end.Add(-time.Second), a.loc); !prev.IsZero() && end.Sub(prev) < 6*24*time.Hour {
-		run = end.In(a.loc).Format("2006-01-02T15:04")
-	}
-	var out []outgoing
-	for _, c := range a.cfg.Digest.Channels {
-		m := newMessage(KindPost, msg)
-		m.Channel = c
-		out = append(out, outgoing{Key: "digest/" + run + "/" + c, Msg: m})
-	}
-	items, err := encodeItems(now, out)
-	if err != nil {
-		return err
-	}
-	if err := a.store.CompleteRun(JobDigest, end, items...); errors.Is(err, store.ErrAlreadyRun) {
-		a.log.Info("digest already sent for this run", "week", dg.Week)
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("record digest run: %w", err)
-	}
-	a.log.Info("digest queued", "week", dg.Week, "channels", len(out), "decided", dg.Totals.Decided, "open", dg.Totals.Open)
-	a.outbox.Kick()
-	return nil
-}
-
-// RunCleanup forgets Slack event ids older than Slack's retry horizon.
-func (a *App) RunCleanup(ctx context.Context, now time.Time) error {
-	n, err := a.store.ExpireEvents(now.Add(-48 * time.Hour))
-	if err != nil {
-		return fmt.Errorf("expire events: %w", err)
-	}
-	if n > 0 {
-		a.log.Info("expired old event ids", "count", n)
-	}
-	if err := a.store.CompleteRun(JobCleanup, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
-		return err
-	}
 	return nil
 }

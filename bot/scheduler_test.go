@@ -193,7 +193,7 @@ func (h *schedHarness) propose(proposer, domain, title string, due time.Time) de
 
 func (h *schedHarness) act(id decisions.ID, user string, verb decisions.Verb, note string, edit ...func(*decisions.Action)) {
 	h.t.Helper()
-	act := decisions.Action{Verb: verb, Actor: h.app.actor(user, h.clock.Now()), Rationale: note}
+	act := decisions.Action{Verb: verb, Actor: h.app.dir.actor(user, h.clock.Now()), Rationale: note}
 	for _, e := range edit {
 		e(&act)
 	}
@@ -215,7 +215,8 @@ func (h *schedHarness) decision(id decisions.ID) decisions.Decision {
 // events lists, sorted, what the posts since the last call told whom, in
 // the scheduler's terms: "remind D-1 UPRICE2", "escalated D-1 UCFO1"
 // (the DM handing it over), "notice D-1 UTOM1" (proposer or previous
-// decider told), "stuck D-2 UCTO1" (reminded, nobody above), "reopened
+// decider told), "stuck D-2 UDEV1" (the proposer told, once, that nobody
+// above can take it), "advice D-1 UFIN1" (an advisor reminded), "reopened
 // D-3 UPROD1", "digest CDIGEST1". Proposal DMs, announcements and outcome
 // messages are left out: people's own actions cause them.
 func (h *schedHarness) events() []string {
@@ -237,8 +238,10 @@ func (h *schedHarness) events() []string {
 			out = append(out, "digest "+p.Channel)
 		case strings.HasPrefix(p.Text, "Reminder: ") && strings.Contains(all, "deferred until today"):
 			out = append(out, "reopened "+id+" "+to)
-		case strings.HasPrefix(p.Text, "Reminder: ") && strings.Contains(all, "nobody above"):
-			out = append(out, "stuck "+id+" "+to)
+		case strings.Contains(p.Text, " is stuck: "):
+			out = append(out, "stuck "+strings.Fields(p.Text)[0]+" "+to)
+		case strings.HasPrefix(p.Text, "Reminder: your advice is needed on "):
+			out = append(out, "advice "+strings.TrimSuffix(strings.Fields(p.Text)[6], ":")+" "+to)
 		case strings.HasPrefix(p.Text, "Reminder: "):
 			out = append(out, "remind "+id+" "+to)
 		case strings.Contains(p.Text, " was escalated to you"):
@@ -320,33 +323,43 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 	h.act(d4.ID, uCFO, decisions.VerbApprove, "Finance is fine with 15%")
 
 	goTo(3, 9)
-	h.wantEvents("Thu 09:00: D-3 is back; D-2 is overdue at the root; the CFO is past the SLA on D-1",
-		"reopened D-3 UPROD1", "stuck D-2 UCTO1", "remind D-1 UCFO1")
+	// Escalation added the CFO; the pricing owners keep D-1 and are
+	// reminded with the CFO. D-2 is overdue with nobody above engineering:
+	// its proposer hears once that it is stuck.
+	h.wantEvents("Thu 09:00: D-3 is back; D-2 is stuck at the root; everyone holding D-1 is past the SLA",
+		"reopened D-3 UPROD1", "stuck D-2 UDEV1", "remind D-1 UCFO1", "remind D-1 UPRICE1", "remind D-1 UPRICE2")
 	goTo(3, 10)
 	h.act(d2.ID, uCTO, decisions.VerbApprove, "Ship it")
 
 	goTo(4, 9)
-	h.wantEvents("Fri 09:00: D-1 climbs to product's owner",
-		"escalated D-1 UPROD1", "notice D-1 UTOM1", "notice D-1 UCFO1", "remind D-3 UPROD1")
+	h.wantEvents("Fri 09:00: D-1 climbs to product's owner, who is added",
+		"escalated D-1 UPROD1", "notice D-1 UTOM1", "notice D-1 UCFO1", "notice D-1 UPRICE1", "notice D-1 UPRICE2", "remind D-3 UPROD1")
 	goTo(4, 12)
 	h.act(d3.ID, uProd, decisions.VerbReject, "Not this quarter")
 
 	goTo(5, 9)
-	h.wantEvents("Sat 09:00", "remind D-1 UPROD1")
-	// product is the root of product/pricing: D-1 stays there, and its
-	// owner hears daily that nobody is above.
+	h.wantEvents("Sat 09:00: all four who hold D-1 are reminded",
+		"remind D-1 UPROD1", "remind D-1 UCFO1", "remind D-1 UPRICE1", "remind D-1 UPRICE2")
+	// product is the root of product/pricing: D-1 is stuck there. The
+	// proposer hears it once, and the reminders stop.
 	goTo(6, 9)
-	h.wantEvents("Sun 09:00: D-1 is at the root", "stuck D-1 UPROD1")
+	h.wantEvents("Sun 09:00: D-1 is at the root", "stuck D-1 UTOM1")
 
-	// Monday 09:00: the reminders run, then the digest of the week.
+	// Monday 09:00: the reminders run (nothing: stuck), then the digest.
 	goTo(7, 9)
-	h.wantEvents("Mon 09:00", "stuck D-1 UPROD1", "digest CDIGEST1", "digest CDIGEST2")
+	h.wantEvents("Mon 09:00", "digest CDIGEST1", "digest CDIGEST2")
 
 	goTo(8, 9)
-	h.wantEvents("Tue 09:00: at the root it stays", "stuck D-1 UPROD1")
+	h.wantEvents("Tue 09:00: no nagging without end")
 	got := h.decision(d1.ID)
-	if !slices.Equal(got.Deciders, []string{uProd}) || got.Escalations != 2 || got.Status != decisions.StatusOpen {
-		t.Errorf("D-1 after climbing: deciders %v, escalations %d, %s", got.Deciders, got.Escalations, got.Status)
+	if !slices.Equal(got.Deciders, []string{uPrice1, uPrice2, uCFO, uProd}) || !slices.Equal(got.Owners, []string{uPrice1, uPrice2}) ||
+		got.Escalations != 2 || got.Status != decisions.StatusOpen {
+		t.Errorf("D-1 after climbing: deciders %v (owners %v), escalations %d, %s", got.Deciders, got.Owners, got.Escalations, got.Status)
+	}
+	for _, u := range []string{uPrice1, uPrice2, uCFO, uProd} {
+		if n := decisions.RemindersTo(got, u); n > 3 {
+			t.Errorf("%s had %d reminders about D-1, more than max_per_person", u, n)
+		}
 	}
 	var climbs []string
 	for _, e := range got.History {
@@ -355,8 +368,8 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 		}
 	}
 	wantClimbs := []string{
-		"Wed 09:00 [UCFO1] 1 reminder without a decision; now with the escalation contacts of product/pricing",
-		"Fri 09:00 [UPROD1] 1 reminder without a decision; now with the owners of product",
+		"Wed 09:00 [UCFO1] 1 reminder without a decision; now with the escalation contacts of product/pricing too",
+		"Fri 09:00 [UPROD1] 1 reminder without a decision; now with the owners of product too",
 	}
 	if !slices.Equal(climbs, wantClimbs) {
 		t.Errorf("D-1 history of escalations:\n got  %q\n want %q", climbs, wantClimbs)
@@ -372,7 +385,7 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 	text := schedVisible(digest)
 	for _, want := range []string{
 		"week 2026-W45", "Ship it", "Finance is fine with 15%", "Not this quarter", "Students are our future customers",
-		"Still late after escalation", "Nobody can decide for", "legal",
+		"Stuck: nobody above can take these", "open 7d", "Nobody can decide for", "legal",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
@@ -420,8 +433,10 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 	if len(dg.Stuck) != 1 || dg.Stuck[0].ID != d1.ID {
 		t.Errorf("stuck %v, want D-1 (at the root, late)", schedIDs(dg.Stuck))
 	}
-	if len(dg.Bottlenecks) != 1 || dg.Bottlenecks[0] != (decisions.Bottleneck{User: uProd, Waiting: 1}) {
-		t.Errorf("bottlenecks %+v", dg.Bottlenecks)
+	// D-1 waits on everyone who holds it: its owners and the two levels added.
+	wantB := []decisions.Bottleneck{{User: uCFO, Waiting: 1}, {User: uPrice1, Waiting: 1}, {User: uPrice2, Waiting: 1}, {User: uProd, Waiting: 1}}
+	if !slices.Equal(dg.Bottlenecks, wantB) {
+		t.Errorf("bottlenecks %+v, want %+v", dg.Bottlenecks, wantB)
 	}
 	// product/design has no owners of its own: product's owner decides,
 	// so it is reachable. legal's only owner is deactivated.
@@ -454,10 +469,10 @@ func TestEscalationSkipsLevelsWithNobodyAvailable(t *testing.T) {
 	h.wantEvents("Mon and Tue 09:00", "digest CDIGEST1", "digest CDIGEST2",
 		"escalated D-1 UPROD1", "notice D-1 UTOM1", "notice D-1 UPRICE1", "notice D-1 UPRICE2")
 	got := h.decision(d.ID)
-	if got.Escalations != 2 || !slices.Equal(got.Deciders, []string{uProd}) {
+	if got.Escalations != 2 || !slices.Equal(got.Deciders, []string{uPrice1, uPrice2, uProd}) {
 		t.Errorf("after skipping the CFO: escalations %d, deciders %v", got.Escalations, got.Deciders)
 	}
-	if note := got.History[len(got.History)-1].Note; note != "past its due date 2026-11-02; now with the owners of product" {
+	if note := got.History[len(got.History)-1].Note; note != "past its due date 2026-11-02; now with the owners of product too" {
 		t.Errorf("escalation note %q", note)
 	}
 	// Back from leave, the CFO is below where the decision is: it does
@@ -466,7 +481,7 @@ func TestEscalationSkipsLevelsWithNobodyAvailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.tick(mon2.AddDate(0, 0, 3).Add(9 * time.Hour))
-	h.wantEvents("Wed and Thu 09:00", "remind D-1 UPROD1", "stuck D-1 UPROD1")
+	h.wantEvents("Wed and Thu 09:00", "remind D-1 UPRICE1", "remind D-1 UPRICE2", "remind D-1 UPROD1", "stuck D-1 UTOM1")
 }
 
 // A crash after the digest run committed but before Slack had it: the next
@@ -486,7 +501,7 @@ func TestDigestRestartMidRunSendsOnce(t *testing.T) {
 	if err := h.app.RunDigest(h.ctx, monday); err != nil {
 		t.Fatal(err)
 	}
-	// Crash: the outbox never ran.
+	// Crash: the outbox decisions.Never ran.
 	h.restart()
 	h.clock.Set(monday.Add(2 * time.Minute))
 	if err := h.app.CatchUp(h.ctx); err != nil {
@@ -724,7 +739,7 @@ func TestDigestOfABusyWeekFits(t *testing.T) {
 }
 
 // A reminders run reads only the decisions due a look: hundreds of open
-// decisions checked recently (or never needing one) are not read. A
+// decisions checked recently (or decisions.Never needing one) are not read. A
 // changed policy (a new SLA) makes the next run look at all of them once.
 func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 	h := newSched(t, "UTC", mon2.Add(8*time.Hour))
@@ -734,7 +749,7 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 		created := mon2.AddDate(0, 0, -30)
 		d := decisions.Decision{
 			Title: fmt.Sprint("Old ", i), Proposer: uTom, Domain: "legal", Deciders: []string{uCTO},
-			Status: decisions.StatusOpen, CreatedAt: created, UpdatedAt: created, NextCheck: never,
+			Status: decisions.StatusOpen, CreatedAt: created, UpdatedAt: created, NextCheck: decisions.Never,
 			History: []decisions.Event{{At: created, Actor: uTom, Kind: decisions.EventProposed}},
 		}
 		if i < 3 {
@@ -804,7 +819,7 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 }
 
 // nextCheck is a lower bound: between a run that finds nothing to do and
-// the NextCheck it records, the policy never asks for anything.
+// the NextCheck it records, the policy decisions.Never asks for anything.
 func TestRemindersNextCheckNeverMissesAStep(t *testing.T) {
 	h := newSched(t, "UTC", mon2)
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -47,6 +47,7 @@ type Config struct {
 	Reminders    struct {
 		Schedule      string // cron, default "0 9 * * 1-5"
 		EscalateAfter int    // reminders before escalating, default 2
+		MaxPerPerson  int    // reminders per person per decision, default 3
 	}
 	Digest struct {
 		Schedule string   // cron, default "0 9 * * 1"

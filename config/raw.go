@@ -40,15 +40,15 @@ type rawConfig struct {
 	slack struct {
 		botToken, signingSecret, appToken, apiURL, command, teamID, appID scalar
 	}
-	listen, storePath, timezone      scalar
-	remindersSchedule, escalateAfter scalar
-	digestSchedule                   scalar
-	digestChannels                   list
-	defaultDomain                    scalar
-	admins                           list
-	people                           []rawPerson
-	domains                          []rawDomain
-	domainsLine                      int
+	listen, storePath, timezone                    scalar
+	remindersSchedule, escalateAfter, maxPerPerson scalar
+	digestSchedule                                 scalar
+	digestChannels                                 list
+	defaultDomain                                  scalar
+	admins                                         list
+	people                                         []rawPerson
+	domains                                        []rawDomain
+	domainsLine                                    int
 }
 
 type rawPerson struct {
@@ -144,6 +144,7 @@ func (d *decoder) decode(data []byte) *rawConfig {
 			d.mapping(n, field, fields{
 				"schedule":       str(&r.remindersSchedule),
 				"escalate_after": str(&r.escalateAfter),
+				"max_per_person": str(&r.maxPerPerson),
 			})
 		},
 		"digest": func(n *yaml.Node, field string) {

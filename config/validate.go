@@ -64,17 +64,8 @@ func (d *decoder) build(r *rawConfig) *Config {
 	c.Timezone = loc
 
 	c.Reminders.Schedule = d.cron(r.remindersSchedule, "0 9 * * 1-5")
-	c.Reminders.EscalateAfter = 2
-	if v := r.escalateAfter; v.set {
-		n, err := strconv.Atoi(v.val)
-		switch {
-		case err != nil:
-			d.errorf(v.line, v.field, "expected a whole number of reminders, got %q", v.val)
-		case n < 1:
-			d.errorf(v.line, v.field, "must be at least 1, got %d", n)
-		}
-		c.Reminders.EscalateAfter = n
-	}
+	c.Reminders.EscalateAfter = d.reminderCount(r.escalateAfter, 2)
+	c.Reminders.MaxPerPerson = d.reminderCount(r.maxPerPerson, decisions.DefaultMaxPerPerson)
 	c.Digest.Schedule = d.cron(r.digestSchedule, "0 9 * * 1")
 	c.Digest.Channels = d.channels(r.digestChannels)
 	c.Admins = d.principals(r.admins)
@@ -95,6 +86,21 @@ func (d *decoder) build(r *rawConfig) *Config {
 }
 
 // or returns the value, or def when the key was absent or null.
+// reminderCount reads a positive number of reminders, def when unset.
+func (d *decoder) reminderCount(v scalar, def int) int {
+	if !v.set {
+		return def
+	}
+	n, err := strconv.Atoi(v.val)
+	switch {
+	case err != nil:
+		d.errorf(v.line, v.field, "expected a whole number of reminders, got %q", v.val)
+	case n < 1:
+		d.errorf(v.line, v.field, "must be at least 1, got %d", n)
+	}
+	return n
+}
+
 func or(s scalar, def string) string {
 	if !s.set {
 		return def

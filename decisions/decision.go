@@ -101,6 +101,16 @@ const (
 	EventAdviceRequested EventKind = "advice_requested"
 	EventReminded        EventKind = "reminded"
 	EventEscalated       EventKind = "escalated"
+	// EventVoted is a decider's vote under a rule that needs more than one
+	// (all, majority); the vote that meets the rule is recorded as
+	// approved or rejected instead.
+	EventVoted EventKind = "voted"
+	// EventObjected is an objection to a consent proposal: it stops the
+	// automatic approval, and the deciders decide as under "any".
+	EventObjected EventKind = "objected"
+	// EventStuck records that a decision could climb no higher: reminders
+	// stop and the digest lists it until someone acts.
+	EventStuck EventKind = "stuck"
 )
 
 // Event is one append-only entry in a decision's history.
@@ -110,6 +120,10 @@ type Event struct {
 	Kind  EventKind `json:"kind"`
 	Note  string    `json:"note,omitempty"`
 	Users []string  `json:"users,omitempty"` // who was assigned, reminded or escalated to
+	// For is the away decider the actor stood in for, as their delegate.
+	For string `json:"for,omitempty"`
+	// Vote is "approve" or "reject" on EventVoted.
+	Vote string `json:"vote,omitempty"`
 }
 
 // SystemActor is the Actor of events Baton performs on its own (reminders,
@@ -124,11 +138,20 @@ type Decision struct {
 	Proposer string `json:"proposer"`
 	Source   Source `json:"source"`
 
-	Domain   string   `json:"domain"`
+	Domain string `json:"domain"`
+	// Deciders are everyone who may decide: the owners it was routed or
+	// reassigned to, plus each level escalation added.
 	Deciders []string `json:"deciders"`
+	// Owners are the deciders closest to the work, whose votes a domain's
+	// rule counts; escalation never removes them. Empty in decisions
+	// stored before rules existed: then Deciders are the owners.
+	Owners   []string `json:"owners,omitempty"`
 	Advisors []string `json:"advisors,omitempty"`
 	Informed []string `json:"informed,omitempty"` // channel ids
-	Reason   string   `json:"reason"`             // why it was routed where it was
+	// Rule is the decision rule it was proposed under (empty: any); a
+	// later config change does not change the rule people were told.
+	Rule   Rule   `json:"rule,omitempty"`
+	Reason string `json:"reason"` // why it was routed where it was
 
 	Due           time.Time `json:"due,omitzero"`
 	Status        Status    `json:"status"`
@@ -156,8 +179,30 @@ type Decision struct {
 	// posted; outcomes are threaded under it.
 	Announcement MessageRef `json:"announcement,omitzero"`
 
-	Advice  []Advice `json:"advice,omitempty"`
-	History []Event  `json:"history"`
+	Advice []Advice `json:"advice,omitempty"`
+	// Votes are the owners' votes so far under rule all or majority, one
+	// per owner (the latest counts).
+	Votes []Vote `json:"votes,omitempty"`
+	// NoAdviceFrom lists whose advice was asked and never given when the
+	// decision was made anyway, half its SLA after asking.
+	NoAdviceFrom []string `json:"no_advice_from,omitempty"`
+	History      []Event  `json:"history"`
+}
+
+// Vote is one owner's vote; By differs from Owner when a delegate voted.
+type Vote struct {
+	Owner   string    `json:"owner"`
+	By      string    `json:"by"`
+	Approve bool      `json:"approve"`
+	At      time.Time `json:"at"`
+}
+
+// Seats are the owners whose votes a rule counts.
+func (d *Decision) Seats() []string {
+	if len(d.Owners) > 0 {
+		return d.Owners
+	}
+	return d.Deciders
 }
 
 // Overdue reports whether an open decision is past its due date at now.
@@ -172,18 +217,8 @@ func (d *Decision) IsDecider(user string) bool { return contains(d.Deciders, use
 // last changed hands (proposal, reassignment, escalation or reopening), so
 // a decider who deferred it owes action again once it reopens.
 func (d *Decision) HasActed(user string) bool {
-	start := 0
-	for i := len(d.History) - 1; i >= 0; i-- {
-		switch d.History[i].Kind {
-		case EventProposed, EventReassigned, EventEscalated, EventReopened:
-			start = i + 1
-		}
-		if start > 0 {
-			break
-		}
-	}
-	for _, e := range d.History[start:] {
-		if e.Actor == user {
+	for _, e := range d.History[handoverIndex(*d)+1:] {
+		if e.Actor == user || e.For == user {
 			return true
 		}
 	}

@@ -40,10 +40,11 @@ type Digest struct {
 	// Overdue lists open decisions past their due date, longest overdue
 	// first (by Due).
 	Overdue []Decision
-	// Stuck lists open decisions that have already climbed at least once
-	// and are still late (past their due date, or past their domain's SLA
-	// since they were last handed over): escalation has not helped, and
-	// often there is nobody left above. Oldest first.
+	// Stuck lists open decisions that could climb no higher (the
+	// scheduler recorded them stuck and stopped reminding), and those that
+	// have climbed at least once and are still late (past their due date,
+	// or past their domain's SLA since they were last handed over):
+	// escalation has not helped. Oldest first.
 	Stuck []Decision
 	// Bottlenecks names the deciders with the most open (not deferred)
 	// decisions waiting on them, most first, ties by user id, at most
@@ -167,7 +168,7 @@ func BuildDigest(in DigestInput) Digest {
 		if d.Overdue(in.Now) {
 			out.Overdue = append(out.Overdue, d)
 		}
-		if d.Status == StatusOpen && d.Escalations > 0 && late(d, sla[d.Domain], in.Now) {
+		if _, stuck := Stuck(d); d.Status == StatusOpen && (stuck || d.Escalations > 0 && late(d, sla[d.Domain], in.Now)) {
 			out.Stuck = append(out.Stuck, d)
 		}
 		if d.Status == StatusOpen {

@@ -24,14 +24,16 @@ const (
 	VerbReopen   Verb = "reopen"
 	VerbRemind   Verb = "remind"
 	VerbEscalate Verb = "escalate"
+	VerbStuck    Verb = "stuck"   // nobody above: record it once, stop reminding
+	VerbConsent  Verb = "consent" // a consent proposal's time passed without objection
 )
 
 // Actor is who performs an action, with the authority they carry.
 type Actor struct {
 	User  string
 	Admin bool
-	// OnBehalfOf lists the users currently away who delegated to User: User
-	// may act wherever any of them is a decider.
+	// OnBehalfOf lists the users currently away whose delegation ends with
+	// User: User may act wherever any of them is a decider.
 	OnBehalfOf []string
 	// System marks Baton's own scheduled actions.
 	System bool
@@ -41,103 +43,55 @@ type Actor struct {
 type Action struct {
 	Verb      Verb
 	Actor     Actor
-	Rationale string    // approve, reject, defer, withdraw; advice text for advise
+	Rationale string    // approve, reject, defer, withdraw, reassign note; advice text for advise
 	Until     time.Time // defer
 	Users     []string  // reassign / escalate: the new deciders; remind: who was reminded
 	Domain    string    // escalate: the domain now responsible, if it changes
-	// RequireAdvice refuses approve and reject until someone has advised:
-	// the domain's require_advice setting.
-	RequireAdvice bool
+	// Level is, for escalate, the ladder rung reached: levels skipped
+	// (nobody available, nobody new) count as climbed, so the next
+	// escalation starts above them.
+	Level int
+	// Rules are the decision's domain's rules: the decision rule, the
+	// advice process and the SLA.
+	Rules DomainRules
 }
 
-// ErrAdviceRequired refuses a decision made before anyone advised on it,
-// in a domain that requires the advice process.
-var ErrAdviceRequired = errors.New("this domain requires advice before deciding")
+// statuses says which statuses a verb applies to.
+type statuses func(Status) bool
 
-// InputError refuses an action because of what was asked (a date in the
-// past, empty advice, nobody to hand over to). Its message is written for
-// the person who asked.
-type InputError struct {
-	Msg string
-	Err error // an underlying sentinel such as ErrAdviceRequired, if any
+var (
+	openOnly     statuses = func(s Status) bool { return s == StatusOpen }
+	deferredOnly statuses = func(s Status) bool { return s == StatusDeferred }
+	decidable    statuses = func(s Status) bool { return s == StatusOpen || s == StatusDeferred }
+	notClosed    statuses = func(s Status) bool { return !s.Closed() }
+)
+
+// who says whether the actor may perform the verb on d; nil means yes.
+type who func(d Decision, a Action) error
+
+// verbSpec is one row of the lifecycle: where a verb applies, who may do
+// it, and what it does to the decision (out starts as a copy of d, ev as
+// the history entry to append).
+type verbSpec struct {
+	from   statuses
+	may    who
+	effect func(out *Decision, ev *Event, a Action, now time.Time) error
 }
 
-func (e *InputError) Error() string { return e.Msg }
-
-func (e *InputError) Unwrap() error { return e.Err }
-
-func inputError(msg string) error { return &InputError{Msg: msg} }
-
-// ErrClosed is returned for an action on a decision that is already closed.
-var ErrClosed = errors.New("decision is closed")
-
-// PermissionError says who may do what was refused. Its message is meant
-// for the person who tried.
-type PermissionError struct {
-	Verb    Verb
-	User    string
-	Allowed []string // user ids who may do it (deciders, proposer); admins always may
-	Role    string   // "the deciders", "the proposer", "the deciders or the proposer" or "Baton"
-}
-
-func (e *PermissionError) Error() string {
-	if e.Role == "Baton" {
-		return fmt.Sprintf("only Baton's scheduler may %s a decision", e.Verb)
-	}
-	who := "nobody"
-	if len(e.Allowed) > 0 {
-		parts := make([]string, len(e.Allowed))
-		for i, u := range e.Allowed {
-			parts[i] = "<@" + u + ">"
-		}
-		who = strings.Join(parts, ", ")
-	}
-	if e.Role == "the proposer" {
-		return fmt.Sprintf("only the proposer (%s) or an admin may %s this decision", who, e.Verb)
-	}
-	return fmt.Sprintf("only %s (%s), their delegates or an admin may %s this decision", e.Role, who, e.Verb)
-}
-
-// StateError reports an action that does not fit the decision's status.
-type StateError struct {
-	ID     ID
-	Verb   Verb
-	Status Status
-}
-
-func (e *StateError) Error() string {
-	return fmt.Sprintf("%s is already %s, so it cannot be %s", e.ID, e.Status, pastTense(e.Verb))
-}
-
-func (e *StateError) Unwrap() error {
-	if e.Status.Closed() {
-		return ErrClosed
-	}
-	return nil
-}
-
-func pastTense(v Verb) string {
-	switch v {
-	case VerbApprove:
-		return "approved"
-	case VerbReject:
-		return "rejected"
-	case VerbDefer:
-		return "deferred"
-	case VerbWithdraw:
-		return "withdrawn"
-	case VerbReassign:
-		return "reassigned"
-	case VerbAdvise, VerbAskAdvice:
-		return "advised on"
-	case VerbReopen:
-		return "reopened"
-	case VerbEscalate:
-		return "escalated"
-	case VerbRemind:
-		return "reminded"
-	}
-	return string(v)
+// lifecycle is the whole lifecycle, one row per verb.
+var lifecycle = map[Verb]verbSpec{
+	VerbApprove:   {decidable, deciders, decide},
+	VerbReject:    {decidable, decidersOrObjector, decide},
+	VerbDefer:     {openOnly, deciders, deferDecision},
+	VerbWithdraw:  {notClosed, proposer, withdraw},
+	VerbReassign:  {notClosed, deciders, reassign},
+	VerbAdvise:    {notClosed, anyone, advise},
+	VerbAskAdvice: {notClosed, decidersOrProposer, askAdvice},
+	VerbReopen:    {deferredOnly, baton(true), reopen},
+	VerbRemind:    {openOnly, baton(false), remind},
+	VerbEscalate:  {openOnly, baton(true), escalate},
+	VerbStuck:     {openOnly, baton(false), stuck},
+	VerbConsent:   {openOnly, baton(false), consent},
 }
 
 // Apply returns the decision after the action, or an error saying why the
@@ -146,173 +100,283 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 	if a.Actor.User == "" && !a.Actor.System {
 		return d, errors.New("action has no actor")
 	}
+	spec, ok := lifecycle[a.Verb]
+	if !ok {
+		return d, fmt.Errorf("unknown action %q", a.Verb)
+	}
+	a.Rules = a.Rules.For(d)
+	if !spec.from(d.Status) {
+		return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
+	}
+	if err := spec.may(d, a); err != nil {
+		return d, err
+	}
 	out := d
 	out.Deciders = slices.Clone(d.Deciders)
+	out.Owners = slices.Clone(d.Owners)
 	out.History = slices.Clone(d.History)
 	out.Advice = slices.Clone(d.Advice)
-	actor := a.Actor.User
-	if a.Actor.System {
-		actor = SystemActor
-	}
-	ev := Event{At: now, Actor: actor, Note: strings.TrimSpace(a.Rationale)}
-
-	switch a.Verb {
-	case VerbApprove, VerbReject, VerbDefer:
-		if d.Status != StatusOpen && !(d.Status == StatusDeferred && a.Verb != VerbDefer) {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		if !mayDecide(d, a.Actor) {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
-		}
-		if a.RequireAdvice && a.Verb != VerbDefer && len(d.Advice) == 0 {
-			return d, &InputError{Msg: d.ID.String() + " needs advice before it is decided: ask the advisors first", Err: ErrAdviceRequired}
-		}
-		switch a.Verb {
-		case VerbApprove:
-			out.Status, ev.Kind = StatusApproved, EventApproved
-		case VerbReject:
-			out.Status, ev.Kind = StatusRejected, EventRejected
-		case VerbDefer:
-			if a.Until.IsZero() || !a.Until.After(now) {
-				return d, inputError("a decision can only be deferred until a date in the future")
-			}
-			out.Status, ev.Kind = StatusDeferred, EventDeferred
-			out.DeferredUntil = a.Until
-			ev.Note = strings.TrimSpace("until " + a.Until.Format("2006-01-02") + " " + ev.Note)
-		}
-		if out.Status.Closed() {
-			out.DeferredUntil = time.Time{}
-			out.Rationale = strings.TrimSpace(a.Rationale)
-			out.DecidedBy = actor
-			out.DecidedAt = now
-		}
-	case VerbWithdraw:
-		if d.Status.Closed() {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		if !a.Actor.Admin && !a.Actor.System && a.Actor.User != d.Proposer {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: []string{d.Proposer}, Role: "the proposer"}
-		}
-		out.Status, ev.Kind = StatusWithdrawn, EventWithdrawn
-		out.Rationale = strings.TrimSpace(a.Rationale)
-		out.DecidedBy = actor
-		out.DecidedAt = now
-	case VerbReassign:
-		if d.Status.Closed() {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		if !mayDecide(d, a.Actor) {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
-		}
-		if len(a.Users) == 0 {
-			return d, inputError("reassign needs at least one person to hand the decision to")
-		}
-		out.Deciders = slices.Clone(a.Users)
-		out.Reminders = 0
-		out.LastRemindedAt = time.Time{}
-		ev.Kind, ev.Users = EventReassigned, slices.Clone(a.Users)
-	case VerbAdvise:
-		if d.Status.Closed() {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		if ev.Note == "" {
-			return d, inputError("advice needs some text")
-		}
-		// Anyone may advise: the advice process asks for input widely.
-		out.Advice = append(out.Advice, Advice{By: actor, Text: ev.Note, At: now})
-		ev.Kind = EventAdvised
-	case VerbAskAdvice:
-		if d.Status.Closed() {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		if !mayDecide(d, a.Actor) && a.Actor.User != d.Proposer {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: append(slices.Clone(d.Deciders), d.Proposer), Role: "the deciders or the proposer"}
-		}
-		ev.Kind, ev.Users = EventAdviceRequested, slices.Clone(a.Users)
-	case VerbReopen:
-		if !a.Actor.System && !a.Actor.Admin {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Role: "Baton"}
-		}
-		if d.Status != StatusDeferred {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		out.Status, ev.Kind = StatusOpen, EventReopened
-		out.DeferredUntil = time.Time{}
-		out.Reminders = 0
-	case VerbRemind:
-		if !a.Actor.System {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Role: "Baton"}
-		}
-		if d.Status != StatusOpen {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		out.Reminders++
-		out.LastRemindedAt = now
-		ev.Kind, ev.Users = EventReminded, slices.Clone(a.Users)
-	case VerbEscalate:
-		if !a.Actor.System && !a.Actor.Admin {
-			return d, &PermissionError{Verb: a.Verb, User: a.Actor.User, Role: "Baton"}
-		}
-		if d.Status != StatusOpen {
-			return d, &StateError{ID: d.ID, Verb: a.Verb, Status: d.Status}
-		}
-		if len(a.Users) == 0 {
-			return d, inputError("escalation needs someone to escalate to")
-		}
-		out.Deciders = slices.Clone(a.Users)
-		if a.Domain != "" {
-			out.Domain = a.Domain
-		}
-		out.Escalations++
-		out.Reminders = 0
-		out.LastRemindedAt = time.Time{}
-		ev.Kind, ev.Users = EventEscalated, slices.Clone(a.Users)
-	default:
-		return d, fmt.Errorf("unknown action %q", a.Verb)
+	out.Votes = slices.Clone(d.Votes)
+	ev := Event{At: now, Actor: actorID(a.Actor), Note: strings.TrimSpace(a.Rationale)}
+	if err := spec.effect(&out, &ev, a, now); err != nil {
+		return d, err
 	}
 	out.UpdatedAt = now
 	out.History = append(out.History, ev)
 	return out, nil
 }
 
-// mayDecide reports whether the actor holds the right to decide d: an
-// assigned decider, a delegate of one, or an admin.
-func mayDecide(d Decision, a Actor) bool {
-	if a.Admin || a.System {
-		return true
+func actorID(a Actor) string {
+	if a.System {
+		return SystemActor
 	}
-	if d.IsDecider(a.User) {
-		return true
+	return a.User
+}
+
+// ---- who may ----
+
+func anyone(Decision, Action) error { return nil }
+
+func deciders(d Decision, a Action) error {
+	if mayDecide(d, a.Actor) {
+		return nil
 	}
-	for _, u := range a.OnBehalfOf {
-		if d.IsDecider(u) {
-			return true
+	return &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
+}
+
+// decidersOrObjector lets an advisor reject a consent proposal: that is
+// how they object.
+func decidersOrObjector(d Decision, a Action) error {
+	if a.Rules.Rule == RuleConsent && slices.Contains(d.Advisors, a.Actor.User) {
+		return nil
+	}
+	return deciders(d, a)
+}
+
+func decidersOrProposer(d Decision, a Action) error {
+	if mayDecide(d, a.Actor) || a.Actor.User == d.Proposer {
+		return nil
+	}
+	return &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: append(slices.Clone(d.Deciders), d.Proposer), Role: "the deciders or the proposer"}
+}
+
+func proposer(d Decision, a Action) error {
+	if a.Actor.Admin || a.Actor.System || a.Actor.User == d.Proposer {
+		return nil
+	}
+	return &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: []string{d.Proposer}, Role: "the proposer"}
+}
+
+// baton allows only Baton's scheduler, and admins where orAdmin is set.
+func baton(orAdmin bool) who {
+	return func(d Decision, a Action) error {
+		if a.Actor.System || (orAdmin && a.Actor.Admin) {
+			return nil
 		}
+		return &PermissionError{Verb: a.Verb, User: a.Actor.User, Role: "Baton"}
 	}
-	return false
+}
+
+// mayDecide reports whether the actor holds the right to decide d: a
+// decider, someone acting for an away decider, or an admin. A delegate
+// never acts for someone else on their own proposal.
+func mayDecide(d Decision, a Actor) bool {
+	if a.Admin || a.System || d.IsDecider(a.User) {
+		return true
+	}
+	return a.User != d.Proposer && slices.ContainsFunc(a.OnBehalfOf, d.IsDecider)
 }
 
 // MayDecide reports whether the actor may approve, reject or defer d.
 func MayDecide(d Decision, a Actor) bool { return mayDecide(d, a) }
 
+// standsFor is the decider an actor who is not one acts for ("" if the
+// actor is a decider, an admin or Baton).
+func standsFor(d Decision, a Actor) string {
+	if a.System || d.IsDecider(a.User) {
+		return ""
+	}
+	for _, u := range a.OnBehalfOf {
+		if d.IsDecider(u) {
+			return u
+		}
+	}
+	return ""
+}
+
+// ---- effects ----
+
+func decide(out *Decision, ev *Event, a Action, now time.Time) error {
+	ev.For = standsFor(*out, a.Actor)
+	objector := a.Verb == VerbReject && a.Rules.Rule == RuleConsent && !mayDecide(*out, a.Actor)
+	if objector {
+		if ev.Note == "" {
+			return inputError("an objection needs a reason: say what would make the proposal safe enough to try")
+		}
+		ev.Kind = EventObjected
+		return nil
+	}
+	if a.Rules.RequireAdvice {
+		switch asked, waived := adviceWaived(*out, a.Rules, now); {
+		case AdviceGiven(*out):
+		case waived:
+			out.NoAdviceFrom = asked
+		default:
+			return adviceMissing(*out, a.Rules)
+		}
+	}
+	status := StatusApproved
+	if a.Verb == VerbReject {
+		status = StatusRejected
+	}
+	if seats := heldSeats(*out, a.Actor); countsVotes(*out, a.Rules.Rule) && len(seats) > 0 {
+		for _, s := range seats {
+			castVote(out, Vote{Owner: s, By: actorID(a.Actor), Approve: a.Verb == VerbApprove, At: now})
+		}
+		if ev.For == "" && seats[0] != a.Actor.User {
+			ev.For = seats[0]
+		}
+		var met bool
+		if status, met = Tally(*out).Outcome(a.Rules.Rule); !met {
+			ev.Kind, ev.Vote = EventVoted, string(a.Verb)
+			return nil
+		}
+	}
+	closeAs(out, ev, status, actorID(a.Actor), a.Rationale, now)
+	return nil
+}
+
+func closeAs(out *Decision, ev *Event, status Status, by, rationale string, now time.Time) {
+	out.Status = status
+	ev.Kind = map[Status]EventKind{StatusApproved: EventApproved, StatusRejected: EventRejected, StatusWithdrawn: EventWithdrawn}[status]
+	out.DeferredUntil = time.Time{}
+	out.Rationale = strings.TrimSpace(rationale)
+	out.DecidedBy = by
+	out.DecidedAt = now
+}
+
+func deferDecision(out *Decision, ev *Event, a Action, now time.Time) error {
+	if a.Until.IsZero() || !a.Until.After(now) {
+		return inputError("a decision can only be deferred until a date in the future")
+	}
+	ev.For = standsFor(*out, a.Actor)
+	out.Status, ev.Kind = StatusDeferred, EventDeferred
+	out.DeferredUntil = a.Until
+	ev.Note = strings.TrimSpace("until " + a.Until.Format("2006-01-02") + " " + ev.Note)
+	return nil
+}
+
+func withdraw(out *Decision, ev *Event, a Action, now time.Time) error {
+	closeAs(out, ev, StatusWithdrawn, actorID(a.Actor), a.Rationale, now)
+	return nil
+}
+
+func reassign(out *Decision, ev *Event, a Action, now time.Time) error {
+	if len(a.Users) == 0 {
+		return inputError("reassign needs at least one person to hand the decision to")
+	}
+	ev.For = standsFor(*out, a.Actor)
+	out.Deciders = slices.Clone(a.Users)
+	out.Owners = slices.Clone(a.Users)
+	out.Votes = nil
+	out.Reminders = 0
+	out.LastRemindedAt = time.Time{}
+	ev.Kind, ev.Users = EventReassigned, slices.Clone(a.Users)
+	return nil
+}
+
+func advise(out *Decision, ev *Event, a Action, now time.Time) error {
+	if ev.Note == "" {
+		return inputError("advice needs some text")
+	}
+	// Anyone may advise: the advice process asks for input widely. Only
+	// advice from outside (see AdviceGiven) meets require_advice.
+	out.Advice = append(out.Advice, Advice{By: ev.Actor, Text: ev.Note, At: now})
+	ev.Kind = EventAdvised
+	return nil
+}
+
+func askAdvice(out *Decision, ev *Event, a Action, now time.Time) error {
+	ev.Kind, ev.Users = EventAdviceRequested, slices.Clone(a.Users)
+	return nil
+}
+
+func reopen(out *Decision, ev *Event, a Action, now time.Time) error {
+	out.Status, ev.Kind = StatusOpen, EventReopened
+	out.DeferredUntil = time.Time{}
+	out.Reminders = 0
+	out.Votes = nil
+	return nil
+}
+
+func remind(out *Decision, ev *Event, a Action, now time.Time) error {
+	out.Reminders++
+	out.LastRemindedAt = now
+	ev.Kind, ev.Users = EventReminded, slices.Clone(a.Users)
+	return nil
+}
+
+// escalate adds the next level as deciders: the owners closest to the
+// work keep their right and their buttons.
+func escalate(out *Decision, ev *Event, a Action, now time.Time) error {
+	if len(a.Users) == 0 {
+		return inputError("escalation needs someone to escalate to")
+	}
+	if len(out.Owners) == 0 {
+		out.Owners = slices.Clone(out.Deciders) // a decision stored before owners were kept
+	}
+	for _, u := range a.Users {
+		if !out.IsDecider(u) {
+			out.Deciders = append(out.Deciders, u)
+		}
+	}
+	if a.Domain != "" {
+		out.Domain = a.Domain
+	}
+	out.Escalations = max(out.Escalations+1, a.Level+1)
+	out.Reminders = 0
+	out.LastRemindedAt = time.Time{}
+	ev.Kind, ev.Users = EventEscalated, slices.Clone(a.Users)
+	return nil
+}
+
+func stuck(out *Decision, ev *Event, a Action, now time.Time) error {
+	ev.Kind, ev.Users = EventStuck, slices.Clone(a.Users)
+	return nil
+}
+
+func consent(out *Decision, ev *Event, a Action, now time.Time) error {
+	if a.Rules.Rule != RuleConsent {
+		return inputError("only a consent domain approves on its own")
+	}
+	if Objected(*out) {
+		return inputError("someone objected, so the deciders decide")
+	}
+	closeAs(out, ev, StatusApproved, SystemActor, a.Rationale, now)
+	return nil
+}
+
 // NewDecision builds an open decision from a proposal and its route, with
 // the first history entry.
 func NewDecision(p Proposal, r Route, now time.Time) Decision {
 	return Decision{
-		Title:     p.Title,
-		Details:   p.Details,
-		Proposer:  p.Proposer,
-		Source:    p.Source,
-		Domain:    r.Domain,
-		Deciders:  slices.Clone(r.Deciders),
-		Advisors:  slices.Clone(r.Advisors),
-		Informed:  slices.Clone(r.Informed),
-		Reason:    r.Reason,
-		Due:       p.Due,
-		Status:    StatusOpen,
-		CreatedAt: now,
-		UpdatedAt: now,
-		History:   []Event{{At: now, Actor: p.Proposer, Kind: EventProposed, Note: r.Reason, Users: slices.Clone(r.Deciders)}},
+		Title:       p.Title,
+		Details:     p.Details,
+		Proposer:    p.Proposer,
+		Source:      p.Source,
+		Domain:      r.Domain,
+		Deciders:    slices.Clone(r.Deciders),
+		Owners:      slices.Clone(r.Owners),
+		Advisors:    slices.Clone(r.Advisors),
+		Informed:    slices.Clone(r.Informed),
+		Rule:        r.Rule,
+		Reason:      r.Reason,
+		Escalations: r.Escalations,
+		Due:         p.Due,
+		Status:      StatusOpen,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		History:     []Event{{At: now, Actor: p.Proposer, Kind: EventProposed, Note: r.Reason, Users: slices.Clone(r.Deciders)}},
 	}
 }
 

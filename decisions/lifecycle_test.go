@@ -191,8 +191,9 @@ func TestApplyTransitions(t *testing.T) {
 			lcEq(t, lcLast(got).Users, []string{"UBOB"})
 			lcEq(t, lcLast(got).Actor, SystemActor)
 		}},
-		{"escalate hands over", StatusOpen, Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}, Domain: "product", Rationale: "2 reminders without a decision"}, func(t *testing.T, got Decision) {
-			lcEq(t, got.Deciders, []string{"UCPO"})
+		{"escalate adds the next level; the owners keep the decision", StatusOpen, Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}, Domain: "product", Rationale: "2 reminders without a decision"}, func(t *testing.T, got Decision) {
+			lcEq(t, got.Deciders, []string{"UALICE", "UBOB", "UCPO"})
+			lcEq(t, got.Owners, []string{"UALICE", "UBOB"})
 			lcEq(t, got.Domain, "product")
 			lcEq(t, got.Escalations, 2)
 			lcEq(t, got.Reminders, 0)
@@ -368,10 +369,13 @@ func TestApplyStory(t *testing.T) {
 	lcEq(t, d.Reminders, 0)
 	lcEq(t, d.Domain, "product")
 	lcEq(t, d.DecidedAt.Sub(d.CreatedAt), 241*time.Hour)
-	// Original deciders may no longer act once it climbed.
-	if _, err := Apply(lcEscalated(), Action{Verb: VerbApprove, Actor: lcAlice}, lcNow); err == nil {
-		t.Error("a decider from below approved after escalation")
+	lcEq(t, DecidedLevel(d), 1) // decided by the level escalation added
+	// The owners closest to the work keep their right once it climbed.
+	got, err := Apply(lcEscalated(), Action{Verb: VerbApprove, Actor: lcAlice}, lcNow)
+	if err != nil || got.Status != StatusApproved {
+		t.Fatalf("an owner could not decide after escalation: %v", err)
 	}
+	lcEq(t, DecidedLevel(got), 0)
 }
 
 func lcEscalated() Decision {
@@ -402,23 +406,72 @@ func lcDeepCopy(d Decision) Decision {
 	return c
 }
 
+// TestApplyRequireAdvice: require_advice is met only by advice from
+// someone who is neither a decider nor the proposer; once half the SLA has
+// passed since advice was asked and none came, the deciders may decide and
+// the decision records whose advice it went without.
 func TestApplyRequireAdvice(t *testing.T) {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	d := Decision{ID: 3, Status: StatusOpen, Proposer: "UPROP1", Deciders: []string{"UDEC01"}}
-	act := Action{Verb: VerbApprove, Actor: Actor{User: "UDEC01"}, RequireAdvice: true}
-	if _, err := Apply(d, act, now); !errors.Is(err, ErrAdviceRequired) {
-		t.Fatalf("approve without advice: err = %v, want ErrAdviceRequired", err)
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	rules := DomainRules{RequireAdvice: true, SLA: 72 * time.Hour}
+	base := func() Decision {
+		d := NewDecision(Proposal{Title: "t", Proposer: "UPROP1"},
+			Route{Domain: "product/pricing", Deciders: []string{"UDEC01", "UDEC02"}, Advisors: []string{"UADV01", "UADV02"}}, t0)
+		d.ID = 3
+		return d
 	}
-	deferAct := Action{Verb: VerbDefer, Actor: Actor{User: "UDEC01"}, RequireAdvice: true, Until: now.Add(48 * time.Hour)}
-	if _, err := Apply(d, deferAct, now); err != nil {
-		t.Fatalf("defer without advice should be allowed: %v", err)
+	advise := func(by string) func(Decision) Decision {
+		return func(d Decision) Decision {
+			out, err := Apply(d, Action{Verb: VerbAdvise, Actor: Actor{User: by}, Rationale: "advice from " + by}, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
 	}
-	advised, err := Apply(d, Action{Verb: VerbAdvise, Actor: Actor{User: "UADV01"}, Rationale: "fine by sales"}, now)
-	if err != nil {
-		t.Fatal(err)
+	none := func(d Decision) Decision { return d }
+	noAdvisors := func(d Decision) Decision { d.Advisors = nil; return d }
+	tests := []struct {
+		name     string
+		prep     func(Decision) Decision
+		rules    DomainRules
+		at       time.Time
+		verb     Verb
+		wantErr  string // substring of the refusal; "" means allowed
+		wantSkip []string
+	}{
+		{"no advice yet: refused, naming whose advice is missing", none, rules, t0.Add(2 * time.Hour), VerbApprove,
+			"waiting on advice from <@UADV01>, <@UADV02>; if none comes, you may decide without it from 2026-12-02 21:00", nil},
+		{"the decider advising herself does not count", advise("UDEC01"), rules, t0.Add(2 * time.Hour), VerbApprove, "waiting on advice from <@UADV01>, <@UADV02>", nil},
+		{"the proposer's advice does not count", advise("UPROP1"), rules, t0.Add(2 * time.Hour), VerbReject, "waiting on advice", nil},
+		{"an advisor's advice counts", advise("UADV02"), rules, t0.Add(2 * time.Hour), VerbApprove, "", nil},
+		{"anyone outside counts", advise("UOTHER"), rules, t0.Add(2 * time.Hour), VerbApprove, "", nil},
+		{"deferring needs no advice", none, rules, t0.Add(2 * time.Hour), VerbDefer, "", nil},
+		{"just before half the SLA: still refused", none, rules, t0.Add(36*time.Hour - time.Minute), VerbApprove, "waiting on advice", nil},
+		{"half the SLA after asking: decided without it", none, rules, t0.Add(36 * time.Hour), VerbApprove, "", []string{"UADV01", "UADV02"}},
+		{"without an SLA advice is never waived", none, DomainRules{RequireAdvice: true}, t0.Add(400 * time.Hour), VerbApprove, "waiting on advice", nil},
+		{"nobody asked: refused, saying to ask", noAdvisors, rules, t0.Add(100 * time.Hour), VerbApprove, "from someone who is neither a decider nor the proposer: ask for advice first", nil},
+		{"not required: decide at once", none, DomainRules{SLA: 72 * time.Hour}, t0.Add(time.Hour), VerbApprove, "", nil},
 	}
-	got, err := Apply(advised, act, now)
-	if err != nil || got.Status != StatusApproved {
-		t.Fatalf("approve after advice: status %s, err %v", got.Status, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.prep(base())
+			act := Action{Verb: tt.verb, Actor: Actor{User: "UDEC01"}, Rationale: "because", Rules: tt.rules}
+			if tt.verb == VerbDefer {
+				act.Until = tt.at.Add(48 * time.Hour)
+			}
+			got, err := Apply(d, act, tt.at)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrAdviceRequired) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want ErrAdviceRequired saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !slices.Equal(got.NoAdviceFrom, tt.wantSkip) {
+				t.Errorf("NoAdviceFrom = %v, want %v", got.NoAdviceFrom, tt.wantSkip)
+			}
+		})
 	}
 }

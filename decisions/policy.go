@@ -8,8 +8,9 @@ import (
 
 // Defaults for a zero Policy field.
 const (
-	DefaultDueSoon   = 24 * time.Hour
-	DefaultRemindGap = 20 * time.Hour
+	DefaultDueSoon      = 24 * time.Hour
+	DefaultRemindGap    = 20 * time.Hour
+	DefaultMaxPerPerson = 3
 )
 
 // Policy is the reminder and escalation policy the scheduler applies to every
@@ -19,7 +20,9 @@ const (
 //
 //   - Closed: nothing.
 //   - Deferred: reopen once DeferredUntil has come; until then nothing.
-//   - Open: escalate one level when
+//   - Open, consent rule: approve once consent_after has passed since it
+//     was handed over with no objection (and the advice it needs).
+//   - Open: climb one level when
 //     (a) nobody holds it (no deciders), or
 //     (b) it is past its due date and the current deciders already held it
 //     when it fell due, or
@@ -27,9 +30,17 @@ const (
 //     last changed hands, the last one at least RemindGap ago (so the last
 //     reminder gets a day's grace), or
 //     (d) EscalateAfter <= 0 and it is past its SLA: with no reminder
-//     budget, the SLA alone sends it up.
-//   - Open, not escalating: remind when it is past its SLA or due within
+//     budget, the SLA alone sends it up, or
+//     (e) a nudge is due and nobody can be nudged: everyone who holds it is
+//     away with no delegate, or has had MaxPerPerson reminders.
+//     With nobody above, it is recorded as stuck once and left to the
+//     digest: reminders stop.
+//   - Open, not climbing: remind when it is past its SLA or due within
 //     DueSoon (or overdue), unless someone was nudged within RemindGap.
+//     A reminder goes to whoever acts for each decider who still owes
+//     action (their delegate while they are away; nobody away is
+//     reminded), and to the advisors whose required advice is missing, at
+//     most MaxPerPerson times per person per decision.
 //
 // The SLA runs from when the decision last changed hands (proposed,
 // reassigned, escalated or reopened; see HandedOverAt), so the people it was
@@ -43,18 +54,43 @@ const (
 // an hourly scheduler then reminds at most once a day, at about the same
 // time each day, and never right after an escalation DM.
 //
-// Rule (b) applies once per hand-over: after climbing, the new deciders are
-// already past the due date, so they are reminded and escalation continues
-// by rule (c), one level at a time, never straight to the top.
+// Rule (b) applies once per hand-over: after climbing, the decision is
+// already past the due date, so its deciders are reminded and escalation
+// continues by rule (c), one level at a time, never straight to the top.
 type Policy struct {
 	// EscalateAfter is how many reminders the deciders get before the
 	// decision climbs (config reminders.escalate_after). Zero or less: it
 	// climbs as soon as it is past its SLA.
 	EscalateAfter int
+	// MaxPerPerson caps the reminders one person gets about one decision
+	// (config reminders.max_per_person; zero: 3).
+	MaxPerPerson int
 	// DueSoon: remind when the due date is this close (zero: 24h).
 	DueSoon time.Duration
 	// RemindGap is the least time between two nudges (zero: 20h).
 	RemindGap time.Duration
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.RemindGap <= 0 {
+		p.RemindGap = DefaultRemindGap
+	}
+	if p.DueSoon <= 0 {
+		p.DueSoon = DefaultDueSoon
+	}
+	if p.MaxPerPerson <= 0 {
+		p.MaxPerPerson = DefaultMaxPerPerson
+	}
+	return p
+}
+
+// Situation is what the policy reads besides the decision: the time, the
+// domain's rules, who is around, and the domain's escalation ladder.
+type Situation struct {
+	Now    time.Time
+	Rules  DomainRules
+	People People
+	Ladder []Rung
 }
 
 // StepKind is what the scheduler does to one decision.
@@ -63,14 +99,11 @@ type StepKind int
 // Step kinds.
 const (
 	StepNone     StepKind = iota
-	StepRemind            // DM the deciders who still owe action
-	StepEscalate          // hand the decision one level up
+	StepRemind            // DM whoever acts for the deciders who still owe action
+	StepEscalate          // add the next level as deciders
 	StepReopen            // a deferred decision's date has come
-	// StepStuck: it should climb but there is nobody above. Its action is a
-	// reminder to the deciders it is stuck with, so that the condition is
-	// reported at most once per RemindGap rather than on every run; the
-	// digest lists stuck decisions too.
-	StepStuck
+	StepStuck             // it should climb but nobody above can act: record it once
+	StepConsent           // a consent proposal's time passed without objection
 )
 
 func (k StepKind) String() string {
@@ -85,6 +118,8 @@ func (k StepKind) String() string {
 		return "reopen"
 	case StepStuck:
 		return "stuck"
+	case StepConsent:
+		return "consent"
 	}
 	return fmt.Sprintf("StepKind(%d)", int(k))
 }
@@ -92,22 +127,25 @@ func (k StepKind) String() string {
 // Step is the scheduler's verdict on one decision.
 type Step struct {
 	Kind StepKind
-	// Users: for remind and stuck, the deciders who still owe action; for
-	// escalate, the new deciders.
+	// Users: for remind, the people to DM about deciding (the acting
+	// person of each decider who still owes action); for escalate, the
+	// deciders added.
 	Users []string
-	// Domain: for escalate, the domain now responsible; for stuck, the
-	// domain it is stuck in.
-	Domain string
+	// Advisors: for remind, the people whose required advice is missing.
+	Advisors []string
+	// Level and Label: for escalate, the ladder rung reached.
+	Level int
+	Label string
 	// Reason is for humans: "past its 3-day SLA", "due 2026-12-01",
 	// "2 reminders without a decision".
 	Reason string
 }
 
-// Next decides what the scheduler does to d at now. sla is the SLA of the
-// decision's domain (0: none). up finds the escalation target: the users
-// and domain one level above d (escalate_to, or the parent domain's
-// owners), ok=false at the root. A nil up means nobody is ever above.
-func (p Policy) Next(d Decision, sla time.Duration, now time.Time, up func(Decision) (users []string, domain string, ok bool)) Step {
+// Next decides what the scheduler does to d in the situation s.
+func (p Policy) Next(d Decision, s Situation) Step {
+	p = p.withDefaults()
+	s.Rules = s.Rules.For(d)
+	now := s.Now
 	switch d.Status {
 	case StatusDeferred:
 		if !d.DeferredUntil.IsZero() && !now.Before(d.DeferredUntil) {
@@ -118,23 +156,35 @@ func (p Policy) Next(d Decision, sla time.Duration, now time.Time, up func(Decis
 	default:
 		return Step{}
 	}
+	if at := ConsentAt(d, s.Rules); !at.IsZero() && !now.Before(at) && adviceSettled(d, s.Rules, now) {
+		return Step{Kind: StepConsent, Reason: "no objection within the " + span(s.Rules.consentAfter()) + " consent period"}
+	}
 
 	handover := HandedOverAt(d)
-	gap := p.RemindGap
-	if gap <= 0 {
-		gap = DefaultRemindGap
-	}
-	soon := p.DueSoon
-	if soon <= 0 {
-		soon = DefaultDueSoon
-	}
 	lastNudge := handover
 	if d.LastRemindedAt.After(lastNudge) {
 		lastNudge = d.LastRemindedAt
 	}
-	quiet := now.Sub(lastNudge) >= gap
+	quiet := now.Sub(lastNudge) >= p.RemindGap
+	sla := s.Rules.SLA
 	pastSLA := sla > 0 && !now.Before(handover.Add(sla))
 	slaReason := "past its " + span(sla) + " SLA"
+
+	var why string // why a nudge is due, if one is
+	switch {
+	case pastSLA:
+		why = slaReason
+	case d.Overdue(now):
+		why = "overdue since " + day(d.Due)
+	case !d.Due.IsZero() && d.Due.Sub(now) <= p.DueSoon:
+		why = "due " + day(d.Due)
+	}
+	waiting := WaitingOn(d)
+	users := p.remindable(d, waiting, s.People)
+	var advisors []string
+	if s.Rules.RequireAdvice && !AdviceGiven(d) {
+		advisors = p.remindable(d, MissingAdvice(d), s.People)
+	}
 
 	var climb string
 	switch {
@@ -142,56 +192,122 @@ func (p Policy) Next(d Decision, sla time.Duration, now time.Time, up func(Decis
 		climb = "nobody holds it"
 	case d.Overdue(now) && handover.Before(d.Due):
 		climb = "past its due date " + day(d.Due)
-	case p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter && now.Sub(d.LastRemindedAt) >= gap:
+	case p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter && now.Sub(d.LastRemindedAt) >= p.RemindGap:
 		climb = plural(d.Reminders, "reminder") + " without a decision"
 	case p.EscalateAfter <= 0 && pastSLA:
 		climb = slaReason
+	case why != "" && quiet && len(s.People.Reachable(d.Deciders, d.Proposer)) == 0:
+		climb = why + " and nobody who holds it can act now"
+	case why != "" && quiet && len(users) == 0 && len(advisors) == 0:
+		climb = why + " and everyone who holds it has had " + plural(p.MaxPerPerson, "reminder")
 	}
 	if climb != "" {
-		if up != nil {
-			users, domain, ok := up(d)
-			if domain == "" {
-				domain = d.Domain
-			}
-			if ok && len(users) > 0 && !(domain == d.Domain && sameSet(users, d.Deciders)) {
-				return Step{Kind: StepEscalate, Users: slices.Clone(users), Domain: domain, Reason: climb}
-			}
+		if up, level, ok := Climb(s.Ladder, d.Escalations, d.Deciders, s.People, d.Proposer); ok {
+			return Step{Kind: StepEscalate, Users: up, Level: level, Label: s.Ladder[level].Label, Reason: climb}
 		}
-		if !quiet {
+		if _, already := Stuck(d); already {
 			return Step{}
 		}
-		return Step{Kind: StepStuck, Users: WaitingOn(d), Domain: d.Domain,
-			Reason: climb + "; nobody above " + d.Domain + " to escalate to"}
+		return Step{Kind: StepStuck, Reason: climb + "; nobody above " + d.Domain + " can take it"}
 	}
-
-	if !quiet {
+	if !quiet || why == "" || len(users)+len(advisors) == 0 {
 		return Step{}
 	}
-	var why string
-	switch {
-	case pastSLA:
-		why = slaReason
-	case d.Overdue(now):
-		why = "overdue since " + day(d.Due)
-	case !d.Due.IsZero() && d.Due.Sub(now) <= soon:
-		why = "due " + day(d.Due)
-	default:
-		return Step{}
-	}
-	return Step{Kind: StepRemind, Users: WaitingOn(d), Reason: why}
+	return Step{Kind: StepRemind, Users: users, Advisors: advisors, Reason: why}
 }
+
+// remindable maps users to whoever acts for them now, dropping people
+// away with nobody acting for them, and those who have had their
+// MaxPerPerson reminders about d.
+func (p Policy) remindable(d Decision, users []string, people People) []string {
+	var out []string
+	for _, a := range people.Reachable(users, d.Proposer) {
+		if RemindersTo(d, a) < p.MaxPerPerson {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// adviceSettled reports whether require_advice no longer holds a decision
+// back: not required, given, or waived after half the SLA.
+func adviceSettled(d Decision, r DomainRules, now time.Time) bool {
+	if !r.RequireAdvice || AdviceGiven(d) {
+		return true
+	}
+	_, waived := adviceWaived(d, r, now)
+	return waived
+}
+
+// NextCheck is the earliest time after now at which the policy could act
+// on d if nothing else changes: a lower bound is safe (the scheduler
+// looks, finds nothing, and looks again later), a later time would miss a
+// reminder. Each rule fires at one of these instants: the end of the
+// quiet gap after the last nudge, the due date coming close or passing,
+// the SLA running out since the hand-over, or the consent period ending.
+// A stuck decision waits for someone to act: never.
+func (p Policy) NextCheck(d Decision, s Situation) time.Time {
+	if d.Status != StatusOpen {
+		return Never
+	}
+	if _, stuck := Stuck(d); stuck {
+		return Never
+	}
+	p = p.withDefaults()
+	s.Rules = s.Rules.For(d)
+	handover := HandedOverAt(d)
+	nudge := handover
+	if d.LastRemindedAt.After(nudge) {
+		nudge = d.LastRemindedAt
+	}
+	next := Never
+	consider := func(t time.Time) {
+		if t.After(s.Now) && t.Before(next) {
+			next = t
+		}
+	}
+	consider(nudge.Add(p.RemindGap))
+	if !d.Due.IsZero() {
+		consider(d.Due.Add(-p.DueSoon))
+		consider(d.Due.Add(time.Nanosecond)) // Overdue is strictly after Due
+	}
+	if sla := s.Rules.SLA; sla > 0 {
+		consider(handover.Add(sla))
+	}
+	if at := ConsentAt(d, s.Rules); !at.IsZero() {
+		consider(at)
+		if w := AdviceWaivedAt(d, s.Rules); !w.IsZero() {
+			consider(w)
+		}
+	}
+	return next
+}
+
+// Never is the NextCheck of an open decision that no deadline will ever
+// bring back to the scheduler (no due date, no SLA, nobody to nudge again).
+var Never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // Action converts a step into the lifecycle Action for Apply, performed by
 // Baton itself. StepNone has no action.
 func (s Step) Action() (Action, bool) {
 	a := Action{Actor: Actor{System: true}, Rationale: s.Reason, Users: slices.Clone(s.Users)}
 	switch s.Kind {
-	case StepRemind, StepStuck:
+	case StepRemind:
 		a.Verb = VerbRemind
+		for _, u := range s.Advisors {
+			if !slices.Contains(a.Users, u) {
+				a.Users = append(a.Users, u)
+			}
+		}
 	case StepEscalate:
-		a.Verb, a.Domain = VerbEscalate, s.Domain
+		a.Verb, a.Level = VerbEscalate, s.Level
+		a.Rationale = s.Reason + "; now with " + s.Label + " too"
+	case StepStuck:
+		a.Verb, a.Users = VerbStuck, nil
 	case StepReopen:
 		a.Verb, a.Users = VerbReopen, nil
+	case StepConsent:
+		a.Verb, a.Users = VerbConsent, nil
 	default:
 		return Action{}, false
 	}
@@ -228,6 +344,9 @@ func WaitingOn(d Decision) []string {
 	acted := map[string]bool{}
 	for _, e := range d.History[handoverIndex(d)+1:] {
 		acted[e.Actor] = true
+		if e.For != "" {
+			acted[e.For] = true
+		}
 	}
 	var out []string
 	for _, u := range d.Deciders {
@@ -239,20 +358,6 @@ func WaitingOn(d Decision) []string {
 		return slices.Clone(d.Deciders)
 	}
 	return out
-}
-
-func sameSet(a, b []string) bool {
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	for _, x := range b {
-		if !slices.Contains(a, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // day formats a date the way users write it, in the time's own zone.

@@ -15,16 +15,17 @@ func polAt(day, hour int) time.Time {
 	return time.Date(2026, 11, 23+day, hour, 0, 0, 0, time.UTC)
 }
 
-// polUp is the escalation tree: product/pricing -> product -> nobody.
-func polUp(d Decision) ([]string, string, bool) {
-	switch d.Domain {
-	case "product/pricing":
-		return []string{"UCPO"}, "product", true
-	}
-	return nil, "", false
-}
+// polUp is the escalation ladder of product/pricing: its parent
+// product's owner, then nobody.
+var polUp = []Rung{{Label: "the owners of product", Users: []string{"UCPO"}}}
 
 var polSLA = map[string]time.Duration{"product/pricing": 72 * time.Hour, "product": 48 * time.Hour}
+
+// polSit is the situation of d at now: its domain's SLA, the ladder, and
+// who is away.
+func polSit(d Decision, now time.Time, ladder []Rung, presence map[string]Presence) Situation {
+	return Situation{Now: now, Rules: DomainRules{SLA: polSLA[d.Domain]}, Ladder: ladder, People: People{Presence: presence, Now: now}}
+}
 
 func polDecision(due time.Time) Decision {
 	d := NewDecision(
@@ -41,6 +42,11 @@ func polDecision(due time.Time) Decision {
 // returns what the scheduler did, one line per step.
 func simulate(t *testing.T, p Policy, d Decision, end time.Time, people map[time.Time]Action) ([]string, Decision) {
 	t.Helper()
+	return simulateIn(t, p, d, end, people, func(d Decision, now time.Time) Situation { return polSit(d, now, polUp, nil) })
+}
+
+func simulateIn(t *testing.T, p Policy, d Decision, end time.Time, people map[time.Time]Action, sit func(Decision, time.Time) Situation) ([]string, Decision) {
+	t.Helper()
 	var log []string
 	for now := polT0.Add(time.Hour); !now.After(end); now = now.Add(time.Hour) {
 		if a, ok := people[now]; ok {
@@ -49,15 +55,21 @@ func simulate(t *testing.T, p Policy, d Decision, end time.Time, people map[time
 				t.Fatalf("%s: %s: %v", now, a.Verb, err)
 			}
 		}
-		step := p.Next(d, polSLA[d.Domain], now, polUp)
+		st := sit(d, now)
+		step := p.Next(d, st)
 		a, ok := step.Action()
+		a.Rules = st.Rules
 		if step.Kind == StepNone {
 			if ok {
 				t.Fatalf("StepNone has an action")
 			}
 			continue
 		}
-		log = append(log, fmt.Sprintf("%s %s %v %s", now.Format("Mon 01-02 15:04"), step.Kind, step.Users, step.Reason))
+		line := fmt.Sprintf("%s %s %v %s", now.Format("Mon 01-02 15:04"), step.Kind, step.Users, step.Reason)
+		if len(step.Advisors) > 0 {
+			line += fmt.Sprintf(" (advisors %v)", step.Advisors)
+		}
+		log = append(log, line)
 		var err error
 		if d, err = Apply(d, a, now); err != nil {
 			t.Fatalf("%s: applying %s: %v", now, step.Kind, err)
@@ -75,27 +87,27 @@ func TestPolicyWeek(t *testing.T) {
 		people map[time.Time]Action
 		want   []string
 	}{{
-		name:   "SLA: remind twice a day apart, climb, remind, stuck at the root once a day",
+		// Escalation adds the product owner; the pricing owners keep the
+		// decision and get one more reminder each (3 at most), then the
+		// root is reached: recorded once, and the reminders stop.
+		name:   "SLA: remind twice a day apart, climb adding a level, three reminders each at most, stuck once",
 		policy: Policy{EscalateAfter: 2},
-		end:    polAt(9, 20),
+		end:    polAt(12, 20),
 		want: []string{
 			"Thu 11-26 09:00 remind [UALICE UBOB] past its 3-day SLA",
 			"Fri 11-27 05:00 remind [UALICE UBOB] past its 3-day SLA",
 			"Sat 11-28 01:00 escalate [UCPO] 2 reminders without a decision",
-			"Mon 11-30 01:00 remind [UCPO] past its 2-day SLA",
-			"Mon 11-30 21:00 remind [UCPO] past its 2-day SLA",
-			"Tue 12-01 17:00 stuck [UCPO] 2 reminders without a decision; nobody above product to escalate to",
-			"Wed 12-02 13:00 stuck [UCPO] 3 reminders without a decision; nobody above product to escalate to",
+			"Tue 12-01 01:00 remind [UALICE UBOB UCPO] past its 3-day SLA",
+			"Tue 12-01 21:00 remind [UCPO] past its 3-day SLA",
+			"Wed 12-02 17:00 stuck [] 2 reminders without a decision; nobody above product/pricing can take it",
 		},
 	}, {
 		name:   "SLA with no reminder budget climbs at the deadline",
 		policy: Policy{EscalateAfter: 0},
-		end:    polAt(7, 9),
+		end:    polAt(9, 9),
 		want: []string{
 			"Thu 11-26 09:00 escalate [UCPO] past its 3-day SLA",
-			"Sat 11-28 09:00 stuck [UCPO] past its 2-day SLA; nobody above product to escalate to",
-			"Sun 11-29 05:00 stuck [UCPO] past its 2-day SLA; nobody above product to escalate to",
-			"Mon 11-30 01:00 stuck [UCPO] past its 2-day SLA; nobody above product to escalate to",
+			"Sun 11-29 09:00 stuck [] past its 3-day SLA; nobody above product/pricing can take it",
 		},
 	}, {
 		name:   "due date: remind the day before, only who has not acted; climb when missed",
@@ -110,9 +122,11 @@ func TestPolicyWeek(t *testing.T) {
 			"Thu 11-26 09:00 remind [UALICE UBOB] past its 3-day SLA",
 			"Fri 11-27 05:00 remind [UBOB] past its 3-day SLA",
 			"Fri 11-27 18:00 escalate [UCPO] past its due date 2026-11-27",
-			"Sat 11-28 14:00 remind [UCPO] overdue since 2026-11-27",
-			"Sun 11-29 10:00 remind [UCPO] overdue since 2026-11-27",
-			"Mon 11-30 06:00 stuck [UCPO] 2 reminders without a decision; nobody above product to escalate to",
+			// After climbing, everyone who holds it owes it again; bob has
+			// had his three.
+			"Sat 11-28 14:00 remind [UALICE UBOB UCPO] overdue since 2026-11-27",
+			"Sun 11-29 10:00 remind [UALICE UCPO] overdue since 2026-11-27",
+			"Mon 11-30 06:00 stuck [] 2 reminders without a decision; nobody above product/pricing can take it",
 		},
 	}, {
 		name:   "deferred reopens on its date; the decider who deferred owes it again",
@@ -175,13 +189,13 @@ func TestPolicyNext(t *testing.T) {
 	remindedAgo := func(n int, ago time.Duration) func(d *Decision) {
 		return func(d *Decision) { d.Reminders, d.LastRemindedAt = n, now.Add(-ago) }
 	}
-	root := func(Decision) ([]string, string, bool) { return nil, "", false }
+	var root []Rung
 	tests := []struct {
 		name string
 		p    Policy
 		d    Decision
 		sla  time.Duration
-		up   func(Decision) ([]string, string, bool)
+		up   []Rung
 		want Step
 	}{
 		{"approved", p, with(func(d *Decision) { d.Status = StatusApproved }), sla, polUp, Step{}},
@@ -199,15 +213,15 @@ func TestPolicyNext(t *testing.T) {
 		{"custom gap", Policy{EscalateAfter: 2, RemindGap: 48 * time.Hour}, with(remindedAgo(1, 20*time.Hour)), sla, polUp, Step{}},
 		{"reminders exhausted but the last is fresh", p, with(remindedAgo(2, time.Hour)), sla, polUp, Step{}},
 		{"reminders exhausted", p, with(remindedAgo(2, 20*time.Hour)), sla, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "2 reminders without a decision"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "2 reminders without a decision"}},
 		{"reminders exhausted without an SLA", p, with(remindedAgo(3, 30*time.Hour)), 0, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "3 reminders without a decision"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "3 reminders without a decision"}},
 		{"one reminder in a budget of one", Policy{EscalateAfter: 1}, with(remindedAgo(1, 21*time.Hour)), sla, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "1 reminder without a decision"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "1 reminder without a decision"}},
 		{"no budget, past SLA", Policy{}, open, sla, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "past its 3-day SLA"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "past its 3-day SLA"}},
 		{"no budget, past a 2-week SLA", Policy{}, with(func(d *Decision) { d.CreatedAt, d.History[0].At = now.Add(-15*24*time.Hour), now.Add(-15*24*time.Hour) }), 14 * 24 * time.Hour, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "past its 2-week SLA"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "past its 2-week SLA"}},
 		{"no budget, within SLA", Policy{}, open, 100 * time.Hour, polUp, Step{}},
 		{"due in 30h", p, with(func(d *Decision) { d.Due = now.Add(30 * time.Hour) }), 0, polUp, Step{}},
 		{"due in 24h", p, with(func(d *Decision) { d.Due = now.Add(24 * time.Hour) }), 0, polUp,
@@ -216,31 +230,37 @@ func TestPolicyNext(t *testing.T) {
 			Step{Kind: StepRemind, Users: []string{"UALICE", "UBOB"}, Reason: "due 2026-11-28"}},
 		{"due soon but proposed 2h ago", p, with(func(d *Decision) { d.Due, d.History[0].At = now.Add(5*time.Hour), now.Add(-2*time.Hour) }), 0, polUp, Step{}},
 		{"overdue: climbs one level", p, with(func(d *Decision) { d.Due = now.Add(-time.Hour) }), 0, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "past its due date 2026-11-27"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "past its due date 2026-11-27"}},
 		{"overdue, even if just reminded", p, with(func(d *Decision) {
 			d.Due, d.Reminders, d.LastRemindedAt = now.Add(-time.Hour), 1, now.Add(-2*time.Hour)
 		}), 0, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "past its due date 2026-11-27"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "past its due date 2026-11-27"}},
 		{"overdue already when handed over: remind instead", p, with(func(d *Decision) {
 			d.Due = polT0.Add(time.Hour)
 			d.History = append(d.History, Event{At: polAt(1, 9), Actor: SystemActor, Kind: EventEscalated})
 		}), 0, polUp, Step{Kind: StepRemind, Users: []string{"UALICE", "UBOB"}, Reason: "overdue since 2026-11-23"}},
 		{"overdue at the root", p, with(func(d *Decision) { d.Due = now.Add(-time.Hour) }), 0, root,
-			Step{Kind: StepStuck, Users: []string{"UALICE", "UBOB"}, Domain: "product/pricing", Reason: "past its due date 2026-11-27; nobody above product/pricing to escalate to"}},
-		{"stuck, but nudged 3h ago", p, with(func(d *Decision) { d.Due, d.LastRemindedAt = now.Add(-time.Hour), now.Add(-3*time.Hour) }), 0, root, Step{}},
-		{"nil up is the root", p, with(remindedAgo(2, 21*time.Hour)), sla, nil,
-			Step{Kind: StepStuck, Users: []string{"UALICE", "UBOB"}, Domain: "product/pricing", Reason: "2 reminders without a decision; nobody above product/pricing to escalate to"}},
-		{"up returns the same people: stuck, not a loop", p, with(remindedAgo(2, 21*time.Hour)), sla,
-			func(Decision) ([]string, string, bool) { return []string{"UBOB", "UALICE"}, "", true },
-			Step{Kind: StepStuck, Users: []string{"UALICE", "UBOB"}, Domain: "product/pricing", Reason: "2 reminders without a decision; nobody above product/pricing to escalate to"}},
-		{"up returns nobody", p, with(remindedAgo(2, 21*time.Hour)), sla,
-			func(Decision) ([]string, string, bool) { return nil, "product", true },
-			Step{Kind: StepStuck, Users: []string{"UALICE", "UBOB"}, Domain: "product/pricing", Reason: "2 reminders without a decision; nobody above product/pricing to escalate to"}},
-		{"escalate_to in the same domain", p, with(remindedAgo(2, 21*time.Hour)), sla,
-			func(Decision) ([]string, string, bool) { return []string{"UHEAD"}, "", true },
-			Step{Kind: StepEscalate, Users: []string{"UHEAD"}, Domain: "product/pricing", Reason: "2 reminders without a decision"}},
+			Step{Kind: StepStuck, Reason: "past its due date 2026-11-27; nobody above product/pricing can take it"}},
+		{"stuck, even if nudged 3h ago", p, with(func(d *Decision) { d.Due, d.LastRemindedAt = now.Add(-time.Hour), now.Add(-3*time.Hour) }), 0, root,
+			Step{Kind: StepStuck, Reason: "past its due date 2026-11-27; nobody above product/pricing can take it"}},
+		{"already stuck: nothing more", p, with(func(d *Decision) {
+			d.Due = now.Add(-time.Hour)
+			d.History = append(d.History, Event{At: polAt(3, 9), Actor: SystemActor, Kind: EventStuck})
+		}), 0, root, Step{}},
+		{"the rung above holds the same people: stuck, not a loop", p, with(remindedAgo(2, 21*time.Hour)), sla,
+			[]Rung{{Label: "the owners of product", Users: []string{"UBOB", "UALICE"}}},
+			Step{Kind: StepStuck, Reason: "2 reminders without a decision; nobody above product/pricing can take it"}},
+		{"the rung above is empty", p, with(remindedAgo(2, 21*time.Hour)), sla,
+			[]Rung{{Label: "the owners of product"}},
+			Step{Kind: StepStuck, Reason: "2 reminders without a decision; nobody above product/pricing can take it"}},
+		{"escalate_to first", p, with(remindedAgo(2, 21*time.Hour)), sla,
+			append([]Rung{{Label: "the escalation contacts of product/pricing", Users: []string{"UHEAD"}}}, polUp...),
+			Step{Kind: StepEscalate, Users: []string{"UHEAD"}, Label: "the escalation contacts of product/pricing", Reason: "2 reminders without a decision"}},
+		{"a rung climbed already is skipped", p, with(func(d *Decision) { remindedAgo(2, 21*time.Hour)(d); d.Escalations = 1 }), sla,
+			append([]Rung{{Label: "the escalation contacts of product/pricing", Users: []string{"UHEAD"}}}, polUp...),
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 1, Label: "the owners of product", Reason: "2 reminders without a decision"}},
 		{"nobody holds it", p, with(func(d *Decision) { d.Deciders = nil }), 0, polUp,
-			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Domain: "product", Reason: "nobody holds it"}},
+			Step{Kind: StepEscalate, Users: []string{"UCPO"}, Level: 0, Label: "the owners of product", Reason: "nobody holds it"}},
 		{"remind only who has not acted", p, with(func(d *Decision) {
 			d.History = append(d.History, Event{At: polAt(1, 9), Actor: "UBOB", Kind: EventAdvised})
 		}), sla, polUp, Step{Kind: StepRemind, Users: []string{"UALICE"}, Reason: "past its 3-day SLA"}},
@@ -261,12 +281,14 @@ func TestPolicyNext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.p.Next(tt.d, tt.sla, now, tt.up)
+			sit := Situation{Now: now, Rules: DomainRules{SLA: tt.sla}, Ladder: tt.up}
+			got := tt.p.Next(tt.d, sit)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Next =\n  %+v\nwant\n  %+v", got, tt.want)
 			}
 			// Every step the policy takes must be one Apply accepts.
 			if a, ok := got.Action(); ok {
+				a.Rules = sit.Rules
 				if _, err := Apply(tt.d, a, now); err != nil {
 					t.Errorf("Apply(%s): %v", got.Kind, err)
 				}
@@ -287,10 +309,14 @@ func TestStepAction(t *testing.T) {
 		{Step{}, Action{}, false},
 		{Step{Kind: StepRemind, Users: []string{"UA"}, Reason: "due 2026-12-01"},
 			Action{Verb: VerbRemind, Actor: sys, Users: []string{"UA"}, Rationale: "due 2026-12-01"}, true},
-		{Step{Kind: StepStuck, Users: []string{"UA"}, Domain: "product", Reason: "r"},
-			Action{Verb: VerbRemind, Actor: sys, Users: []string{"UA"}, Rationale: "r"}, true},
-		{Step{Kind: StepEscalate, Users: []string{"UB"}, Domain: "product", Reason: "r"},
-			Action{Verb: VerbEscalate, Actor: sys, Users: []string{"UB"}, Domain: "product", Rationale: "r"}, true},
+		{Step{Kind: StepRemind, Users: []string{"UA"}, Advisors: []string{"UF", "UA"}, Reason: "due 2026-12-01"},
+			Action{Verb: VerbRemind, Actor: sys, Users: []string{"UA", "UF"}, Rationale: "due 2026-12-01"}, true},
+		{Step{Kind: StepStuck, Reason: "r"},
+			Action{Verb: VerbStuck, Actor: sys, Rationale: "r"}, true},
+		{Step{Kind: StepEscalate, Users: []string{"UB"}, Level: 1, Label: "the owners of product", Reason: "r"},
+			Action{Verb: VerbEscalate, Actor: sys, Users: []string{"UB"}, Level: 1, Rationale: "r; now with the owners of product too"}, true},
+		{Step{Kind: StepConsent, Reason: "r"},
+			Action{Verb: VerbConsent, Actor: sys, Rationale: "r"}, true},
 		{Step{Kind: StepReopen, Reason: "deferred until 2026-12-01"},
 			Action{Verb: VerbReopen, Actor: sys, Rationale: "deferred until 2026-12-01"}, true},
 	}

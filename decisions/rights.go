@@ -102,6 +102,15 @@ type Route struct {
 	// Candidates lists domain names for the proposer to pick from when
 	// nothing matched (Level == MatchNone).
 	Candidates []string `json:"-"`
+	// Owners are the deciders who hold the right (the domain's owners
+	// after assignment); Deciders adds the level the proposal climbed to
+	// when none of them could act, and Escalations counts those levels.
+	Owners      []string `json:"-"`
+	Escalations int      `json:"-"`
+	// Rule is the domain's decision rule (empty means RuleAny), and
+	// ConsentAfter its consent period.
+	Rule         Rule          `json:"-"`
+	ConsentAfter time.Duration `json:"-"`
 }
 
 // Matched reports whether the route found a domain.

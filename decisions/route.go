@@ -393,33 +393,45 @@ func (r *Router) Route(req Request) Route {
 	}
 
 	d := &r.domains[dom]
-	deciders, notes := r.Assignees(*d, req)
+	people := People{Presence: req.Presence, Now: req.Now}
+	// A domain without owners of its own is held by its nearest ancestor
+	// that has some, under that ancestor's assignment policy: deferring to
+	// the parent is the configuration, not an escalation.
+	holder := dom
+	for len(r.domains[holder].Owners) == 0 {
+		p := r.parent(r.lower[holder])
+		if p < 0 {
+			break
+		}
+		holder = p
+	}
+	if holder != dom {
+		clauses = append(clauses, d.Name+" has no owners, so the owners of "+r.names[holder]+" hold it")
+	}
+	owners, notes := r.Assignees(r.domains[holder], req)
 	clauses = append(clauses, notes...)
-	if len(deciders) == 0 {
-		why := "no owner of " + d.Name + " is available"
-		if len(d.Owners) == 0 {
+	deciders := owners
+	escalations := 0
+	if len(people.Reachable(owners, req.Proposer)) == 0 {
+		// Nobody who holds the right can act now: the proposal climbs one
+		// level, and the owners keep their right for when they are back.
+		why := "no owner of " + r.names[holder] + " can act now"
+		if len(r.domains[holder].Owners) == 0 {
 			why = d.Name + " has no owners"
 		}
-		var skipped []string // why the ancestors' owners could not decide either
-		climbed := false
-		for p := r.parent(r.lower[dom]); p >= 0; p = r.parent(r.lower[p]) {
-			climbed = true
-			pd, pnotes := r.Assignees(r.domains[p], req)
-			if len(pd) > 0 {
-				deciders = pd
-				clauses = append(clauses, skipped...)
-				clauses = append(clauses, why+", so it falls back to "+r.names[p])
-				clauses = append(clauses, pnotes...)
-				break
+		ladder := r.Ladder(d.Name)
+		if up, level, ok := Climb(ladder, 0, owners, people, req.Proposer); ok {
+			deciders = append(slices.Clone(owners), up...)
+			escalations = level + 1
+			clauses = append(clauses, why+", so it goes one level up to "+ladder[level].Label)
+			clauses = append(clauses, presenceNotes(up, people, req.Proposer)...)
+		} else {
+			ask := whoToAsk(r.domains[holder].Owners, people)
+			if ask == "" {
+				ask = "an admin"
 			}
-			skipped = append(skipped, pnotes...)
-		}
-		if len(deciders) == 0 {
-			clauses = append(clauses, skipped...)
-			if climbed {
-				why = "no owner of " + d.Name + " or of its parent domains is available"
-			}
-			clauses = append(clauses, "nobody can decide: "+why)
+			clauses = append(clauses, "nobody can decide: "+why+" and nobody above it can either; ask "+ask)
+			deciders, owners = []string{}, []string{}
 		}
 	}
 
@@ -432,64 +444,60 @@ func (r *Router) Route(req Request) Route {
 	informed := make([]string, len(d.Informed))
 	copy(informed, d.Informed)
 	return Route{
-		Domain:   d.Name,
-		Deciders: deciders,
-		Advisors: advisors,
-		Informed: informed,
-		Reason:   strings.Join(clauses, "; "),
-		Level:    level,
+		Domain:       d.Name,
+		Deciders:     deciders,
+		Advisors:     advisors,
+		Informed:     informed,
+		Reason:       strings.Join(clauses, "; "),
+		Level:        level,
+		Owners:       owners,
+		Escalations:  escalations,
+		Rule:         d.Rule,
+		ConsentAfter: d.ConsentAfter,
 	}
 }
 
 // Assignees applies presence and the domain's assignment policy to its
-// owners. Deactivated owners are skipped; an away owner is replaced by
-// their delegate when the delegate is available, else skipped. Then "all"
-// keeps everyone left, "round_robin" picks one by req.Seq and
-// "least_loaded" the one with the fewest open decisions (req.Load), ties
-// going to the earlier owner. The proposer is kept: any owner may decide
-// their own proposal. Notes explain every substitution and pick, in plain
-// user ids. deciders is empty, not nil, when nobody is available; falling
-// back to an ancestor is the caller's business (see Parent).
-func (r *Router) Assignees(d Domain, req Request) (deciders []string, notes []string) {
-	avail := make([]string, 0, len(d.Owners))
-	add := func(u string) {
-		if !contains(avail, u) {
-			avail = append(avail, u)
-		}
-	}
+// owners. Deactivated owners are skipped. An away owner stays an owner —
+// the right is theirs, and their delegate acts for them while they are
+// away — but round_robin and least_loaded pick only among owners someone
+// can act for now: "round_robin" picks by req.Seq, "least_loaded" the one
+// with the fewest open decisions (req.Load), ties going to the earlier
+// owner; "all" keeps everyone left. The proposer is kept: any owner may
+// decide their own proposal. Notes explain every absence and pick, in
+// plain user ids. The result is empty, not nil, when no owner is left;
+// climbing the ladder is Route's business.
+func (r *Router) Assignees(d Domain, req Request) (owners []string, notes []string) {
+	people := People{Presence: req.Presence, Now: req.Now}
+	owners = make([]string, 0, len(d.Owners))
 	for _, o := range d.Owners {
-		if o == "" {
+		if o == "" || contains(owners, o) {
 			continue
 		}
-		p := req.Presence[o]
-		switch {
-		case p.Deactivated:
+		if req.Presence[o].Deactivated {
 			notes = append(notes, o+" is deactivated")
-		case p.Away(req.Now):
-			away := o + " is away until " + p.AwayUntil.Format("2006-01-02")
-			del := p.Delegate
-			if del == "" || del == o {
-				notes = append(notes, away+" with no delegate")
-				continue
-			}
-			if dp := req.Presence[del]; dp.Deactivated || dp.Away(req.Now) {
-				notes = append(notes, away+" and their delegate "+del+" is unavailable")
-				continue
-			}
-			notes = append(notes, away+", delegated to "+del)
-			add(del)
-		default:
-			add(o)
+			continue
+		}
+		owners = append(owners, o)
+	}
+	notes = append(notes, presenceNotes(owners, people, req.Proposer)...)
+	if len(owners) <= 1 || (d.Assign != AssignRoundRobin && d.Assign != AssignLeastLoaded) {
+		return owners, notes
+	}
+	avail := make([]string, 0, len(owners))
+	for _, o := range owners {
+		if people.ActingOn(o, req.Proposer) != "" {
+			avail = append(avail, o)
 		}
 	}
-	if len(avail) <= 1 {
-		return avail, notes
+	if len(avail) == 0 {
+		return owners, notes
 	}
 	switch d.Assign {
 	case AssignRoundRobin:
 		pick := avail[req.Seq%uint64(len(avail))]
 		return []string{pick}, append(notes, "round robin picked "+pick)
-	case AssignLeastLoaded:
+	default:
 		pick := avail[0]
 		for _, u := range avail[1:] {
 			if req.Load[u] < req.Load[pick] {
@@ -498,7 +506,28 @@ func (r *Router) Assignees(d Domain, req Request) (deciders []string, notes []st
 		}
 		return []string{pick}, append(notes, fmt.Sprintf("%s has the fewest open decisions (%d)", pick, req.Load[pick]))
 	}
-	return avail, notes
+}
+
+// presenceNotes explains, for a reason, who among users is away and who
+// acts for them.
+func presenceNotes(users []string, people People, proposer string) []string {
+	var notes []string
+	for _, u := range users {
+		p := people.Presence[u]
+		if !p.Away(people.Now) {
+			continue
+		}
+		away := u + " is away until " + day(p.AwayUntil)
+		switch acting := people.ActingOn(u, proposer); {
+		case acting != "":
+			notes = append(notes, away+"; "+acting+" acts for them")
+		case p.Delegate == "" || p.Delegate == u:
+			notes = append(notes, away+" with no delegate")
+		default:
+			notes = append(notes, away+" and their delegate "+p.Delegate+" cannot act for them")
+		}
+	}
+	return notes
 }
 
 // matchKeywords finds the best domain whose keyword occurs in text as whole

@@ -310,37 +310,56 @@ func TestRoutePresence(t *testing.T) {
 	until := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	away := func(delegate string) Presence { return Presence{AwayUntil: until, Delegate: delegate} }
 	tests := []struct {
-		name     string
-		text     string
-		presence map[string]Presence
-		domain   string
-		deciders []string
-		reason   []string
+		name        string
+		text        string
+		presence    map[string]Presence
+		proposer    string
+		domain      string
+		deciders    []string
+		owners      []string // nil: the deciders
+		escalations int
+		reason      []string
 	}{
 		{
 			name:     "everyone in",
 			text:     "#pricing",
 			deciders: []string{"U0ALICE01", "U0BOB0001"},
 		},
+		// Delegation is resolved when someone acts: the away owner stays
+		// a decider and keeps the right; the reason says who acts for her.
 		{
-			name:     "away with a delegate",
+			name:     "away with a delegate: the owner stays, the delegate acts for her",
 			text:     "#product/pricing",
 			presence: map[string]Presence{"U0ALICE01": away("U0CAROL01")},
-			deciders: []string{"U0CAROL01", "U0BOB0001"},
-			reason:   []string{"#product/pricing tag matched domain product/pricing; U0ALICE01 is away until 2026-12-01, delegated to U0CAROL01"},
+			deciders: []string{"U0ALICE01", "U0BOB0001"},
+			reason:   []string{"#product/pricing tag matched domain product/pricing; U0ALICE01 is away until 2026-12-01; U0CAROL01 acts for them"},
 		},
 		{
-			name:     "delegate who is already an owner is listed once",
+			name:     "delegate who is already an owner",
 			text:     "#pricing",
 			presence: map[string]Presence{"U0ALICE01": away("U0BOB0001")},
-			deciders: []string{"U0BOB0001"},
-			reason:   []string{"delegated to U0BOB0001"},
+			deciders: []string{"U0ALICE01", "U0BOB0001"},
+			reason:   []string{"U0ALICE01 is away until 2026-12-01; U0BOB0001 acts for them"},
 		},
 		{
-			name:     "away without a delegate",
+			name:     "a chain of delegates",
+			text:     "#pricing",
+			presence: map[string]Presence{"U0ALICE01": away("U0CAROL01"), "U0CAROL01": away("U0DAVE001")},
+			deciders: []string{"U0ALICE01", "U0BOB0001"},
+			reason:   []string{"U0ALICE01 is away until 2026-12-01; U0DAVE001 acts for them"},
+		},
+		{
+			name:     "a loop of delegates acts for nobody",
+			text:     "#pricing",
+			presence: map[string]Presence{"U0ALICE01": away("U0CAROL01"), "U0CAROL01": away("U0ALICE01")},
+			deciders: []string{"U0ALICE01", "U0BOB0001"},
+			reason:   []string{"their delegate U0CAROL01 cannot act for them"},
+		},
+		{
+			name:     "away without a delegate: still an owner, for when she is back",
 			text:     "#pricing",
 			presence: map[string]Presence{"U0ALICE01": away("")},
-			deciders: []string{"U0BOB0001"},
+			deciders: []string{"U0ALICE01", "U0BOB0001"},
 			reason:   []string{"U0ALICE01 is away until 2026-12-01 with no delegate"},
 		},
 		{
@@ -360,45 +379,63 @@ func TestRoutePresence(t *testing.T) {
 			name:     "delegate unavailable too",
 			text:     "#pricing",
 			presence: map[string]Presence{"U0ALICE01": away("U0CAROL01"), "U0CAROL01": {Deactivated: true}},
-			deciders: []string{"U0BOB0001"},
-			reason:   []string{"their delegate U0CAROL01 is unavailable"},
+			deciders: []string{"U0ALICE01", "U0BOB0001"},
+			reason:   []string{"their delegate U0CAROL01 cannot act for them"},
 		},
 		{
-			name:     "all owners away: the parent's owners decide",
+			name:        "all owners away: it climbs one level, the owners keep their right",
+			text:        "#pricing",
+			presence:    map[string]Presence{"U0ALICE01": away(""), "U0BOB0001": {Deactivated: true}},
+			domain:      "product/pricing",
+			deciders:    []string{"U0ALICE01", "U0PM00001"},
+			owners:      []string{"U0ALICE01"},
+			escalations: 1,
+			reason:      []string{"no owner of product/pricing can act now, so it goes one level up to the owners of product"},
+		},
+		{
+			name:     "a delegate who is the proposer does not act on his own proposal",
 			text:     "#pricing",
-			presence: map[string]Presence{"U0ALICE01": away(""), "U0BOB0001": {Deactivated: true}},
+			proposer: "U0CAROL01",
+			presence: map[string]Presence{"U0ALICE01": away("U0CAROL01"), "U0BOB0001": away("U0CAROL01")},
 			domain:   "product/pricing",
-			deciders: []string{"U0PM00001"},
-			reason:   []string{"no owner of product/pricing is available, so it falls back to product"},
+			deciders: []string{"U0ALICE01", "U0BOB0001", "U0PM00001"}, owners: []string{"U0ALICE01", "U0BOB0001"}, escalations: 1,
+			reason: []string{"goes one level up to the owners of product"},
 		},
 		{
-			name:     "nobody at any level",
+			name:     "nobody at any level: refused, naming who to ask",
 			text:     "#pricing",
 			presence: map[string]Presence{"U0ALICE01": away(""), "U0BOB0001": away(""), "U0PM00001": {Deactivated: true}},
 			domain:   "product/pricing",
 			deciders: []string{},
-			reason:   []string{"nobody can decide", "U0PM00001 is deactivated"},
+			reason:   []string{"nobody can decide", "ask U0ALICE01 (back 2026-12-01), U0BOB0001 (back 2026-12-01)"},
 		},
 		{
 			name:     "no ancestor at all",
 			text:     "#company",
 			presence: map[string]Presence{"U0CEO0001": away("")},
 			deciders: []string{},
-			reason:   []string{"nobody can decide: no owner of company is available"},
+			reason:   []string{"nobody can decide: no owner of company can act now and nobody above it can either; ask U0CEO0001 (back 2026-12-01)"},
 		},
 		{
-			name:     "a domain without owners borrows its parent's",
+			name:     "a domain without owners is held by its parent's, under the parent's policy",
 			text:     "#db",
 			domain:   "engineering/infra/db",
 			deciders: []string{"U0INF0001"}, // round robin in engineering/infra, Seq 0
-			reason:   []string{"engineering/infra/db has no owners, so it falls back to engineering/infra; round robin picked U0INF0001"},
+			reason:   []string{"engineering/infra/db has no owners, so the owners of engineering/infra hold it; round robin picked U0INF0001"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := r.Route(Request{Text: tt.text, Now: routeTestNow, Presence: tt.presence})
+			got := r.Route(Request{Text: tt.text, Now: routeTestNow, Presence: tt.presence, Proposer: tt.proposer})
 			if tt.domain != "" && got.Domain != tt.domain {
 				t.Errorf("domain = %s, want %s", got.Domain, tt.domain)
+			}
+			wantOwners := tt.owners
+			if wantOwners == nil {
+				wantOwners = tt.deciders
+			}
+			if !slices.Equal(got.Owners, wantOwners) || got.Escalations != tt.escalations {
+				t.Errorf("owners = %v (escalations %d), want %v (%d)", got.Owners, got.Escalations, wantOwners, tt.escalations)
 			}
 			if got.Deciders == nil || !slices.Equal(got.Deciders, tt.deciders) {
 				t.Errorf("deciders = %#v, want %v (reason %q)", got.Deciders, tt.deciders, got.Reason)

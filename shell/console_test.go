@@ -303,7 +303,7 @@ func TestTickRunsRemindersEscalationAndDigest(t *testing.T) {
 	}
 	mustContain(t, got, "Reminder: D-2", "past its 1-day SLA")
 	// Security escalates to its escalate_to after two reminders.
-	mustContain(t, got, "Escalated: D-2", "escalated it to @Jonas Weber, @Maya Chen")
+	mustContain(t, got, "Escalated: D-2", "added @Jonas Weber, @Maya Chen by escalation", "Its owners (@Kenji Watanabe) can still decide too")
 
 	digestRun := strings.Index(got, "⏱ Fri 2026-12-04 16:00 — digest ran")
 	header := strings.Index(got, "== Decisions — week ")

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +167,9 @@ func eventText(e decisions.Event) string {
 	if strings.TrimSpace(e.Note) != "" {
 		note = ": " + clipLine(e.Note, historyEntry)
 	}
+	if e.For != "" {
+		who += " for " + User(e.For)
+	}
 	switch e.Kind {
 	case decisions.EventProposed:
 		return who + " proposed it, for " + users
@@ -173,6 +177,12 @@ func eventText(e decisions.Event) string {
 		return who + " approved it" + note
 	case decisions.EventRejected:
 		return who + " rejected it" + note
+	case decisions.EventVoted:
+		return who + " voted to " + Escape(e.Vote) + note
+	case decisions.EventObjected:
+		return who + " objected" + note
+	case decisions.EventStuck:
+		return who + " found nobody above to take it" + note
 	case decisions.EventDeferred:
 		return who + " deferred it" + note
 	case decisions.EventWithdrawn:
@@ -191,7 +201,7 @@ func eventText(e decisions.Event) string {
 	case decisions.EventReminded:
 		return who + " reminded " + users
 	case decisions.EventEscalated:
-		return who + " escalated it to " + users + note
+		return who + " added " + users + " by escalation" + note
 	}
 	return who + " " + Escape(string(e.Kind)) + note
 }
@@ -219,7 +229,7 @@ func buttons(d decisions.Decision, blockID string) *slack.ActionBlock {
 // outcome is the one-line result: ":white_check_mark: *Approved* by @a on …".
 func outcome(d decisions.Decision, loc *time.Location) string {
 	by := func(verb string) string {
-		s := statusEmoji[d.Status] + " *" + verb + "* by " + actor(d.DecidedBy)
+		s := statusEmoji[d.Status] + " *" + verb + "* by " + decidedBy(d)
 		if !d.DecidedAt.IsZero() {
 			s += " on " + Date(d.DecidedAt, loc)
 		}
@@ -244,11 +254,20 @@ func outcome(d decisions.Decision, loc *time.Location) string {
 	}
 	if e, ok := lastEvent(d, decisions.EventReassigned, decisions.EventEscalated); ok {
 		if e.Kind == decisions.EventEscalated {
-			return ":arrow_up: *Escalated* to " + Users(e.Users, 10) + " in " + domain(d.Domain)
+			return ":arrow_up: *Escalated*: " + Users(e.Users, 10) + " added in " + domain(d.Domain) + "; waiting on " + Users(d.Deciders, 10)
 		}
 		return ":arrow_right: *Reassigned* to " + Users(e.Users, 10) + " by " + actor(e.Actor)
 	}
 	return statusEmoji[d.Status] + " *Open*, waiting on " + Users(d.Deciders, 10)
+}
+
+// decidedBy names who closed d, and for whom: "@Ben for @Sofia, who is away".
+func decidedBy(d decisions.Decision) string {
+	who := actor(d.DecidedBy)
+	if e, ok := lastEvent(d, decisions.EventApproved, decisions.EventRejected, decisions.EventWithdrawn); ok && e.For != "" && e.Actor == d.DecidedBy {
+		who += " for " + User(e.For) + ", who is away"
+	}
+	return who
 }
 
 func lastEvent(d decisions.Decision, kinds ...decisions.EventKind) (decisions.Event, bool) {
@@ -290,6 +309,7 @@ func DeciderDM(d decisions.Decision, why string, now time.Time, loc *time.Locati
 		body(d, inHeader("", d), detailsDM),
 		detailFields(d, now, loc, d.Status != decisions.StatusOpen),
 		whyContext(d, why),
+		ruleContext(d),
 		adviceSection(d, loc, adviceDM),
 		buttons(d, BlockIDDecision),
 	)
@@ -315,6 +335,14 @@ func whyContext(d decisions.Decision, why string) *slack.ContextBlock {
 	return contextBlock(parts...)
 }
 
+// ruleContext shows the decision rule and the vote so far, if any.
+func ruleContext(d decisions.Decision) *slack.ContextBlock {
+	if l := ruleLine(d); l != "" {
+		return contextBlock(l)
+	}
+	return nil
+}
+
 // Reminder nudges a decider about an open decision, with the same buttons.
 // reason is Baton's own text ("it is due tomorrow").
 func Reminder(d decisions.Decision, reason string, loc *time.Location) Message {
@@ -327,6 +355,7 @@ func Reminder(d decisions.Decision, reason string, loc *time.Location) Message {
 		section(lead+"."),
 		body(d, titleInline, detailsShort),
 		detailFields(d, time.Time{}, loc, false),
+		ruleContext(d),
 		adviceSection(d, loc, adviceDM),
 		buttons(d, BlockIDDecision),
 	)
@@ -336,16 +365,17 @@ func Reminder(d decisions.Decision, reason string, loc *time.Location) Message {
 	})
 }
 
-// Escalated hands a decision to its new deciders after escalation: who had
-// it before, why it climbed, the history so far, and the buttons.
+// Escalated asks the deciders escalation added to decide: why they were
+// added, that the owners closest to the work can still decide, the
+// history so far, and the buttons.
 func Escalated(d decisions.Decision, from []string, reason string, loc *time.Location) Message {
-	lead := ":arrow_up: " + idTitle(d, titleInline) + " was escalated to you"
-	if len(from) > 0 {
-		lead += " from " + Users(from, 10)
+	lead := ":arrow_up: You were added as a decider on " + idTitle(d, titleInline) + " because it climbed one level"
+	if r := strings.TrimSpace(reason); r != "" {
+		lead += ": " + Truncate(Safe(r), reasonMax)
 	}
 	lead += "."
-	if r := strings.TrimSpace(reason); r != "" {
-		lead += "\n*Why:* " + Truncate(Safe(r), reasonMax)
+	if len(from) > 0 {
+		lead += "\nIts owners (" + Users(from, 10) + ") can still decide too; whoever decides first settles it."
 	}
 	var bs []slack.Block
 	bs = add(bs,
@@ -369,10 +399,10 @@ func Escalated(d decisions.Decision, from []string, reason string, loc *time.Loc
 	})
 }
 
-// EscalationNotice tells the proposer and the previous deciders where an
-// escalated decision went.
+// EscalationNotice tells the proposer and the owners who added to an
+// escalated decision; the owners keep their right to decide.
 func EscalationNotice(d decisions.Decision, to []string, reason string) Message {
-	s := ":arrow_up: " + idTitle(d, titleInline) + " was escalated to " + Users(to, 10) + " in " + domain(d.Domain) + "."
+	s := ":arrow_up: " + idTitle(d, titleInline) + " climbed one level: " + Users(to, 10) + " can now decide it too, alongside " + Users(withoutAll(d.Deciders, to), 10) + "."
 	if r := strings.TrimSpace(reason); r != "" {
 		s += "\n*Why:* " + Truncate(Safe(r), reasonMax)
 	}
@@ -380,6 +410,16 @@ func EscalationNotice(d decisions.Decision, to []string, reason string) Message 
 		Text:   fallback(d.ID.String(), " was escalated to ", Users(to, 10), ": ", title(d, titleFallback)),
 		Blocks: add(nil, section(s)),
 	})
+}
+
+func withoutAll(list, drop []string) []string {
+	var out []string
+	for _, u := range list {
+		if !slices.Contains(drop, u) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // AdvisorNotice asks an advisor for advice, naming the command to reply
@@ -454,7 +494,7 @@ func pastVerb(s decisions.Status) string {
 // Outcome is posted in the announcement's thread and the informed channels:
 // "D-7 approved by @a: title", then the rationale.
 func Outcome(d decisions.Decision) Message {
-	who := actor(d.DecidedBy)
+	who := decidedBy(d)
 	if d.Status == decisions.StatusDeferred {
 		if e, ok := lastEvent(d, decisions.EventDeferred); ok {
 			who = actor(e.Actor)
@@ -464,7 +504,10 @@ func Outcome(d decisions.Decision) Message {
 	if d.Status == decisions.StatusDeferred && !d.DeferredUntil.IsZero() {
 		s += " until " + Date(d.DeferredUntil, nil)
 	}
-	s += ": *" + title(d, titleInline) + "*" + rationaleSuffix(d)
+	s += ": *" + title(d, titleInline) + "*" + rationaleSuffix(d) + levelNote(d)
+	if (d.Rule == decisions.RuleAll || d.Rule == decisions.RuleMajority) && len(d.Votes) > 0 {
+		s += "\n_" + VoteLine(d) + "_"
+	}
 	text := d.ID.String() + " " + pastVerb(d.Status) + " by " + who + ": " + title(d, titleFallback)
 	if r := rationale(d, 500); r != "" {
 		text += " — " + oneLine(r)
@@ -528,7 +571,10 @@ func Show(d decisions.Decision, loc *time.Location) Message {
 		fs[4].value = Users(d.Advisors, 10)
 	}
 	if d.Status.Closed() {
-		fs = append(fs, field{"Decided", actor(d.DecidedBy) + ", " + Date(d.DecidedAt, loc)})
+		fs = append(fs, field{"Decided", decidedBy(d) + ", " + Date(d.DecidedAt, loc)})
+	}
+	if l := ruleLine(d); l != "" {
+		fs = append(fs, field{"Rule", strings.TrimPrefix(l, "*Rule:* ")})
 	}
 	var rat *slack.SectionBlock
 	if r := rationale(d, adviceShort); r != "" {

@@ -66,7 +66,7 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 	var parts []part
 	// total is how many there are, which may exceed len(ds): the caller
 	// may pass only the first ones of a long list.
-	listSection := func(label string, ds []decisions.Decision, total int) {
+	listSection := func(label string, ds []decisions.Decision, total int, extra ...func(decisions.Decision) string) {
 		total = max(total, len(ds))
 		if total == 0 {
 			return
@@ -76,7 +76,11 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 			if i == digestLines {
 				break
 			}
-			lines = append(lines, listLine(d, now, loc))
+			line := listLine(d, now, loc)
+			for _, e := range extra {
+				line += e(d)
+			}
+			lines = append(lines, line)
 		}
 		rest := total - len(lines)
 		more := func(n int) string { return "_…and " + strconv.Itoa(n+rest) + " more_" }
@@ -91,7 +95,9 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 		parts = append(parts, part{block: section(h + body)})
 	}
 	listSection(":warning: Overdue", dg.Overdue, dg.Totals.Overdue)
-	listSection(":arrow_up: Still late after escalation", dg.Stuck, len(dg.Stuck))
+	listSection(":no_entry: Stuck: nobody above can take these, and reminders have stopped", dg.Stuck, len(dg.Stuck), func(d decisions.Decision) string {
+		return " · open " + Duration(now.Sub(d.CreatedAt).Round(time.Hour))
+	})
 	for _, dd := range dg.Domains {
 		parts = append(parts, part{block: domainDigest(dd), domain: true})
 	}

@@ -109,6 +109,7 @@ func rightsEntry(dm decisions.Domain) string {
 		assign = assignText[decisions.AssignAll]
 	}
 	decide := "*Owners:* " + Users(dm.Owners, 10) + " (" + assign + ")"
+	decide += " · *Rule:* " + decisions.RulesOf(dm).Describe()
 	if dm.SLA > 0 {
 		decide += " · *SLA:* " + Duration(dm.SLA)
 	}
@@ -236,7 +237,7 @@ func Who(r decisions.Route) Message {
 	if reason := strings.TrimSpace(r.Reason); reason != "" {
 		s += "\n*Why:* " + clip(reason, reasonMax)
 	}
-	var fs []field
+	fs := []field{{"Rule", decisions.DomainRules{Rule: r.Rule, ConsentAfter: r.ConsentAfter}.Describe()}}
 	if len(r.Advisors) > 0 {
 		fs = append(fs, field{"Advisors", Users(r.Advisors, 10)})
 	}

@@ -1,0 +1,212 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
+)
+
+// ---- The weekly digest ----
+
+// digestSample bounds how many open, deferred or overdue decisions the
+// digest loads to list: the message shows ten of each, and the counts come
+// from the indexes.
+const digestSample = 50
+
+// DigestFor builds the digest of the week ending at now. It reads the
+// week's outcomes from the decided-time index, counts what is open and
+// overdue per domain and per decider from index keys alone, and loads
+// only the few open decisions it lists (the oldest, the longest overdue,
+// and those due a look from the scheduler, where the stuck ones are), so
+// its cost follows the week, not the history.
+func (a *App) DigestFor(now time.Time) (decisions.Digest, error) {
+	from := now.In(a.loc).AddDate(0, 0, -7)
+	decided, err := a.store.DecidedBetween(from, now)
+	if err != nil {
+		return decisions.Digest{}, fmt.Errorf("read outcomes: %w", err)
+	}
+	pending, err := a.store.PendingCounts(now)
+	if err != nil {
+		return decisions.Digest{}, err
+	}
+	load, err := a.store.OpenLoad()
+	if err != nil {
+		return decisions.Digest{}, fmt.Errorf("read open load: %w", err)
+	}
+	var sample []decisions.Decision
+	add := func(ds []decisions.Decision, err error) error {
+		sample = append(sample, ds...)
+		return err
+	}
+	err = errors.Join(
+		add(a.store.ByStatusOldest(decisions.StatusOpen, digestSample)),
+		add(a.store.ByStatusOldest(decisions.StatusDeferred, digestSample)),
+		add(a.store.DueBefore(now, digestSample)),
+		// A decision still late after climbing is nudged at least every
+		// RemindGap, so it is among those due a look within one.
+		add(a.store.CheckDue(now.Add(decisions.DefaultRemindGap), 20*digestSample)),
+	)
+	if err != nil {
+		return decisions.Digest{}, fmt.Errorf("read open decisions: %w", err)
+	}
+	slices.SortFunc(sample, func(x, y decisions.Decision) int { return cmp.Compare(x.ID, y.ID) })
+	sample = slices.CompactFunc(sample, func(x, y decisions.Decision) bool { return x.ID == y.ID })
+
+	s, err := a.newScheduler(now)
+	if err != nil {
+		return decisions.Digest{}, err
+	}
+	r := s.router
+	dg := decisions.BuildDigest(decisions.DigestInput{
+		From: from, To: now, Decided: decided, Open: sample, Now: now,
+		Domains: r.Domains(), Unreachable: r.Unowned(s.people),
+	})
+	// ISO week of the middle of the window: a Friday-to-Friday digest is
+	// named after the week it mostly covers, as ISO weeks are named after
+	// their Thursday.
+	dg.Week = decisions.ISOWeek(from.Add(now.Sub(from) / 2))
+	applyCounts(&dg, pending, load, r.Domains())
+	return dg, nil
+}
+
+// applyCounts replaces the open, overdue and bottleneck figures BuildDigest
+// computed from the sample with the exact ones counted from the indexes,
+// and adds the domains whose only activity is open decisions the sample
+// did not include.
+func applyCounts(dg *decisions.Digest, pending map[string]store.Pending, load map[string]int, config []decisions.Domain) {
+	have := map[string]bool{}
+	for _, dd := range dg.Domains {
+		have[dd.Domain] = true
+	}
+	for name := range pending {
+		if !have[name] {
+			dg.Domains = append(dg.Domains, decisions.DomainDigest{Domain: name})
+		}
+	}
+	dg.Totals.Open, dg.Totals.Overdue = 0, 0
+	for i := range dg.Domains {
+		p := pending[dg.Domains[i].Domain]
+		st := &dg.Domains[i].Stats
+		st.Open, st.Overdue = p.Open+p.Deferred, p.Overdue
+		dg.Totals.Open += st.Open
+		dg.Totals.Overdue += st.Overdue
+	}
+	order := map[string]int{}
+	for i, d := range config {
+		if _, dup := order[d.Name]; !dup {
+			order[d.Name] = i
+		}
+	}
+	slices.SortStableFunc(dg.Domains, func(x, y decisions.DomainDigest) int {
+		ix, okx := order[x.Domain]
+		iy, oky := order[y.Domain]
+		switch {
+		case okx && oky:
+			return cmp.Compare(ix, iy)
+		case okx:
+			return -1
+		case oky:
+			return 1
+		}
+		return cmp.Compare(x.Domain, y.Domain)
+	})
+	dg.Bottlenecks = dg.Bottlenecks[:0]
+	for u, n := range load {
+		dg.Bottlenecks = append(dg.Bottlenecks, decisions.Bottleneck{User: u, Waiting: n})
+	}
+	slices.SortFunc(dg.Bottlenecks, func(x, y decisions.Bottleneck) int {
+		return cmp.Or(cmp.Compare(y.Waiting, x.Waiting), cmp.Compare(x.User, y.User))
+	})
+	if len(dg.Bottlenecks) > decisions.MaxBottlenecks {
+		dg.Bottlenecks = dg.Bottlenecks[:decisions.MaxBottlenecks]
+	}
+}
+
+// digestSchedule is the digest job's parsed schedule.
+func (a *App) digestSchedule() (cron.Schedule, error) {
+	s, err := cron.ParseStandard(a.cfg.Digest.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("digest schedule %q: %w", a.cfg.Digest.Schedule, err)
+	}
+	return s, nil
+}
+
+// RunDigest posts the weekly digest to every digest channel. A run belongs
+// to the latest scheduled time at or before now (so a catch-up after
+// downtime is the digest of the tick that was missed, and a second run for
+// the same tick does nothing). The run's record and its messages commit
+// together; message keys name the week and channel, so a re-run after a
+// crash sends nothing twice.
+func (a *App) RunDigest(ctx context.Context, now time.Time) error {
+	sched, err := a.digestSchedule()
+	if err != nil {
+		return err
+	}
+	end := lastTick(sched, now, a.loc)
+	if end.IsZero() {
+		end = now
+	}
+	last, err := a.store.LastRun(JobDigest)
+	if err != nil {
+		return fmt.Errorf("read last digest run: %w", err)
+	}
+	if !last.IsZero() && !end.After(last) {
+		a.log.Info("digest already sent for this run", "tick", end.Format(time.RFC3339))
+		return nil
+	}
+	dg, err := a.DigestFor(end)
+	if err != nil {
+		return err
+	}
+	msg := blocks.Digest(dg, a.slash(), a.loc)
+	// A weekly schedule gives one digest per ISO week; a more frequent one
+	// needs its tick in the key, or the outbox would take the second
+	// digest of a week for a duplicate of the first.
+	run := dg.Week
+	if prev := lastTick(sched, end.Add(-time.Second), a.loc); !prev.IsZero() && end.Sub(prev) < 6*24*time.Hour {
+		run = end.In(a.loc).Format("2006-01-02T15:04")
+	}
+	var out []outgoing
+	for _, c := range a.cfg.Digest.Channels {
+		m := newMessage(KindPost, msg)
+		m.Channel = c
+		out = append(out, outgoing{Key: "digest/" + run + "/" + c, Msg: m})
+	}
+	items, err := encodeItems(now, out)
+	if err != nil {
+		return err
+	}
+	if err := a.store.CompleteRun(JobDigest, end, items...); errors.Is(err, store.ErrAlreadyRun) {
+		a.log.Info("digest already sent for this run", "week", dg.Week)
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("record digest run: %w", err)
+	}
+	a.log.Info("digest queued", "week", dg.Week, "channels", len(out), "decided", dg.Totals.Decided, "open", dg.Totals.Open)
+	a.outbox.Kick()
+	return nil
+}
+
+// RunCleanup forgets Slack event ids older than Slack's retry horizon.
+func (a *App) RunCleanup(ctx context.Context, now time.Time) error {
+	n, err := a.store.ExpireEvents(now.Add(-48 * time.Hour))
+	if err != nil {
+		return fmt.Errorf("expire events: %w", err)
+	}
+	if n > 0 {
+		a.log.Info("expired old event ids", "count", n)
+	}
+	if err := a.store.CompleteRun(JobCleanup, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+		return err
+	}
+	return nil
+}

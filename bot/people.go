@@ -1,0 +1,159 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
+)
+
+// directory is Baton's view of the people in the workspace: admins,
+// deactivated users, who is away and who acts for them, and which user
+// ids Slack knows. Intake, interactions and jobs all ask it; Resolve
+// refreshes what comes from Slack.
+type directory struct {
+	store *store.Store
+	api   *slack.Client
+	log   *slog.Logger
+
+	mu          sync.RWMutex
+	admins      map[string]bool
+	deactivated map[string]bool
+	known       map[string]bool // user ids users.info confirmed
+}
+
+func newDirectory(st *store.Store, api *slack.Client, log *slog.Logger) *directory {
+	return &directory{store: st, api: api, log: log, admins: map[string]bool{}, deactivated: map[string]bool{}, known: map[string]bool{}}
+}
+
+// set replaces the admins and deactivated users (nil keeps the current
+// deactivated set).
+func (d *directory) set(admins, deactivated map[string]bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.admins = maps.Clone(admins)
+	if deactivated != nil {
+		d.deactivated = maps.Clone(deactivated)
+	}
+}
+
+func (d *directory) isAdmin(user string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.admins[user]
+}
+
+// presence combines who is away (from the store) with who is deactivated.
+func (d *directory) presence() (map[string]decisions.Presence, error) {
+	aways, err := d.store.Aways()
+	if err != nil {
+		return nil, fmt.Errorf("read who is away: %w", err)
+	}
+	p := map[string]decisions.Presence{}
+	d.mu.RLock()
+	for u := range d.deactivated {
+		p[u] = decisions.Presence{Deactivated: true}
+	}
+	d.mu.RUnlock()
+	for _, w := range aways {
+		e := p[w.User]
+		e.AwayUntil, e.Delegate = w.Until, w.Delegate
+		p[w.User] = e
+	}
+	return p, nil
+}
+
+// people is who is around at now, for resolving delegation.
+func (d *directory) people(now time.Time) (decisions.People, error) {
+	p, err := d.presence()
+	return decisions.People{Presence: p, Now: now}, err
+}
+
+// actor is who is acting, with the delegations they hold now (following
+// chains: if alice delegated to bob and bob to carol while both are away,
+// carol acts for both).
+func (d *directory) actor(user string, now time.Time) decisions.Actor {
+	act := decisions.Actor{User: user, Admin: d.isAdmin(user)}
+	people, err := d.people(now)
+	if err != nil {
+		d.log.Warn("read who is away", "err", err)
+		return act
+	}
+	act.OnBehalfOf = people.StandsInFor(user)
+	return act
+}
+
+// unknownUsers lists which of ids cannot be given a decision: not a user
+// id at all (a channel, a usergroup, markup), a user Slack does not know,
+// or a deactivated one. A Slack error other than "no such user" is not
+// held against anyone: a blip must not block a reassignment.
+func (d *directory) unknownUsers(ctx context.Context, ids []string) []string {
+	var bad []string
+	for _, id := range ids {
+		if !decisions.IsUserID(id) {
+			bad = append(bad, id)
+			continue
+		}
+		d.mu.RLock()
+		known, gone := d.known[id], d.deactivated[id]
+		d.mu.RUnlock()
+		if gone {
+			bad = append(bad, id)
+			continue
+		}
+		if known {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		u, err := d.api.GetUserInfoContext(cctx, id)
+		cancel()
+		var se slack.SlackErrorResponse
+		switch {
+		case errors.As(err, &se) && (se.Err == "user_not_found" || se.Err == "users_not_found"):
+			bad = append(bad, id)
+		case err != nil:
+			d.log.Warn("users.info failed; accepting the user id as typed", "user", id, "err", err)
+		case u.Deleted:
+			bad = append(bad, id)
+		default:
+			d.mu.Lock()
+			d.known[id] = true
+			d.mu.Unlock()
+		}
+	}
+	return bad
+}
+
+// waitingOn lists the open decisions user may decide now, up to limit
+// each: their own, and those of the away deciders they act for.
+func (a *App) waitingOn(user string, now time.Time, limit int) ([]decisions.Decision, error) {
+	ds, err := a.store.ByDecider(user, decisions.StatusOpen, limit)
+	if err != nil {
+		return nil, err
+	}
+	people, err := a.dir.people(now)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range people.StandsInFor(user) {
+		theirs, err := a.store.ByDecider(u, decisions.StatusOpen, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range theirs {
+			if d.Proposer != user && !slices.ContainsFunc(ds, func(x decisions.Decision) bool { return x.ID == d.ID }) {
+				ds = append(ds, d)
+			}
+		}
+	}
+	return ds, nil
+}

@@ -1,0 +1,295 @@
+package decisions
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// DomainRules are what a domain says about how its decisions are made.
+type DomainRules struct {
+	Rule          Rule          // empty means RuleAny
+	ConsentAfter  time.Duration // RuleConsent; zero means DefaultConsentAfter
+	RequireAdvice bool
+	SLA           time.Duration // zero: none
+}
+
+// RulesOf reads a domain's rules.
+func RulesOf(d Domain) DomainRules {
+	return DomainRules{Rule: d.Rule, ConsentAfter: d.ConsentAfter, RequireAdvice: d.RequireAdvice, SLA: d.SLA}
+}
+
+// For is the rules as they apply to d: the rule it was proposed under
+// wins over the domain's current one.
+func (r DomainRules) For(d Decision) DomainRules {
+	if d.Rule != "" {
+		r.Rule = d.Rule
+	}
+	return r
+}
+
+func (r DomainRules) consentAfter() time.Duration {
+	if r.ConsentAfter > 0 {
+		return r.ConsentAfter
+	}
+	return DefaultConsentAfter
+}
+
+// Describe says a rule the way rights and who show it.
+func (r DomainRules) Describe() string {
+	switch r.Rule {
+	case RuleAll:
+		return "all owners approve (any rejection rejects)"
+	case RuleMajority:
+		return "a majority of owners approves"
+	case RuleConsent:
+		return "approved after " + span(r.consentAfter()) + " without objection (consent)"
+	}
+	return "any one owner decides"
+}
+
+// countsVotes reports whether the rule needs more than one owner.
+func countsVotes(d Decision, r Rule) bool {
+	return (r == RuleAll || r == RuleMajority) && len(d.Seats()) > 1
+}
+
+// heldSeats are the owners' seats the actor votes for: their own, and
+// those of away owners they act for. Admins and deciders added by
+// escalation hold none: they decide outright, which is what escalation
+// is for.
+func heldSeats(d Decision, a Actor) []string {
+	if a.System {
+		return nil
+	}
+	var out []string
+	for _, s := range d.Seats() {
+		if s == a.User || (a.User != d.Proposer && slices.Contains(a.OnBehalfOf, s)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func castVote(d *Decision, v Vote) {
+	for i := range d.Votes {
+		if d.Votes[i].Owner == v.Owner {
+			d.Votes[i] = v
+			return
+		}
+	}
+	d.Votes = append(d.Votes, v)
+}
+
+// VoteTally counts the owners' votes.
+type VoteTally struct {
+	Seats, Approve, Reject int
+	Waiting                []string // owners who have not voted, in order
+}
+
+// Tally counts d's votes against its seats.
+func Tally(d Decision) VoteTally {
+	t := VoteTally{Seats: len(d.Seats())}
+	for _, s := range d.Seats() {
+		i := slices.IndexFunc(d.Votes, func(v Vote) bool { return v.Owner == s })
+		switch {
+		case i < 0:
+			t.Waiting = append(t.Waiting, s)
+		case d.Votes[i].Approve:
+			t.Approve++
+		default:
+			t.Reject++
+		}
+	}
+	return t
+}
+
+// Outcome says whether the votes meet the rule, and how. "all" needs
+// every owner and any rejection rejects; "majority" needs more than half,
+// and rejects once that can no longer happen.
+func (t VoteTally) Outcome(r Rule) (Status, bool) {
+	switch r {
+	case RuleAll:
+		if t.Reject > 0 {
+			return StatusRejected, true
+		}
+		if t.Approve == t.Seats {
+			return StatusApproved, true
+		}
+	case RuleMajority:
+		if 2*t.Approve > t.Seats {
+			return StatusApproved, true
+		}
+		if 2*(t.Seats-t.Reject) <= t.Seats {
+			return StatusRejected, true
+		}
+	default:
+		if t.Approve > 0 {
+			return StatusApproved, true
+		}
+		if t.Reject > 0 {
+			return StatusRejected, true
+		}
+	}
+	return StatusOpen, false
+}
+
+// AdviceGiven reports whether require_advice is met: someone who is
+// neither a decider nor the proposer advised.
+func AdviceGiven(d Decision) bool {
+	return slices.ContainsFunc(d.Advice, func(a Advice) bool {
+		return a.By != d.Proposer && !d.IsDecider(a.By)
+	})
+}
+
+// AdviceAsked lists whose advice was asked — the advisors notified at the
+// proposal and everyone asked since — and when it was first asked.
+func AdviceAsked(d Decision) (who []string, at time.Time) {
+	if len(d.Advisors) > 0 {
+		who, at = slices.Clone(d.Advisors), d.CreatedAt
+	}
+	for _, e := range d.History {
+		if e.Kind != EventAdviceRequested {
+			continue
+		}
+		if at.IsZero() {
+			at = e.At
+		}
+		for _, u := range e.Users {
+			if !slices.Contains(who, u) {
+				who = append(who, u)
+			}
+		}
+	}
+	return who, at
+}
+
+// MissingAdvice lists who was asked for advice and has not given it.
+func MissingAdvice(d Decision) []string {
+	asked, _ := AdviceAsked(d)
+	var out []string
+	for _, u := range asked {
+		if u != d.Proposer && !d.IsDecider(u) && !slices.ContainsFunc(d.Advice, func(a Advice) bool { return a.By == u }) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// adviceWaived reports whether the deciders may decide without advice:
+// advice was asked, none came, and half the SLA has passed since.
+func adviceWaived(d Decision, r DomainRules, now time.Time) (asked []string, ok bool) {
+	asked, at := AdviceAsked(d)
+	if len(asked) == 0 || r.SLA <= 0 {
+		return nil, false
+	}
+	return asked, !now.Before(at.Add(r.SLA / 2))
+}
+
+// AdviceWaivedAt is when the deciders may decide without the advice they
+// asked for (zero if never: nobody asked, or no SLA).
+func AdviceWaivedAt(d Decision, r DomainRules) time.Time {
+	asked, at := AdviceAsked(d)
+	if len(asked) == 0 || r.SLA <= 0 {
+		return time.Time{}
+	}
+	return at.Add(r.SLA / 2)
+}
+
+func adviceMissing(d Decision, r DomainRules) error {
+	msg := d.ID.String() + " needs advice before it is decided"
+	switch missing := MissingAdvice(d); {
+	case len(missing) > 0:
+		msg += ": waiting on advice from " + mentions(missing)
+		if at := AdviceWaivedAt(d, r); !at.IsZero() {
+			msg += "; if none comes, you may decide without it from " + at.Format("2006-01-02 15:04")
+		}
+	default:
+		msg += " from someone who is neither a decider nor the proposer: ask for advice first"
+	}
+	return &InputError{Msg: msg, Err: ErrAdviceRequired}
+}
+
+func mentions(users []string) string {
+	parts := make([]string, len(users))
+	for i, u := range users {
+		parts[i] = "<@" + u + ">"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Objected reports whether someone objected since the decision last
+// changed hands.
+func Objected(d Decision) bool {
+	for _, e := range d.History[handoverIndex(d)+1:] {
+		if e.Kind == EventObjected {
+			return true
+		}
+	}
+	return false
+}
+
+// ConsentAt is when a consent proposal approves itself (zero if the rule
+// is not consent, or someone objected).
+func ConsentAt(d Decision, r DomainRules) time.Time {
+	if r.Rule != RuleConsent || d.Status != StatusOpen || Objected(d) {
+		return time.Time{}
+	}
+	return HandedOverAt(d).Add(r.consentAfter())
+}
+
+// Stuck reports whether the decision could climb no higher since it last
+// changed hands, and since when.
+func Stuck(d Decision) (time.Time, bool) {
+	for _, e := range d.History[handoverIndex(d)+1:] {
+		if e.Kind == EventStuck {
+			return e.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// RemindersTo counts the reminders user has had about d.
+func RemindersTo(d Decision, user string) int {
+	n := 0
+	for _, e := range d.History {
+		if e.Kind == EventReminded && slices.Contains(e.Users, user) {
+			n++
+		}
+	}
+	return n
+}
+
+// DecidedLevel says how far the decision had climbed when it was made,
+// and by whom: 0 when one of its owners (or someone acting for them)
+// decided it — the people closest to the work — else the number of
+// escalations that had added the decider. Open decisions are at level 0.
+func DecidedLevel(d Decision) int {
+	if !d.Status.Closed() || d.Status == StatusWithdrawn {
+		return 0
+	}
+	by := d.DecidedBy
+	for i := len(d.History) - 1; i >= 0; i-- {
+		if e := d.History[i]; e.Kind == EventApproved || e.Kind == EventRejected {
+			if e.For != "" {
+				by = e.For
+			}
+			break
+		}
+	}
+	if slices.Contains(d.Seats(), by) {
+		return 0
+	}
+	level := 0
+	for _, e := range d.History {
+		if e.Kind == EventEscalated {
+			level++
+			if slices.Contains(e.Users, by) {
+				return level
+			}
+		}
+	}
+	if by == SystemActor {
+		return 0
+	}
+	return max(level, 0)
+}
