@@ -59,6 +59,9 @@ type Config struct {
 	People        []Person
 	// Domains are in file order, which breaks routing ties.
 	Domains []decisions.Domain
+
+	// pos locates router errors; see Router.
+	pos *positions
 }
 
 // Person names someone for the local console and resolves their email
@@ -91,6 +94,7 @@ func Parse(path string, data []byte, env func(string) (string, bool)) (*Config, 
 	var c *Config
 	if r := d.decode(data); r != nil {
 		c = d.build(r)
+		d.checkRouter(c)
 	}
 	if len(d.errs) > 0 {
 		d.errs.sort()

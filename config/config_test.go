@@ -170,6 +170,11 @@ func TestBrokenFiles(t *testing.T) {
 			`6: domains[0].owners[0]: environment variable BATON_TEST_UNSET_OWNER is not set (write ${BATON_TEST_UNSET_OWNER:-} to allow it to be empty)`,
 			`7: domains[0].description: unterminated ${ in "${UNTERMINATED"`,
 		},
+		"router_keywords.yaml": {
+			`7: domains[0].match.keywords[1]: keyword "c++" starts or ends with punctuation, which whole-word matching ignores; remove it`,
+			`13: domains[1].match.keywords[1]: keyword "!!" has no letters or digits`,
+			`14: domains[1].match.keywords[2]: keyword ".net" starts or ends with punctuation, which whole-word matching ignores; remove it`,
+		},
 		"invalid_yaml.yaml": {
 			// The line is the YAML library's, which points at the flow's context.
 			`2: invalid YAML: did not find expected ',' or ']'`,

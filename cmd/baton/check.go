@@ -127,7 +127,7 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	router, err := decisions.NewRouter(cfg.Domains, cfg.DefaultDomain)
+	router, err := cfg.Router(nil)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func TestCheckBrokenConfigs(t *testing.T) {
 		}},
 		{"not_yaml.yaml", []string{"testdata/not_yaml.yaml:2: invalid YAML"}},
 		{"missing_env.yaml", []string{"testdata/missing_env.yaml:2: slack.bot_token: environment variable BATON_TEST_UNSET_TOKEN is not set"}},
+		{"keyword_punctuation.yaml", []string{`testdata/keyword_punctuation.yaml:6: domains[0].match.keywords[1]: keyword "c++" starts or ends with punctuation`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -59,6 +60,29 @@ func TestCheckBrokenConfigs(t *testing.T) {
 			last := lines[len(lines)-1]
 			if !strings.HasPrefix(last, "baton check: testdata/"+tt.file+" has ") || !strings.Contains(last, "run baton check again") {
 				t.Errorf("closing line %q", last)
+			}
+		})
+	}
+}
+
+// TestEveryCommandRefusesWhatCheckRefuses: check builds the router the
+// other commands build, so a keyword the router cannot use fails check
+// and serve, shell and route alike, with the same file:line message.
+func TestEveryCommandRefusesWhatCheckRefuses(t *testing.T) {
+	file := filepath.Join("testdata", "keyword_punctuation.yaml")
+	const problem = `testdata/keyword_punctuation.yaml:6: domains[0].match.keywords[1]: keyword "c++" starts or ends with punctuation, which whole-word matching ignores; remove it` + "\n"
+	for _, args := range [][]string{
+		{"check", "-config", file},
+		{"serve", "-config", file},
+		{"shell", "-memory", "-config", file},
+		{"route", "-config", file, "use c++ for the agent"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := cliRun(t, args...)
+			r.want(t, exitFail)
+			want := problem + "baton " + args[0] + ": " + file + " has 1 problem (listed above); fix it and run baton check again\n"
+			if r.stderr != want || r.stdout != "" {
+				t.Errorf("stdout %q\nstderr:\n%s\nwant stderr:\n%s", r.stdout, r.stderr, want)
 			}
 		})
 	}
