@@ -57,8 +57,16 @@ type Config struct {
 	DefaultDomain string
 	Admins        []string
 	People        []Person
+	// Usergroups are the usergroups (S…) the config defines, for the local
+	// console and for checking the config; serve asks Slack for members.
+	Usergroups []Usergroup
 	// Domains are in file order, which breaks routing ties.
 	Domains []decisions.Domain
+
+	// Warnings are problems Baton runs with anyway (serve starts, check
+	// exits 0): people missing from people:, rules that cannot apply.
+	// Sorted by line.
+	Warnings Errors
 
 	// pos locates router errors; see Router.
 	pos *positions
@@ -70,6 +78,13 @@ type Person struct {
 	ID    string
 	Name  string
 	Email string
+}
+
+// Usergroup is a Slack usergroup as the config describes it.
+type Usergroup struct {
+	ID      string // S…
+	Name    string // its handle, such as security-champions
+	Members []string
 }
 
 // Load reads and validates the config file at path. On failure the error is
@@ -101,6 +116,8 @@ func Parse(path string, data []byte, env func(string) (string, bool)) (*Config, 
 		return nil, &d.errs
 	}
 	c.Path = path
+	d.warns.sort()
+	c.Warnings = d.warns
 	return c, nil
 }
 
@@ -130,6 +147,16 @@ func (c *Config) PersonByEmail(email string) (Person, bool) {
 		}
 	}
 	return Person{}, false
+}
+
+// Usergroup returns the usergroup the config defines with this id.
+func (c *Config) Usergroup(id string) (Usergroup, bool) {
+	for _, g := range c.Usergroups {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return Usergroup{}, false
 }
 
 // Name returns the listed name of the user, or the id when there is none.

@@ -79,6 +79,7 @@ func (d *decoder) build(r *rawConfig) *Config {
 	c.Digest.Channels = d.channels(r.digestChannels)
 	c.Admins = d.principals(r.admins)
 	c.People = d.people(r.people)
+	c.Usergroups = d.usergroups(r.usergroups)
 	c.Domains, c.pos = d.domains(r)
 
 	c.DefaultDomain = r.defaultDomain.val
@@ -91,6 +92,8 @@ func (d *decoder) build(r *rawConfig) *Config {
 			d.errorf(dd.line, dd.field, "unknown domain %q%s", dd.val, suggest(dd.val, names))
 		}
 	}
+	d.directory(c, r)
+	d.rules(c, r)
 	return c
 }
 
@@ -233,6 +236,7 @@ func (d *decoder) domains(r *rawConfig) ([]decisions.Domain, *positions) {
 		default:
 			d.errorf(rd.assign.line, rd.assign.field, "unknown assign policy %q (use all, round_robin or least_loaded)", dom.Assign)
 		}
+		dom.Rule, dom.ConsentAfter = d.rule(rd)
 		if rd.escalateTo.set && len(rd.escalateTo.items) == 0 {
 			d.errorf(rd.escalateTo.line, rd.escalateTo.field, "names nobody; list who takes escalations, or remove it to escalate to the parent domain")
 		}

@@ -88,6 +88,40 @@ func TestEveryCommandRefusesWhatCheckRefuses(t *testing.T) {
 	}
 }
 
+// TestWarningsDoNotFail: what serve runs with, check accepts (exit 0),
+// listing each warning with its file:line; the shell logs them and runs,
+// and an email nobody in people: has never becomes a made-up decider.
+func TestWarningsDoNotFail(t *testing.T) {
+	file := filepath.Join("testdata", "warnings.yaml")
+	warnings := []string{
+		file + `:9: domains[0].rule: warning: rule all cannot apply: finance has one owner, who decides alone; add owners, or remove the rule`,
+		file + `:11: domains[1].owners[0]: warning: nobody under people: has the email ghost@northwind.example; serve asks Slack for it, the shell leaves it out`,
+	}
+	r := cliRun(t, "check", "-config", file)
+	r.want(t, exitOK)
+	if r.stderr != strings.Join(warnings, "\n")+"\n" {
+		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, strings.Join(warnings, "\n"))
+	}
+	if !strings.HasPrefix(r.stdout, "ok: "+file+": 2 domains") {
+		t.Errorf("stdout %q", r.stdout)
+	}
+
+	var out, errOut cliBuffer
+	e := cliEnv(&out, &errOut, nil)
+	e.stdin = strings.NewReader("/decide a purchase of laptops\n")
+	if code := dispatch(t.Context(), e, []string{"shell", "-memory", "-config", file}); code != exitOK {
+		t.Fatalf("shell exit %d\n%s", code, errOut.String())
+	}
+	for _, w := range warnings {
+		if msg := strings.Replace(w, "warning: ", "", 1); !strings.Contains(errOut.String(), msg) {
+			t.Errorf("shell did not log %q:\n%s", msg, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), "Decided by @Maya Chen in `finance/spend`") || strings.Contains(strings.ToLower(out.String()), "@ghost") {
+		t.Errorf("the unknown email must leave finance/spend to finance's owner:\n%s", out.String())
+	}
+}
+
 func TestCheckMissingFile(t *testing.T) {
 	r := cliRun(t, "check", "-config", filepath.Join(t.TempDir(), "nope.yaml"))
 	r.want(t, exitFail)
