@@ -2,6 +2,11 @@ package config
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -97,5 +102,42 @@ func TestRouterPeople(t *testing.T) {
 	bare := &Config{Domains: []decisions.Domain{{Name: "x", Owners: []string{"U1"}, Keywords: []string{"c++"}}}}
 	if _, err := bare.Router(nil); err == nil || !strings.Contains(err.Error(), `domains[0].keywords[0]: keyword "c++"`) {
 		t.Errorf("bare config: %v", err)
+	}
+}
+
+// TestRouterBuiltOnlyHere keeps check and serve from drifting apart: no
+// program code outside decisions/ and config/ builds a router itself; it
+// calls Config.Router, which builds it as Parse validated it.
+func TestRouterBuiltOnlyHere(t *testing.T) {
+	root := ".."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "decisions" || name == "config") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "NewRouter" {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "decisions" {
+					t.Errorf("%s calls decisions.NewRouter; use Config.Router, so check refuses what this refuses", path)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

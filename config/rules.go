@@ -50,19 +50,22 @@ func (d *decoder) rules(c *Config, r *rawConfig) {
 		if dom.Rule != decisions.RuleAll && dom.Rule != decisions.RuleMajority {
 			continue
 		}
-		switch n, ok := c.owners(dom); {
+		switch n, from, ok := c.owners(dom); {
 		case dom.Assign == decisions.AssignRoundRobin || dom.Assign == decisions.AssignLeastLoaded:
 			d.warnf(rd.rule.line, rd.rule.field, "rule %s cannot apply: assign: %s gives each decision to one owner, who decides alone; use assign: all, or remove the rule", dom.Rule, dom.Assign)
+		case ok && n == 1 && from != dom.Name:
+			d.warnf(rd.rule.line, rd.rule.field, "rule %s cannot apply: %s has no owners of its own, and %s has one, who decides alone; add owners, or remove the rule", dom.Rule, dom.Name, from)
 		case ok && n == 1:
 			d.warnf(rd.rule.line, rd.rule.field, "rule %s cannot apply: %s has one owner, who decides alone; add owners, or remove the rule", dom.Rule, dom.Name)
 		}
 	}
 }
 
-// owners counts the people who own dom (its own owners, else the nearest
-// parent's), as far as the config can tell: ok is false when a usergroup
-// it does not define leaves the count to Slack.
-func (c *Config) owners(dom decisions.Domain) (n int, ok bool) {
+// owners counts the people who own dom (its own owners, else those of the
+// nearest parent domain that has some, named by from), as far as the config
+// can tell: ok is false when a usergroup it does not define leaves the
+// count to Slack.
+func (c *Config) owners(dom decisions.Domain) (n int, from string, ok bool) {
 	owners, name := dom.Owners, dom.Name
 	for len(owners) == 0 {
 		i := strings.LastIndexByte(name, '/')
@@ -86,7 +89,7 @@ func (c *Config) owners(dom decisions.Domain) (n int, ok bool) {
 		case strings.HasPrefix(o, "S"):
 			g, found := c.Usergroup(o)
 			if !found {
-				return 0, false
+				return 0, name, false
 			}
 			for _, m := range g.Members {
 				people[m] = true
@@ -95,5 +98,5 @@ func (c *Config) owners(dom decisions.Domain) (n int, ok bool) {
 			people[o] = true
 		}
 	}
-	return len(people), true
+	return len(people), name, true
 }

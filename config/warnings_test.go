@@ -91,7 +91,7 @@ domains:
     rule: consent
 `, []string{
 			`c.yaml:11: domains[0].rule: rule all cannot apply: company has one owner, who decides alone; add owners, or remove the rule`,
-			`c.yaml:13: domains[1].rule: rule majority cannot apply: company/events has one owner, who decides alone; add owners, or remove the rule`,
+			`c.yaml:13: domains[1].rule: rule majority cannot apply: company/events has no owners of its own, and company has one, who decides alone; add owners, or remove the rule`,
 			`c.yaml:17: domains[2].rule: rule all cannot apply: assign: round_robin gives each decision to one owner, who decides alone; use assign: all, or remove the rule`,
 			`c.yaml:21: domains[3].consent_after: has no effect: it is how long rule: consent waits for objections, and this domain's rule is majority`,
 			`c.yaml:27: domains[5].rule: rule all cannot apply: product/design/brand has one owner, who decides alone; add owners, or remove the rule`,
