@@ -86,7 +86,7 @@ func New(opts Options) (*App, error) {
 	// Until Resolve has asked Slack, only user ids can receive a DM: owners
 	// given as emails or usergroups are left out, so their domains fall
 	// back to the parent's owners instead of DMs that Slack would refuse.
-	router, err := decisions.NewRouter(userIDsOnly(opts.Config.Domains), opts.Config.DefaultDomain)
+	router, err := opts.Config.Router(userIDsOnly)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
@@ -121,22 +121,13 @@ func New(opts Options) (*App, error) {
 	return a, nil
 }
 
-// userIDsOnly copies domains keeping only user ids among the people.
-func userIDsOnly(domains []decisions.Domain) []decisions.Domain {
-	keep := func(ids []string) []string {
-		var out []string
-		for _, id := range ids {
-			if isUserID(id) {
-				out = append(out, id)
-			}
+// userIDsOnly keeps only the user ids among the people.
+func userIDsOnly(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if isUserID(id) {
+			out = append(out, id)
 		}
-		return out
-	}
-	out := slices.Clone(domains)
-	for i := range out {
-		out[i].Owners = keep(out[i].Owners)
-		out[i].Advisors = keep(out[i].Advisors)
-		out[i].EscalateTo = keep(out[i].EscalateTo)
 	}
 	return out
 }
@@ -197,20 +188,13 @@ func (a *App) Resolve(ctx context.Context) error {
 		}
 		return out
 	}
-	domains := slices.Clone(a.cfg.Domains)
-	for i := range domains {
-		d := &domains[i]
-		d.Owners = resolve(d.Owners)
-		d.Advisors = resolve(d.Advisors)
-		d.EscalateTo = resolve(d.EscalateTo)
+	router, err := a.cfg.Router(resolve)
+	if err != nil {
+		return fmt.Errorf("build router: %w", err)
 	}
 	admins := map[string]bool{}
 	for _, u := range resolve(a.cfg.Admins) {
 		admins[u] = true
-	}
-	router, err := decisions.NewRouter(domains, a.cfg.DefaultDomain)
-	if err != nil {
-		return fmt.Errorf("build router: %w", err)
 	}
 	a.mu.Lock()
 	a.router = router

@@ -58,8 +58,19 @@ type Config struct {
 	DefaultDomain string
 	Admins        []string
 	People        []Person
+	// Usergroups are the usergroups (S…) the config defines, for the local
+	// console and for checking the config; serve asks Slack for members.
+	Usergroups []Usergroup
 	// Domains are in file order, which breaks routing ties.
 	Domains []decisions.Domain
+
+	// Warnings are problems Baton runs with anyway (serve starts, check
+	// exits 0): people missing from people:, rules that cannot apply.
+	// Sorted by line.
+	Warnings Errors
+
+	// pos locates router errors; see Router.
+	pos *positions
 }
 
 // Person names someone for the local console and resolves their email
@@ -68,6 +79,13 @@ type Person struct {
 	ID    string
 	Name  string
 	Email string
+}
+
+// Usergroup is a Slack usergroup as the config describes it.
+type Usergroup struct {
+	ID      string // S…
+	Name    string // its handle, such as security-champions
+	Members []string
 }
 
 // Load reads and validates the config file at path. On failure the error is
@@ -92,12 +110,15 @@ func Parse(path string, data []byte, env func(string) (string, bool)) (*Config, 
 	var c *Config
 	if r := d.decode(data); r != nil {
 		c = d.build(r)
+		d.checkRouter(c)
 	}
 	if len(d.errs) > 0 {
 		d.errs.sort()
 		return nil, &d.errs
 	}
 	c.Path = path
+	d.warns.sort()
+	c.Warnings = d.warns
 	return c, nil
 }
 
@@ -127,6 +148,16 @@ func (c *Config) PersonByEmail(email string) (Person, bool) {
 		}
 	}
 	return Person{}, false
+}
+
+// Usergroup returns the usergroup the config defines with this id.
+func (c *Config) Usergroup(id string) (Usergroup, bool) {
+	for _, g := range c.Usergroups {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return Usergroup{}, false
 }
 
 // Name returns the listed name of the user, or the id when there is none.

@@ -80,6 +80,19 @@ func TestExampleLoads(t *testing.T) {
 			}
 		}
 	}
+	// The example uses a decision rule of each interesting kind, and is
+	// clean: check prints nothing but ok for it.
+	hiring, _ := c.Domain("people/hiring")
+	spend, _ := c.Domain("finance/spend")
+	if hiring.Rule != decisions.RuleAll || spend.Rule != decisions.RuleConsent || spend.ConsentAfter != 48*time.Hour || pricing.Rule != decisions.RuleAny {
+		t.Errorf("rules: hiring %q, spend %q after %v, pricing %q", hiring.Rule, spend.Rule, spend.ConsentAfter, pricing.Rule)
+	}
+	if g, ok := c.Usergroup("S03SECCHMP"); !ok || len(g.Members) == 0 || !slices.Contains(sec.Advisors, g.ID) {
+		t.Errorf("security's advisors %q: usergroup %+v, %v", sec.Advisors, g, ok)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("the example has warnings:\n%v", c.Warnings)
+	}
 	if got := c.Summary(); !strings.HasPrefix(got, "../config.example.yaml: 14 domains, ") || !strings.HasSuffix(got, ", default domain company") {
 		t.Errorf("Summary() = %q", got)
 	}
@@ -170,6 +183,28 @@ func TestBrokenFiles(t *testing.T) {
 			`6: domains[0].owners[0]: environment variable BATON_TEST_UNSET_OWNER is not set (write ${BATON_TEST_UNSET_OWNER:-} to allow it to be empty)`,
 			`7: domains[0].description: unterminated ${ in "${UNTERMINATED"`,
 		},
+		"router_keywords.yaml": {
+			`7: domains[0].match.keywords[1]: keyword "c++" starts or ends with punctuation, which whole-word matching ignores; remove it`,
+			`13: domains[1].match.keywords[1]: keyword "!!" has no letters or digits`,
+			`14: domains[1].match.keywords[2]: keyword ".net" starts or ends with punctuation, which whole-word matching ignores; remove it`,
+		},
+		"bad_rule.yaml": {
+			`4: domains[0].rule: unknown rule "concent" (did you mean "consent"?); use any, all, majority or consent`,
+			`7: domains[1].rule: unknown rule "All" (did you mean "all"?); use any, all, majority or consent`,
+			`8: domains[1].consent_after: invalid duration "2 days": unknown unit " days" (write e.g. 72h, 3d, 2w or 1w2d)`,
+			`11: domains[2].consent_after: must be more than zero, got "0h"`,
+			`14: domains[3].rule: unknown rule "unanimous"; use any, all, majority or consent`,
+		},
+		"bad_usergroups.yaml": {
+			`2: usergroups[0].members[1]: "@lars" is a display name; use the user id (U…)`,
+			`2: usergroups[0].members[2]: U03PRIYA6 is listed twice`,
+			`3: usergroups[1].id: S03SECCHMP is listed twice (first on line 2)`,
+			`4: usergroups[2].id: missing: every usergroup needs its Slack id (S…)`,
+			`4: usergroups[2].members: missing: list the usergroup's members (user ids, U…)`,
+			`5: usergroups[3].id: "security" is not a Slack usergroup id (S…, e.g. S012AB3CD)`,
+			`5: usergroups[3].members: names nobody; list the usergroup's members (user ids, U…)`,
+			`7: usergroups[4].members[0]: "priya@northwind.example" is not a Slack user id (U… or W…, e.g. U012AB3CD); members are user ids`,
+		},
 		"invalid_yaml.yaml": {
 			// The line is the YAML library's, which points at the flow's context.
 			`2: invalid YAML: did not find expected ',' or ']'`,
@@ -226,11 +261,11 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Path != "config.yaml" || c.Slack.Command != "/decide" || c.Server.Listen != ":8080" || c.Store.Path != "baton.db" ||
 		c.TimezoneName != "UTC" || c.Timezone != time.UTC || c.Reminders.Schedule != "0 9 * * 1-5" ||
-		c.Reminders.EscalateAfter != 2 || c.Digest.Schedule != "0 9 * * 1" || c.DefaultDomain != "" {
+		c.Reminders.EscalateAfter != 2 || c.Digest.Schedule != "0 9 * * 1" || c.DefaultDomain != "" || len(c.Usergroups) != 0 || len(c.Warnings) != 0 {
 		t.Errorf("defaults: %+v", c)
 	}
 	d := c.Domains[0]
-	if d.Assign != decisions.AssignAll || !d.Announce || d.RequireAdvice || d.SLA != 0 {
+	if d.Assign != decisions.AssignAll || !d.Announce || d.RequireAdvice || d.SLA != 0 || d.Rule != decisions.RuleAny || d.ConsentAfter != decisions.DefaultConsentAfter {
 		t.Errorf("domain defaults: %+v", d)
 	}
 	if got, want := c.Summary(), "config.yaml: 1 domain, 1 owner, 0 rules (keywords 0, channels 0, aliases 0), no default domain"; got != want {

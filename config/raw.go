@@ -47,6 +47,9 @@ type rawConfig struct {
 	defaultDomain                                  scalar
 	admins                                         list
 	people                                         []rawPerson
+	peopleSet                                      bool
+	usergroups                                     []rawUsergroup
+	usergroupsSet                                  bool
 	domains                                        []rawDomain
 	domainsLine                                    int
 }
@@ -57,6 +60,13 @@ type rawPerson struct {
 	id, name, email scalar
 }
 
+type rawUsergroup struct {
+	field    string
+	line     int
+	id, name scalar
+	members  list
+}
+
 type rawDomain struct {
 	field                                string
 	line                                 int
@@ -64,6 +74,7 @@ type rawDomain struct {
 	owners, advisors, informed, aliases  list
 	keywords, channels                   list
 	sla, assign, announce, requireAdvice scalar
+	rule, consentAfter                   scalar
 	escalateTo                           list
 }
 
@@ -72,6 +83,8 @@ type decoder struct {
 	file string
 	env  func(string) (string, bool)
 	errs Errors
+	// warns are problems Baton runs with; see Config.Warnings.
+	warns Errors
 	// bad marks fields whose value could not be read, so the checks that
 	// follow do not pile a second, confusing error on the same field.
 	bad map[string]bool
@@ -82,6 +95,15 @@ func (d *decoder) errorf(line int, field, format string, args ...any) {
 		return
 	}
 	d.errs = append(d.errs, Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// warnf notes a problem that does not stop Baton, unless the field is
+// already in error.
+func (d *decoder) warnf(line int, field, format string, args ...any) {
+	if d.bad[field] {
+		return
+	}
+	d.warns = append(d.warns, Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) badf(line int, field, format string, args ...any) {
@@ -156,6 +178,7 @@ func (d *decoder) decode(data []byte) *rawConfig {
 		"default_domain": str(&r.defaultDomain),
 		"admins":         strs(&r.admins),
 		"people": func(n *yaml.Node, field string) {
+			r.peopleSet = !isNull(resolve(n))
 			d.each(n, field, func(n *yaml.Node, field string) {
 				p := rawPerson{field: field, line: n.Line}
 				if d.mapping(n, field, fields{
@@ -164,6 +187,19 @@ func (d *decoder) decode(data []byte) *rawConfig {
 					"email": str(&p.email),
 				}) {
 					r.people = append(r.people, p)
+				}
+			})
+		},
+		"usergroups": func(n *yaml.Node, field string) {
+			r.usergroupsSet = !isNull(resolve(n))
+			d.each(n, field, func(n *yaml.Node, field string) {
+				g := rawUsergroup{field: field, line: n.Line}
+				if d.mapping(n, field, fields{
+					"id":      str(&g.id),
+					"name":    str(&g.name),
+					"members": strs(&g.members),
+				}) {
+					r.usergroups = append(r.usergroups, g)
 				}
 			})
 		},
@@ -186,6 +222,8 @@ func (d *decoder) decode(data []byte) *rawConfig {
 					},
 					"sla":            str(&dom.sla),
 					"assign":         str(&dom.assign),
+					"rule":           str(&dom.rule),
+					"consent_after":  str(&dom.consentAfter),
 					"escalate_to":    strs(&dom.escalateTo),
 					"announce":       str(&dom.announce),
 					"require_advice": str(&dom.requireAdvice),

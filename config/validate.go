@@ -70,7 +70,8 @@ func (d *decoder) build(r *rawConfig) *Config {
 	c.Digest.Channels = d.channels(r.digestChannels)
 	c.Admins = d.principals(r.admins)
 	c.People = d.people(r.people)
-	c.Domains = d.domains(r)
+	c.Usergroups = d.usergroups(r.usergroups)
+	c.Domains, c.pos = d.domains(r)
 
 	c.DefaultDomain = r.defaultDomain.val
 	if dd := r.defaultDomain; dd.val != "" {
@@ -82,6 +83,8 @@ func (d *decoder) build(r *rawConfig) *Config {
 			d.errorf(dd.line, dd.field, "unknown domain %q%s", dd.val, suggest(dd.val, names))
 		}
 	}
+	d.directory(c, r)
+	d.rules(c, r)
 	return c
 }
 
@@ -184,21 +187,27 @@ func (d *decoder) people(raw []rawPerson) []Person {
 	return out
 }
 
-func (d *decoder) domains(r *rawConfig) []decisions.Domain {
+func (d *decoder) domains(r *rawConfig) ([]decisions.Domain, *positions) {
+	pos := &positions{file: d.file, defaultDomain: r.defaultDomain}
 	if len(r.domains) == 0 {
 		d.errorf(r.domainsLine, "domains", "no domains configured; add at least one under domains:")
-		return nil
+		return nil, pos
 	}
 	var out []decisions.Domain
 	defined := map[string]int{} // name => line
 	for _, rd := range r.domains {
+		keywords, kwPos := d.keywords(rd.keywords)
+		pos.domains = append(pos.domains, domainPos{
+			line: rd.line, field: rd.field, name: rd.name,
+			aliases: rd.aliases.items, keywords: kwPos, channels: rd.channels.items,
+		})
 		dom := decisions.Domain{
 			Name:          rd.name.val,
 			Description:   rd.description.val,
 			Owners:        d.principals(rd.owners),
 			Advisors:      d.principals(rd.advisors),
 			Informed:      d.channels(rd.informed),
-			Keywords:      d.keywords(rd.keywords),
+			Keywords:      keywords,
 			Channels:      d.channels(rd.channels),
 			Assign:        decisions.Assign(or(rd.assign, string(decisions.AssignAll))),
 			EscalateTo:    d.principals(rd.escalateTo),
@@ -233,6 +242,7 @@ func (d *decoder) domains(r *rawConfig) []decisions.Domain {
 		default:
 			d.errorf(rd.assign.line, rd.assign.field, "unknown assign policy %q (use all, round_robin or least_loaded)", dom.Assign)
 		}
+		dom.Rule, dom.ConsentAfter = d.rule(rd)
 		if rd.escalateTo.set && len(rd.escalateTo.items) == 0 {
 			d.errorf(rd.escalateTo.line, rd.escalateTo.field, "names nobody; list who takes escalations, or remove it to escalate to the parent domain")
 		}
@@ -247,7 +257,7 @@ func (d *decoder) domains(r *rawConfig) []decisions.Domain {
 		}
 	}
 	d.aliases(r.domains, out)
-	return out
+	return out, pos
 }
 
 // ancestor returns the nearest configured domain whose name is a / prefix of name.
@@ -306,8 +316,10 @@ func (d *decoder) aliases(raw []rawDomain, doms []decisions.Domain) {
 	}
 }
 
-func (d *decoder) keywords(l list) []string {
+// keywords returns the keywords and, index for index, where each came from.
+func (d *decoder) keywords(l list) ([]string, []scalar) {
 	var out []string
+	var from []scalar
 	for _, s := range l.items {
 		kw := strings.Join(strings.Fields(s.val), " ")
 		if kw == "" {
@@ -315,8 +327,9 @@ func (d *decoder) keywords(l list) []string {
 			continue
 		}
 		out = append(out, kw)
+		from = append(from, s)
 	}
-	return out
+	return out, from
 }
 
 func (d *decoder) boolean(s scalar, def bool) bool {

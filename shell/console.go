@@ -21,7 +21,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -196,17 +195,28 @@ func randomSecret() (string, error) {
 }
 
 // populate adds to the fake workspace everyone the config names: people,
-// owners, advisors, escalation targets and admins. Owners given as emails
-// become users; usergroups exist but are empty, since the config cannot say
-// who is in them.
+// the usergroups it defines with their members, and the user ids owners,
+// advisors, escalation targets and admins name. An email no person has is
+// left out, as Slack would not know it: the console never makes up a
+// decider. A usergroup the config does not define is empty.
 func (c *Console) populate() {
 	seen := map[string]bool{}
-	for _, p := range c.cfg.People {
-		if p.ID == "" || seen[p.ID] {
-			continue
+	add := func(p person) {
+		if p.ID != "" && !seen[p.ID] {
+			seen[p.ID] = true
+			c.people = append(c.people, p)
 		}
-		seen[p.ID] = true
-		c.people = append(c.people, person{ID: p.ID, Name: p.Name, Email: p.Email})
+	}
+	for _, p := range c.cfg.People {
+		add(person{ID: p.ID, Name: p.Name, Email: p.Email})
+	}
+	groups := map[string]bool{}
+	for _, g := range c.cfg.Usergroups {
+		groups[g.ID] = true
+		c.fake.AddUsergroup(g.ID, g.Members...)
+		for _, m := range g.Members {
+			add(person{ID: m})
+		}
 	}
 	var ids []string
 	ids = append(ids, c.cfg.Admins...)
@@ -215,21 +225,17 @@ func (c *Console) populate() {
 		ids = append(ids, d.Advisors...)
 		ids = append(ids, d.EscalateTo...)
 	}
-	emails := 0
 	for _, id := range ids {
 		switch {
 		case strings.Contains(id, "@"):
-			if _, ok := c.cfg.PersonByEmail(id); ok || slices.ContainsFunc(c.people, func(p person) bool { return strings.EqualFold(p.Email, id) }) {
-				continue
-			}
-			emails++
-			local, _, _ := strings.Cut(id, "@")
-			c.people = append(c.people, person{ID: fmt.Sprintf("U0MAIL%03d", emails), Name: local, Email: id})
+			// Resolved through people: by users.lookupByEmail, or not at all.
 		case strings.HasPrefix(id, "S"):
-			c.fake.AddUsergroup(id)
-		case !seen[id]:
-			seen[id] = true
-			c.people = append(c.people, person{ID: id})
+			if !groups[id] {
+				groups[id] = true
+				c.fake.AddUsergroup(id)
+			}
+		default:
+			add(person{ID: id})
 		}
 	}
 	for _, p := range c.people {

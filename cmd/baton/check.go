@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -62,8 +63,26 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err // dispatch lists config problems one per line
 	}
+	// Warnings do not fail check, as they do not stop serve.
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(e.stderr, warning(w))
+	}
 	fmt.Fprintf(e.stdout, "ok: %s\n", cfg.Summary())
 	return nil
+}
+
+// warning renders a config warning as file:line: field: warning: msg.
+func warning(w config.Error) string {
+	w.Msg = "warning: " + w.Msg
+	return w.Error()
+}
+
+// logConfigWarnings logs what check warns about, for serve and shell,
+// which run with it.
+func logConfigWarnings(log *slog.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings {
+		log.Warn("config: " + w.Error())
+	}
 }
 
 // reportConfigErrors prints every config problem as file:line: field: msg,
@@ -127,7 +146,7 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	router, err := decisions.NewRouter(cfg.Domains, cfg.DefaultDomain)
+	router, err := cfg.Router(nil)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func TestCheckBrokenConfigs(t *testing.T) {
 		}},
 		{"not_yaml.yaml", []string{"testdata/not_yaml.yaml:2: invalid YAML"}},
 		{"missing_env.yaml", []string{"testdata/missing_env.yaml:2: slack.bot_token: environment variable BATON_TEST_UNSET_TOKEN is not set"}},
+		{"keyword_punctuation.yaml", []string{`testdata/keyword_punctuation.yaml:6: domains[0].match.keywords[1]: keyword "c++" starts or ends with punctuation`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -61,6 +62,63 @@ func TestCheckBrokenConfigs(t *testing.T) {
 				t.Errorf("closing line %q", last)
 			}
 		})
+	}
+}
+
+// TestEveryCommandRefusesWhatCheckRefuses: check builds the router the
+// other commands build, so a keyword the router cannot use fails check
+// and serve, shell and route alike, with the same file:line message.
+func TestEveryCommandRefusesWhatCheckRefuses(t *testing.T) {
+	file := filepath.Join("testdata", "keyword_punctuation.yaml")
+	const problem = `testdata/keyword_punctuation.yaml:6: domains[0].match.keywords[1]: keyword "c++" starts or ends with punctuation, which whole-word matching ignores; remove it` + "\n"
+	for _, args := range [][]string{
+		{"check", "-config", file},
+		{"serve", "-config", file},
+		{"shell", "-memory", "-config", file},
+		{"route", "-config", file, "use c++ for the agent"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := cliRun(t, args...)
+			r.want(t, exitFail)
+			want := problem + "baton " + args[0] + ": " + file + " has 1 problem (listed above); fix it and run baton check again\n"
+			if r.stderr != want || r.stdout != "" {
+				t.Errorf("stdout %q\nstderr:\n%s\nwant stderr:\n%s", r.stdout, r.stderr, want)
+			}
+		})
+	}
+}
+
+// TestWarningsDoNotFail: what serve runs with, check accepts (exit 0),
+// listing each warning with its file:line; the shell logs them and runs,
+// and an email nobody in people: has never becomes a made-up decider.
+func TestWarningsDoNotFail(t *testing.T) {
+	file := filepath.Join("testdata", "warnings.yaml")
+	warnings := []string{
+		file + `:9: domains[0].rule: warning: rule all cannot apply: finance has one owner, who decides alone; add owners, or remove the rule`,
+		file + `:11: domains[1].owners[0]: warning: nobody under people: has the email ghost@northwind.example; serve asks Slack for it, the shell leaves it out`,
+	}
+	r := cliRun(t, "check", "-config", file)
+	r.want(t, exitOK)
+	if r.stderr != strings.Join(warnings, "\n")+"\n" {
+		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, strings.Join(warnings, "\n"))
+	}
+	if !strings.HasPrefix(r.stdout, "ok: "+file+": 2 domains") {
+		t.Errorf("stdout %q", r.stdout)
+	}
+
+	var out, errOut cliBuffer
+	e := cliEnv(&out, &errOut, nil)
+	e.stdin = strings.NewReader("/decide a purchase of laptops\n")
+	if code := dispatch(t.Context(), e, []string{"shell", "-memory", "-config", file}); code != exitOK {
+		t.Fatalf("shell exit %d\n%s", code, errOut.String())
+	}
+	for _, w := range warnings {
+		if msg := strings.Replace(w, "warning: ", "", 1); !strings.Contains(errOut.String(), msg) {
+			t.Errorf("shell did not log %q:\n%s", msg, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), "Decided by @Maya Chen in `finance/spend`") || strings.Contains(strings.ToLower(out.String()), "@ghost") {
+		t.Errorf("the unknown email must leave finance/spend to finance's owner:\n%s", out.String())
 	}
 }
 

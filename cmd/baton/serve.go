@@ -61,6 +61,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	logConfigWarnings(log, cfg)
 	socket := cfg.Slack.AppToken != ""
 	var missing []string
 	if cfg.Slack.BotToken == "" {

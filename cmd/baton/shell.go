@@ -43,6 +43,7 @@ func runShell(ctx context.Context, e *env, args []string) error {
 		level = slog.LevelWarn
 	}
 	log := newLogger(e, level)
+	logConfigWarnings(log, cfg)
 
 	dbPath := cfg.Store.Path
 	if *memory {

@@ -1,0 +1,82 @@
+package shell
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"github.com/baton-app/baton/config"
+	"github.com/baton-app/baton/store"
+)
+
+// consoleFor builds a console on an inline config.
+func consoleFor(t *testing.T, yaml string) (*Console, *bytes.Buffer) {
+	t.Helper()
+	cfg, err := config.Parse("c.yaml", []byte(yaml), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "baton.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := ParseStart(monday, cfg.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	c, err := New(Options{Config: cfg, Store: st, Out: &out, Start: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = c.Close()
+		if err := st.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return c, &out
+}
+
+// TestUnknownEmailIsNobody: an owner's email that no person has is not
+// made into a pretend user ("@ghost") who would then be the decider; as
+// on Slack, it resolves to nobody and the parent's owners decide. That
+// holds with or without a people: list.
+func TestUnknownEmailIsNobody(t *testing.T) {
+	const domains = `domains:
+  - name: finance
+    owners: [U01FATIM3]
+  - name: finance/spend
+    owners: [ghost@northwind.example, oliver@northwind.example]
+    match: {keywords: [purchase]}
+`
+	for name, yaml := range map[string]string{
+		"with people": `people:
+  - {id: U01FATIM3, name: Fatima Zahra}
+  - {id: U05OLIVE4, name: Oliver Brooks, email: oliver@northwind.example}
+` + domains,
+		"without people": domains,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, out := consoleFor(t, yaml)
+			got := run(t, c, out, "people\n/decide a purchase of laptops\n")
+			mustNotContain(t, got, "ghost", "U0MAIL")
+			if name == "with people" {
+				mustContain(t, got, "Decided by @Oliver Brooks in `finance/spend`", "DM → Oliver Brooks")
+			} else {
+				// Nobody in the pretend workspace has either email.
+				mustContain(t, got, "Decided by @U01FATIM3 in `finance/spend`", "so the owners of finance hold it")
+			}
+		})
+	}
+}
+
+// TestUsergroupsFromConfig: usergroups: defines who is in a usergroup, so
+// the example's security advisors exist in the shell.
+func TestUsergroupsFromConfig(t *testing.T) {
+	c, out := newConsole(t, monday)
+	got := run(t, c, out, "in C01GENERAL\n/decide who an sso rollout for the admin panel\n/decide rights #security\n")
+	mustContain(t, got, "Would go to `engineering/security`",
+		"Advisors @Priya Nair, @Mei Tanaka, @Diego Alvarez",
+		"Advisors: @Priya Nair, @Mei Tanaka, @Diego Alvarez")
+}
