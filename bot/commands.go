@@ -144,6 +144,12 @@ func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) 
 	if err != nil {
 		return a.transitionError(c.ID, err)
 	}
+	switch d.History[len(d.History)-1].Kind {
+	case decisions.EventVoted:
+		return replyText("Your vote on %s is recorded: %s. I've told the other deciders.", d.ID, blocks.VoteLine(d))
+	case decisions.EventObjected:
+		return replyText("Your objection to %s is recorded: it will not be approved automatically, and %s decide.", d.ID, blocks.Users(d.Deciders, 10))
+	}
 	return replyText("%s", strings.TrimSpace(fmt.Sprintf("%s is now *%s*. %s", d.ID, d.Status, a.describeFanout(d, inv.User))))
 }
 
