@@ -80,7 +80,7 @@ func TestDelegationResolvedWhenSomeoneActs(t *testing.T) {
 		t.Errorf("history: %+v, want approved by Ben for Sofia", ev)
 	}
 	outcome := strings.Join(texts(where(e.postsSince(mark), in(chPricing))), "\n")
-	contains(t, "outcome", outcome+strings.Join(texts(e.postsSince(mark)), "\n"), "<@"+ben+"> for <@"+sofia+">, who is away")
+	contains(t, "outcome", outcome+strings.Join(texts(e.postsSince(mark)), "\n"), "<@"+ben+"> for <@"+sofia+"> (away)")
 
 	// Sofia is back: she decides; Ben no longer can.
 	e.tick("2026-12-03T10:00")

@@ -208,7 +208,7 @@ func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, 
 			if verb == decisions.VerbReassign || verb == decisions.VerbAskAdvice {
 				block = blockUsers
 			}
-			return fieldErr(block, upperFirst(err.Error()))
+			return fieldErr(block, upperFirst(a.dir.plain(ctx, err.Error())))
 		}
 		return nil, err
 	}

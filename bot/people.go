@@ -1,11 +1,13 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -28,11 +30,12 @@ type directory struct {
 	mu          sync.RWMutex
 	admins      map[string]bool
 	deactivated map[string]bool
-	known       map[string]bool // user ids users.info confirmed
+	known       map[string]bool   // user ids users.info confirmed
+	names       map[string]string // display names users.info gave
 }
 
 func newDirectory(st *store.Store, api *slack.Client, log *slog.Logger) *directory {
-	return &directory{store: st, api: api, log: log, admins: map[string]bool{}, deactivated: map[string]bool{}, known: map[string]bool{}}
+	return &directory{store: st, api: api, log: log, admins: map[string]bool{}, deactivated: map[string]bool{}, known: map[string]bool{}, names: map[string]string{}}
 }
 
 // set replaces the admins and deactivated users (nil keeps the current
@@ -156,4 +159,31 @@ func (a *App) waitingOn(user string, now time.Time, limit int) ([]decisions.Deci
 		}
 	}
 	return ds, nil
+}
+
+// userMentionRE matches the user mentions Baton writes into its own text.
+var userMentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)>`)
+
+// plain rewrites user mentions as "@Name", for places Slack shows as
+// plain text (a dialog's field errors): names come from users.info,
+// asked once per person and briefly; an unknown one stays "@U…".
+func (d *directory) plain(ctx context.Context, text string) string {
+	return userMentionRE.ReplaceAllStringFunc(text, func(m string) string {
+		id := userMentionRE.FindStringSubmatch(m)[1]
+		d.mu.RLock()
+		name, ok := d.names[id]
+		d.mu.RUnlock()
+		if !ok {
+			cctx, cancel := context.WithTimeout(ctx, time.Second)
+			u, err := d.api.GetUserInfoContext(cctx, id)
+			cancel()
+			if err == nil {
+				name = cmp.Or(u.Profile.DisplayName, u.RealName, u.Name)
+			}
+			d.mu.Lock()
+			d.names[id] = name
+			d.mu.Unlock()
+		}
+		return "@" + cmp.Or(name, id)
+	})
 }

@@ -78,6 +78,10 @@ type Console struct {
 
 	seq      int // makes event ids, trigger ids and message timestamps unique
 	refusals int // Rejections already reported
+	// started is set once Baton has caught up missed jobs, which happens
+	// at the first line that acts; until then `start` may set the clock.
+	started bool
+	logger  *slog.Logger
 
 	// messages are Baton's messages as last posted or updated, oldest
 	// first, and homes each user's App Home: where `click` finds buttons.
@@ -164,26 +168,54 @@ func New(opts Options) (*Console, error) {
 	c.app = app
 	c.handler = app.Handler(bot.HTTPOptions{SigningSecret: secret})
 
+	c.logger = logger
 	ctx := context.Background()
 	if err := app.Resolve(ctx); err != nil {
 		return nil, fmt.Errorf("shell: resolve the workspace: %w", err)
-	}
-	if err := app.CatchUp(ctx); err != nil {
-		logger.Warn("catching up missed jobs", "err", err)
 	}
 	c.user = c.defaultUser()
 	c.channel = defaultChannel
 	if len(cfg.Digest.Channels) > 0 {
 		c.channel = cfg.Digest.Channels[0]
 	}
+	return c, nil
+}
+
+// begin catches up the jobs missed since the store was last used, as
+// `baton serve` does at start-up, once, before the first line that acts.
+// Deferring it lets a script fix its own day with `start` first.
+func (c *Console) begin(ctx context.Context) error {
+	if c.started {
+		return nil
+	}
+	c.started = true
+	if err := c.app.CatchUp(ctx); err != nil {
+		c.logger.Warn("catching up missed jobs", "err", err)
+	}
 	// Whatever catching up queued is delivered now, and not printed: it
 	// belongs to an earlier session.
 	if err := c.settle(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	c.take()
 	c.refusals = len(c.fake.Rejections())
-	return c, nil
+	return nil
+}
+
+// setStart sets the clock before anything has happened: a script's way
+// to play on the same day whenever it is run.
+func (c *Console) setStart(arg string) {
+	if c.started {
+		c.errorf("`start` sets the day a script plays on, so it must come before anything happens. Use `tick` to move the clock forward.")
+		return
+	}
+	t, err := ParseStart(arg, c.loc)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.clock.Set(t)
+	c.printf("⏱ %s\n", c.stamp(t))
 }
 
 func randomSecret() (string, error) {

@@ -393,6 +393,10 @@ var keyMoments = []string{
 	"Escalated: D-2",
 	"== Decisions — week",
 	"Approved by @Jonas Weber",
+	"approved by @Grace Kim for @Ravi Patel (away)", // a delegate acts for an away owner
+	"you act for @Ravi Patel, who is away until 2026-12-02",
+	"D-7 approved by consent",                       // consent: nobody objected within two days
+	"Its owners (@Priya Nair) can still decide too", // escalation adds
 	"[home] Maya Chen",
 }
 

@@ -112,6 +112,16 @@ func (c *Console) exec(ctx context.Context, line string) bool {
 	word, rest, _ := strings.Cut(line, " ")
 	rest = strings.TrimSpace(rest)
 	lower := strings.ToLower(word)
+	if lower == "start" {
+		c.setStart(rest)
+		return false
+	}
+	if acts(line, lower) {
+		if err := c.begin(ctx); err != nil {
+			c.errorf("Baton could not start: %v", err)
+			return false
+		}
+	}
 	switch {
 	case strings.HasPrefix(line, "/"):
 		c.slashCommand(ctx, word, rest)
@@ -139,6 +149,20 @@ func (c *Console) exec(ctx context.Context, line string) bool {
 		return true
 	default:
 		c.unknown(word)
+	}
+	return false
+}
+
+// acts reports whether a line reaches Baton (a command, a mention, a
+// click, the clock or App Home), as opposed to the console's own lines.
+func acts(line, lower string) bool {
+	switch {
+	case strings.HasPrefix(line, "/"), strings.TrimRight(lower, ",:") == "@baton":
+		return true
+	}
+	switch lower {
+	case "click", "tick", "home":
+		return true
 	}
 	return false
 }
@@ -172,6 +196,7 @@ func (c *Console) help() {
 		{"in <channel>", "type in another channel, by id (C01GENERAL)"},
 		{"click D-7 approve [why]", "press a decision's button and submit the dialog it opens; also"},
 		{"", "reject <why>, defer <date> [why], advice [@people] [note], reassign @person [note]"},
+		{"start <time>", "before anything happens: set the clock (a script fixes its own day)"},
 		{"tick +3d | +2h | <time>", "move the clock (<time> like 2026-12-01T09:00), running reminders,"},
 		{"", "escalations and the digest due on the way"},
 		{"now", "show the clock"},

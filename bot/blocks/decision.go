@@ -261,11 +261,14 @@ func outcome(d decisions.Decision, loc *time.Location) string {
 	return statusEmoji[d.Status] + " *Open*, waiting on " + Users(d.Deciders, 10)
 }
 
-// decidedBy names who closed d, and for whom: "@Ben for @Sofia, who is away".
+// decidedBy names who closed d, and for whom: "@Ben for @Sofia (away)".
 func decidedBy(d decisions.Decision) string {
+	if d.DecidedBy == decisions.SystemActor && d.Status == decisions.StatusApproved {
+		return "consent"
+	}
 	who := actor(d.DecidedBy)
 	if e, ok := lastEvent(d, decisions.EventApproved, decisions.EventRejected, decisions.EventWithdrawn); ok && e.For != "" && e.Actor == d.DecidedBy {
-		who += " for " + User(e.For) + ", who is away"
+		who += " for " + User(e.For) + " (away)"
 	}
 	return who
 }
@@ -369,9 +372,13 @@ func Reminder(d decisions.Decision, reason string, loc *time.Location) Message {
 // added, that the owners closest to the work can still decide, the
 // history so far, and the buttons.
 func Escalated(d decisions.Decision, from []string, reason string, loc *time.Location) Message {
-	lead := ":arrow_up: You were added as a decider on " + idTitle(d, titleInline) + " because it climbed one level"
-	if r := strings.TrimSpace(reason); r != "" {
-		lead += ": " + Truncate(Safe(r), reasonMax)
+	why, level := SplitEscalation(reason)
+	lead := ":arrow_up: You were added as a decider on " + idTitle(d, titleInline) + ": it climbed one level"
+	if level != "" {
+		lead += ", to " + Truncate(Safe(level), reasonMax)
+	}
+	if why != "" {
+		lead += " (" + Truncate(Safe(why), reasonMax) + ")"
 	}
 	lead += "."
 	if len(from) > 0 {
@@ -399,12 +406,20 @@ func Escalated(d decisions.Decision, from []string, reason string, loc *time.Loc
 	})
 }
 
+// SplitEscalation splits an escalation's note ("2 reminders without a
+// decision; now with the owners of engineering too") into why it climbed
+// and the level it reached.
+func SplitEscalation(note string) (why, level string) {
+	why, level, _ = strings.Cut(strings.TrimSpace(note), "; now with ")
+	return why, strings.TrimSuffix(level, " too")
+}
+
 // EscalationNotice tells the proposer and the owners who added to an
 // escalated decision; the owners keep their right to decide.
 func EscalationNotice(d decisions.Decision, to []string, reason string) Message {
 	s := ":arrow_up: " + idTitle(d, titleInline) + " climbed one level: " + Users(to, 10) + " can now decide it too, alongside " + Users(withoutAll(d.Deciders, to), 10) + "."
-	if r := strings.TrimSpace(reason); r != "" {
-		s += "\n*Why:* " + Truncate(Safe(r), reasonMax)
+	if why, _ := SplitEscalation(reason); why != "" {
+		s += "\n*Why:* " + Truncate(Safe(why), reasonMax)
 	}
 	return Fit(Message{
 		Text:   fallback(d.ID.String(), " was escalated to ", Users(to, 10), ": ", title(d, titleFallback)),

@@ -179,7 +179,7 @@ func domainDigest(dd decisions.DomainDigest) *slack.SectionBlock {
 	h := "*" + domain(dd.Domain) + "* · " + stats(dd.Stats)
 	lines := make([]string, 0, len(dd.Outcomes))
 	for _, d := range dd.Outcomes {
-		s := "• " + statusEmoji[d.Status] + " " + idTitle(d, titleList) + " — " + pastVerb(d.Status) + " by " + actor(d.DecidedBy)
+		s := "• " + statusEmoji[d.Status] + " " + idTitle(d, titleList) + " — " + pastVerb(d.Status) + " by " + decidedBy(d)
 		if r := rationale(d, 200); r != "" {
 			s += ": " + oneLine(r)
 		}

@@ -127,5 +127,5 @@ func forNote(e decisions.Event) string {
 	if e.For == "" {
 		return ""
 	}
-	return " for " + User(e.For) + ", who is away,"
+	return " (for " + User(e.For) + ", who is away)"
 }
