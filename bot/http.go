@@ -33,9 +33,14 @@ func (a *App) Handler(opts HTTPOptions) http.Handler {
 	verified := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 		return a.verify(name, opts.SigningSecret, h)
 	}
-	mux.Handle("POST /slack/commands", verified("commands", a.serveCommand))
+	// Events are de-duplicated by event_id; commands and interactions carry
+	// no such id, so their signatures are remembered instead.
+	once := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+		return a.verify(name, opts.SigningSecret, a.refuseReplays(name, h))
+	}
+	mux.Handle("POST /slack/commands", once("commands", a.serveCommand))
 	mux.Handle("POST /slack/events", verified("events", a.serveEvent))
-	mux.Handle("POST /slack/interactions", verified("interactions", a.serveInteraction))
+	mux.Handle("POST /slack/interactions", once("interactions", a.serveInteraction))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

@@ -67,6 +67,7 @@ var allBuckets = []string{
 	bucketEvents, bucketEventsTime,
 	bucketOutbox, bucketOutboxDue, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
+	bucketReplay,
 }
 
 // Keys in the meta bucket.
