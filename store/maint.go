@@ -69,19 +69,11 @@ func (s *Store) Check() error {
 		errs = append(errs, err)
 		return len(errs) < maxCheckErrors
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		// Drain the channel even past the cap: the checker goroutine
-		// reads pages until it has sent everything.
-		for err := range tx.Check() {
-			if len(errs) < maxCheckErrors {
-				report(err)
-			}
-		}
-		checkDecisionIndexes(tx, report)
-		checkOutboxIndex(tx, report)
-		checkTimeIndex(tx, bucketEvents, bucketEventsTime, report)
-		checkTimeIndex(tx, bucketDelivered, bucketDeliveredTime, report)
-		return nil
+	// guard: the index checks trust key lengths a damaged file may break.
+	err := guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			return s.check(tx, report)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("check %s: %w", s.path, err)
@@ -89,6 +81,22 @@ func (s *Store) Check() error {
 	if len(errs) > 0 {
 		return fmt.Errorf("check %s: %w", s.path, errors.Join(errs...))
 	}
+	return nil
+}
+
+func (s *Store) check(tx *bolt.Tx, report func(error) bool) error {
+	// Drain the channel even past the cap: the checker goroutine reads
+	// pages until it has sent everything.
+	full := false
+	for err := range tx.Check() {
+		if !full {
+			full = !report(err)
+		}
+	}
+	checkDecisionIndexes(tx, report)
+	checkOutboxIndex(tx, report)
+	checkTimeIndex(tx, bucketEvents, bucketEventsTime, report)
+	checkTimeIndex(tx, bucketDelivered, bucketDeliveredTime, report)
 	return nil
 }
 
