@@ -1,5 +1,5 @@
 // Command baton is the Baton Slack bot and its tools: serve, check, route,
-// shell, manifest, export, backup, healthcheck and version.
+// shell, manifest, export, backup, restore, healthcheck and version.
 package main
 
 import (
@@ -67,6 +67,7 @@ func subcommands() []subcommand {
 		{"manifest", "print the Slack app manifest", runManifest},
 		{"export", "export every decision as json, csv or md", runExport},
 		{"backup", "write a consistent copy of the store to FILE", runBackup},
+		{"restore", "replace a damaged store with a verified backup FILE (the old file is kept)", runRestore},
 		{"healthcheck", "exit 0 if the local server's /healthz answers (for Docker)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}

@@ -77,6 +77,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if isLocked(err) {
 		return fmt.Errorf("%w Stop it first, or give this one its own store.path (BATON_DB)", err)
 	}
+	if errors.Is(err, store.ErrDamaged) {
+		return damagedAdvice(cfg.Store.Path, err)
+	}
 	if err != nil {
 		return err
 	}
