@@ -115,6 +115,7 @@ func New(opts Options) (*App, error) {
 	}
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
+	a.initMetrics(opts.Registerer)
 	return a, nil
 }
 

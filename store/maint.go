@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/baton-app/baton/decisions"
 	bolt "go.etcd.io/bbolt"
@@ -183,4 +184,24 @@ func checkTimeIndex(tx *bolt.Tx, byName, byTime string, report func(error) bool)
 	if n := names.Stats().KeyN; n != indexed {
 		report(fmt.Errorf("%s holds %d keys, %s %d", byName, n, byTime, indexed))
 	}
+}
+
+// metaProbe is the meta key Probe writes.
+var metaProbe = []byte("ready_probe")
+
+// Probe commits a tiny write, so readiness reflects whether the file takes
+// writes right now: a full disk, a read-only remount or a lost volume fail
+// here, as every real write would.
+func (s *Store) Probe(now time.Time) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := now.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		return tx.Bucket([]byte(bucketMeta)).Put(metaProbe, b)
+	})
+	if err != nil {
+		return fmt.Errorf("probe store %s: %w", s.path, err)
+	}
+	return nil
 }

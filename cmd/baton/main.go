@@ -44,6 +44,8 @@ type env struct {
 	// listening, if set, learns the address serve bound, so a test can use
 	// server.listen 127.0.0.1:0 and still reach it.
 	listening func(addr string)
+	// adminListening learns the address of server.admin_listen likewise.
+	adminListening func(addr string)
 }
 
 // lookup is the environment the config's ${VAR} references expand from.

@@ -105,3 +105,31 @@ func TestDamagedStoreNamesTheLatestScheduledBackup(t *testing.T) {
 		t.Errorf("serve did not name the newest backup:\n%s", r.stderr)
 	}
 }
+
+// TestServeRefusesTheExampleByDefault: with no config.yaml, serve does not
+// fall back to the example company; named with -config, the example is
+// served as asked (it gets as far as wanting Slack credentials).
+func TestServeRefusesTheExampleByDefault(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.example.yaml"), example, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	r := cliRun(t, "serve")
+	r.want(t, exitFail)
+	if !strings.Contains(r.stderr, "will not run the example company") || !strings.Contains(r.stderr, "-config config.example.yaml") {
+		t.Errorf("serve with only the example here: %q", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "baton.db")); err == nil {
+		t.Error("serve created a store for the example company")
+	}
+	r = cliRun(t, "serve", "-config", "config.example.yaml")
+	r.want(t, exitFail)
+	if strings.Contains(r.stderr, "example company") || !strings.Contains(r.stderr, "serve needs Slack credentials") {
+		t.Errorf("serve -config config.example.yaml: %q", r.stderr)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/bot"
@@ -23,15 +23,30 @@ func newLogger(e *env, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// newServeLogger logs as log.format and log.level ask; a -log-level flag
+// given on the command line wins over log.level.
+func newServeLogger(e *env, cfg *config.Config, level *slog.Level) *slog.Logger {
+	c := *cfg
+	if level != nil {
+		c.Log.Level = *level
+	}
+	return slog.New(c.NewLogHandler(e.stderr))
+}
+
 // resolveTimeout bounds the start-up calls to Slack, so an unreachable
 // api_url delays serving instead of preventing it.
 const resolveTimeout = 30 * time.Second
 
 // slackClient builds the Web API client, pointed at slack.api_url if set.
-func slackClient(cfg *config.Config, extra ...slack.Option) *slack.Client {
+// A non-nil reg times every call (baton_slack_api_duration_seconds).
+func slackClient(cfg *config.Config, reg prometheus.Registerer, extra ...slack.Option) *slack.Client {
 	// No Web API call may hang forever: a stalled connection would block an
 	// outbox worker and, through it, shutdown.
-	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second})}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if reg != nil {
+		hc.Transport = bot.InstrumentSlackAPI(reg, nil)
+	}
+	opts := []slack.Option{slack.OptionHTTPClient(hc)}
 	if cfg.Slack.APIURL != "" {
 		u := cfg.Slack.APIURL
 		if u[len(u)-1] != '/' {
@@ -49,18 +64,27 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "")
 	path := configFlag(fs)
 	var level slog.Level
-	fs.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error (default: log.level)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(e, fs); err != nil {
 		return err
 	}
-	log := newLogger(e, level)
+	if err := refuseExample(*path); err != nil {
+		return err
+	}
 	cfg, err := e.loadConfig(*path)
 	if err != nil {
 		return err
 	}
+	var levelFlag *slog.Level
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "log-level" {
+			levelFlag = &level
+		}
+	})
+	log := newServeLogger(e, cfg, levelFlag)
 	socket := cfg.Slack.AppToken != ""
 	var missing []string
 	if cfg.Slack.BotToken == "" {
@@ -98,13 +122,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer stopAdmin()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := slackClient(cfg)
+	reg := newRegistry()
+	api := slackClient(cfg, reg)
 	app, err := bot.New(bot.Options{Config: cfg, Store: st, Slack: api, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
 	}
+	stopAdminHTTP, err := serveAdminHTTP(ctx, e, cfg.Server.AdminListen, app.AdminHandler(bot.AdminOptions{Gatherer: reg}), log)
+	if err != nil {
+		return err
+	}
+	defer stopAdminHTTP()
 	resolveCtx, cancelResolve := context.WithTimeout(ctx, resolveTimeout)
 	err = app.Resolve(resolveCtx)
 	cancelResolve()
@@ -131,10 +159,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		wg.Wait()
 		return err
 	}
+	stopBackups, err := startBackups(ctx, cfg, st, log)
+	if err != nil {
+		stopCron()
+		stopOutbox()
+		wg.Wait()
+		return err
+	}
 
 	srv := &http.Server{
 		Addr:              cfg.Server.Listen,
-		Handler:           app.Handler(bot.HTTPOptions{SigningSecret: cfg.Slack.SigningSecret, Gatherer: reg}),
+		Handler:           app.Handler(bot.HTTPOptions{SigningSecret: cfg.Slack.SigningSecret}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -142,6 +177,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
+		stopBackups()
 		stopCron()
 		stopOutbox()
 		wg.Wait()
@@ -159,7 +195,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		socketDone = make(chan error, 1)
 		go func() { socketDone <- bot.RunSocketMode(socketCtx, app, api, log) }()
 	}
-	log.Info("baton serving", "version", version, "listen", ln.Addr().String(), "mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
+	log.Info("baton serving", "version", version, "config", cfg.Path, "listen", ln.Addr().String(), "admin_listen", cfg.Server.AdminListen,
+		"mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
 	if e.listening != nil {
 		e.listening(ln.Addr().String())
 	}
@@ -191,6 +228,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("socket mode stopped")
 	}
 	app.Wait()
+	stopBackups()
 	stopCron()
 	stopOutbox()
 	wg.Wait()
