@@ -395,6 +395,7 @@ type click struct {
 	TeamID, AppID, User, UserName, Channel, MessageTS, MessageText string
 	MessageBlocks                                                  string
 	TriggerID, ActionID, ButtonText, Value                         string
+	ResponseURL                                                    string
 }
 
 func (e *e2e) interact(payload []byte) response {
