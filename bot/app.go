@@ -50,6 +50,7 @@ type App struct {
 	loc     *time.Location
 
 	mu          sync.RWMutex
+	live        *config.Config // decision rights come from it; Reload swaps it
 	router      *decisions.Router
 	admins      map[string]bool
 	deactivated map[string]bool
@@ -97,6 +98,7 @@ func New(opts Options) (*App, error) {
 		log:         opts.Logger,
 		metrics:     m,
 		loc:         loc,
+		live:        opts.Config,
 		router:      router,
 		admins:      map[string]bool{},
 		deactivated: map[string]bool{},
@@ -164,8 +166,17 @@ func (a *App) Wait() { a.wg.Wait() }
 
 // Resolve asks Slack who we are and turns owner emails and usergroups into
 // user ids, noting deactivated users. Problems are logged, not fatal: a
-// domain whose owners cannot be resolved escalates to its parent.
+// domain whose owners cannot be resolved escalates to its parent. It runs
+// at start, hourly, after Slack reports a user or usergroup change, and on
+// Reload.
 func (a *App) Resolve(ctx context.Context) error {
+	return a.resolve(ctx, a.liveConfig())
+}
+
+// resolve builds the decision rights of cfg with Slack's current answers
+// and swaps them in, with cfg, in one step: a request sees the old rights
+// or the new ones, never a mix.
+func (a *App) resolve(ctx context.Context, cfg *config.Config) error {
 	auth, err := a.api.AuthTestContext(ctx)
 	if err != nil {
 		return fmt.Errorf("auth.test: %w", err)
@@ -195,7 +206,7 @@ func (a *App) Resolve(ctx context.Context) error {
 		}
 		return out
 	}
-	domains := slices.Clone(a.cfg.Domains)
+	domains := slices.Clone(cfg.Domains)
 	for i := range domains {
 		d := &domains[i]
 		d.Owners = resolve(d.Owners)
@@ -203,15 +214,15 @@ func (a *App) Resolve(ctx context.Context) error {
 		d.EscalateTo = resolve(d.EscalateTo)
 	}
 	admins := map[string]bool{}
-	for _, u := range resolve(a.cfg.Admins) {
+	for _, u := range resolve(cfg.Admins) {
 		admins[u] = true
 	}
-	router, err := decisions.NewRouter(domains, a.cfg.DefaultDomain)
+	router, err := decisions.NewRouter(domains, cfg.DefaultDomain)
 	if err != nil {
 		return fmt.Errorf("build router: %w", err)
 	}
 	a.mu.Lock()
-	a.router, a.admins, a.deactivated = router, admins, deactivated
+	a.live, a.router, a.admins, a.deactivated = cfg, router, admins, deactivated
 	a.mu.Unlock()
 	return nil
 }

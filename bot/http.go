@@ -124,6 +124,15 @@ func (a *App) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 			EventID string `json:"event_id"`
 		}
 		if json.Unmarshal(body, &outer) == nil && outer.Type == slackevents.CallbackEvent {
+			if took, rerr := a.ResolveOnUnparsed(body); took {
+				if rerr != nil {
+					a.log.Error("queue re-resolution", "event_id", outer.EventID, "err", rerr)
+					http.Error(w, "internal error", http.StatusInternalServerError)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+				return
+			}
 			a.log.Info("ignoring an event type Baton does not handle", "event_id", outer.EventID, "err", err)
 			w.WriteHeader(http.StatusOK)
 			return

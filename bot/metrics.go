@@ -181,10 +181,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 
 // domainNames are the configured domains, for per-domain series.
 func (a *App) domainNames() []string {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	names := make([]string, 0, len(a.cfg.Domains))
-	for _, d := range a.cfg.Domains {
+	cfg := a.liveConfig()
+	names := make([]string, 0, len(cfg.Domains))
+	for _, d := range cfg.Domains {
 		names = append(names, d.Name)
 	}
 	return names

@@ -58,6 +58,9 @@ type Message struct {
 // "@Baton" alone in a thread proposes the thread's parent message.
 type Task struct {
 	ProposeParent *ParentProposal `json:"propose_parent,omitempty"`
+	// Resolve asks Slack again who owners given as emails and usergroups
+	// are, after a user or usergroup change.
+	Resolve bool `json:"resolve,omitempty"`
 }
 
 // ParentProposal asks to propose a thread's parent message.

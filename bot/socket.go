@@ -229,10 +229,17 @@ func (s *socketRunner) badMessage(ctx context.Context, evt socketmode.Event) {
 		return
 	}
 	var head struct {
-		EnvelopeID string `json:"envelope_id"`
-		Type       string `json:"type"`
+		EnvelopeID string          `json:"envelope_id"`
+		Type       string          `json:"type"`
+		Payload    json.RawMessage `json:"payload"`
 	}
 	_ = json.Unmarshal(e.Message, &head)
+	if took, err := s.app.ResolveOnUnparsed(head.Payload); took {
+		if err == nil && head.EnvelopeID != "" && ctx.Err() == nil {
+			s.ack(ctx, head.EnvelopeID, nil)
+		}
+		return // unacked on a store error: Slack redelivers it
+	}
 	s.log.Warn("unreadable socket mode envelope", "type", head.Type, "envelope_id", head.EnvelopeID, "err", e.Cause)
 	s.app.metrics.requests.WithLabelValues("socket", "bad_payload").Inc()
 	if head.EnvelopeID != "" && ctx.Err() == nil {

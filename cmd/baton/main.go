@@ -46,6 +46,9 @@ type env struct {
 	listening func(addr string)
 	// adminListening learns the address of server.admin_listen likewise.
 	adminListening func(addr string)
+	// hangup stands in for SIGHUP (reload the config) in tests; nil means
+	// the real signal.
+	hangup <-chan os.Signal
 }
 
 // lookup is the environment the config's ${VAR} references expand from.

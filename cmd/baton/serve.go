@@ -8,7 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -145,6 +149,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer stopResolving()
 		go resolveLater(resolveCtx, app, log)
 	}
+	// Not in wg either: it only asks Slack and swaps in-memory rights.
+	keepCtx, stopKeeping := context.WithCancel(ctx)
+	defer stopKeeping()
+	go app.KeepResolved(keepCtx)
 	if err := app.CatchUp(ctx); err != nil {
 		log.Error("catching up missed jobs", "err", err)
 	}
@@ -201,17 +209,31 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		e.listening(ln.Addr().String())
 	}
 
+	hup := e.hangup
+	if hup == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		hup = ch
+	}
 	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: stopping intake")
-	case err := <-serveErr:
-		runErr = fmt.Errorf("http server: %w", err)
-	case err := <-socketDone:
-		socketDone = nil // already stopped
-		if err != nil && !errors.Is(err, context.Canceled) {
-			runErr = fmt.Errorf("socket mode: %w", err)
+wait:
+	for {
+		select {
+		case <-hup:
+			reloadConfig(ctx, e, app, cfg.Path, log)
+			continue
+		case <-ctx.Done():
+			log.Info("shutting down: stopping intake")
+		case err := <-serveErr:
+			runErr = fmt.Errorf("http server: %w", err)
+		case err := <-socketDone:
+			socketDone = nil // already stopped
+			if err != nil && !errors.Is(err, context.Canceled) {
+				runErr = fmt.Errorf("socket mode: %w", err)
+			}
 		}
+		break wait
 	}
 	// Undo start-up in reverse: intake, in-flight handlers, cron, outbox, store.
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
@@ -303,4 +325,34 @@ func runHealthcheck(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "ok")
 	return nil
+}
+
+// reloadConfig is SIGHUP: the config file is read and validated by the
+// loader `baton check` uses, and its decision rights swapped in. A file
+// with problems is refused, each problem logged, and the running config
+// stays.
+func reloadConfig(ctx context.Context, e *env, app *bot.App, path string, log *slog.Logger) {
+	log = log.With("config", path)
+	next, err := e.loadConfig(path)
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, ce := range errs {
+				log.Error("config problem", "problem", ce.Error())
+			}
+		}
+		log.Error("config reload refused; the running config stays (run baton check on it)", "err", err)
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	summary, restart, err := app.Reload(rctx, next)
+	if err != nil {
+		log.Error("config reload failed", "err", err)
+		return
+	}
+	log.Info("config reloaded", "changes", summary)
+	if len(restart) > 0 {
+		log.Warn("some changed keys take effect only at the next restart", "keys", strings.Join(restart, ", "))
+	}
 }
