@@ -59,8 +59,12 @@ func runStoreCheck(ctx context.Context, e *env, cfg *config.Config) error {
 	path, from := cfg.Store.Path, ""
 	n, err := store.Verify(path)
 	if errors.Is(err, store.ErrLocked) {
-		tmp := filepath.Join(os.TempDir(), fmt.Sprintf("baton-check-%d.db", os.Getpid()))
-		defer os.Remove(tmp)
+		dir, err := os.MkdirTemp("", "baton-check-")
+		if err != nil {
+			return fmt.Errorf("make room for a copy to check: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		tmp := filepath.Join(dir, "copy.db")
 		if _, err := backupViaServer(ctx, path, tmp); err != nil {
 			return err
 		}

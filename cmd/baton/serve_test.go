@@ -176,6 +176,10 @@ func TestServe(t *testing.T) {
 
 	dest := filepath.Join(t.TempDir(), "copy.db")
 	cliRun(t, "backup", "-config", cfg, dest).want(t, exitOK)
+	// The full store check works while serve holds the file, on a copy.
+	if r := cliRun(t, "check", "-store", "-config", cfg); r.code != exitOK || !strings.Contains(r.stdout, "(a consistent copy from the running baton): 0 decisions, every page and index checked") {
+		t.Errorf("check -store while serving: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 
 	cancel()
 	select {
