@@ -59,9 +59,9 @@ func runStoreCheck(ctx context.Context, e *env, cfg *config.Config) error {
 	path, from := cfg.Store.Path, ""
 	n, err := store.Verify(path)
 	if errors.Is(err, store.ErrLocked) {
-		dir, err := os.MkdirTemp("", "baton-check-")
-		if err != nil {
-			return fmt.Errorf("make room for a copy to check: %w", err)
+		dir, terr := os.MkdirTemp("", "baton-check-")
+		if terr != nil {
+			return fmt.Errorf("make room for a copy to check: %w", terr)
 		}
 		defer os.RemoveAll(dir)
 		tmp := filepath.Join(dir, "copy.db")
