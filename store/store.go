@@ -121,6 +121,11 @@ func Open(path string, opts Options) (*Store, error) {
 		timeout = time.Second
 	}
 	if err := preflight(path); err != nil {
+		// A running baton rewrites the header and free list as it commits,
+		// so a file in use is read mid-change: report the lock, not damage.
+		if busy, _ := inUse(path); busy {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+		}
 		return nil, err
 	}
 	var db *bolt.DB
