@@ -54,6 +54,7 @@ type App struct {
 	dir *directory
 
 	mu        sync.RWMutex
+	live      *config.Config // decision rights come from it; Reload swaps it
 	router    *decisions.Router
 	teamID    string
 	appID     string
@@ -99,6 +100,7 @@ func New(opts Options) (*App, error) {
 		log:     opts.Logger,
 		metrics: m,
 		loc:     loc,
+		live:    opts.Config,
 		router:  router,
 		dir:     newDirectory(opts.Store, opts.Slack, opts.Logger),
 		teamID:  opts.Config.Slack.TeamID,
@@ -118,6 +120,7 @@ func New(opts Options) (*App, error) {
 	a.dir.set(admins, nil)
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
+	a.initMetrics(opts.Registerer)
 	return a, nil
 }
 
@@ -157,8 +160,17 @@ func (a *App) Wait() { a.wg.Wait() }
 
 // Resolve asks Slack who we are and turns owner emails and usergroups into
 // user ids, noting deactivated users. Problems are logged, not fatal: a
-// domain whose owners cannot be resolved escalates to its parent.
+// domain whose owners cannot be resolved escalates to its parent. It runs
+// at start, hourly, after Slack reports a user or usergroup change, and on
+// Reload.
 func (a *App) Resolve(ctx context.Context) error {
+	return a.resolve(ctx, a.liveConfig())
+}
+
+// resolve builds the decision rights of cfg with Slack's current answers
+// and swaps them in, with cfg, in one step: a request sees the old rights
+// or the new ones, never a mix.
+func (a *App) resolve(ctx context.Context, cfg *config.Config) error {
 	auth, err := a.api.AuthTestContext(ctx)
 	if err != nil {
 		return fmt.Errorf("auth.test: %w", err)
@@ -188,16 +200,16 @@ func (a *App) Resolve(ctx context.Context) error {
 		}
 		return out
 	}
-	router, err := a.cfg.Router(resolve)
+	router, err := cfg.Router(resolve)
 	if err != nil {
 		return fmt.Errorf("build router: %w", err)
 	}
 	admins := map[string]bool{}
-	for _, u := range resolve(a.cfg.Admins) {
+	for _, u := range resolve(cfg.Admins) {
 		admins[u] = true
 	}
 	a.mu.Lock()
-	a.router = router
+	a.live, a.router = cfg, router
 	a.mu.Unlock()
 	a.dir.set(admins, deactivated)
 	return nil

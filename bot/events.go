@@ -2,10 +2,12 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -71,7 +73,59 @@ func (a *App) onEvent(ctx context.Context, eventID string, data any) error {
 		return a.publishHome(e.User, "home/"+eventID)
 	case *slackevents.ReactionAddedEvent:
 		return a.onReaction(eventID, e)
+	case *slackevents.UserChangeEvent, *slackevents.SubteamMembersChangedEvent:
+		return a.resolveSoon()
 	}
+	return nil
+}
+
+// ResolveOnUnparsed handles a callback slack-go could not parse when it is
+// a user or usergroup change: Slack's own payloads send counts as strings
+// ("added_users_count": "3") where slack-go wants numbers, and all Baton
+// needs is the fact of the change. It reports whether it took the event.
+func (a *App) ResolveOnUnparsed(callback []byte) (bool, error) {
+	var cb struct {
+		TeamID   string `json:"team_id"`
+		APIAppID string `json:"api_app_id"`
+		Event    struct {
+			Type string `json:"type"`
+		} `json:"event"`
+	}
+	if json.Unmarshal(callback, &cb) != nil {
+		return false, nil
+	}
+	switch slackevents.EventsAPIType(cb.Event.Type) {
+	case slackevents.UserChange, slackevents.SubteamMembersChanged:
+	default:
+		return false, nil
+	}
+	if !a.ours(cb.TeamID, cb.APIAppID) {
+		return true, nil
+	}
+	return true, a.resolveSoon()
+}
+
+// resolveCoalesce is the window whose user and usergroup changes are
+// answered by one re-resolution: a busy workspace sends user_change for
+// every profile edit, and each Resolve asks Slack about every owner.
+const resolveCoalesce = time.Minute
+
+// resolveSoon queues a durable task to re-resolve owners at the end of the
+// current window; every change event in the window lands on the same key,
+// so they cost one round of Slack calls, and none is missed (the task runs
+// after the last of them).
+func (a *App) resolveSoon() error {
+	now := a.clock.Now()
+	at := now.Truncate(resolveCoalesce).Add(resolveCoalesce)
+	body, err := json.Marshal(Message{Kind: KindTask, Task: &Task{Resolve: true}})
+	if err != nil {
+		return fmt.Errorf("encode re-resolution: %w", err)
+	}
+	key := "resolve/" + at.UTC().Format(time.RFC3339)
+	if err := a.store.Enqueue(store.OutboxItem{Key: key, Body: body, NotBefore: at, Enqueued: now}); err != nil {
+		return fmt.Errorf("queue re-resolution: %w", err)
+	}
+	a.outbox.Kick()
 	return nil
 }
 
@@ -156,6 +210,13 @@ func (a *App) say(channel, thread, key string, msg blocks.Message) error {
 
 // runTask performs durable tasks for the outbox.
 func (a *App) runTask(ctx context.Context, key string, t Task) error {
+	if t.Resolve {
+		if err := a.Resolve(ctx); err != nil {
+			return fmt.Errorf("re-resolve owners: %w", err)
+		}
+		a.log.Info("re-resolved owners after a user or usergroup change in Slack")
+		return nil
+	}
 	p := t.ProposeParent
 	if p == nil {
 		return nil

@@ -172,7 +172,7 @@ func (e *e2e) open() {
 		t.Fatal(err)
 	}
 	e.app = app
-	e.srv = httptest.NewServer(app.Handler(bot.HTTPOptions{SigningSecret: e.secret, Gatherer: e.reg}))
+	e.srv = httptest.NewServer(app.Handler(bot.HTTPOptions{SigningSecret: e.secret}))
 }
 
 // close stops the server, checks the store's consistency and closes it.
@@ -395,6 +395,7 @@ type click struct {
 	TeamID, AppID, User, UserName, Channel, MessageTS, MessageText string
 	MessageBlocks                                                  string
 	TriggerID, ActionID, ButtonText, Value                         string
+	ResponseURL                                                    string
 }
 
 func (e *e2e) interact(payload []byte) response {

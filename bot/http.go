@@ -7,11 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 )
@@ -23,27 +20,25 @@ const MaxBody = 1 << 20
 // HTTPOptions configure the HTTP surface.
 type HTTPOptions struct {
 	SigningSecret string
-	Gatherer      prometheus.Gatherer // for /metrics; nil disables it
 }
 
-// Handler returns the HTTP surface: /slack/commands, /slack/events,
-// /slack/interactions (all verified), /healthz, /readyz and /metrics.
+// Handler returns the public HTTP surface: /slack/commands, /slack/events,
+// /slack/interactions (all verified) and /healthz. Readiness, metrics and
+// profiling are on AdminHandler, which is not for the internet.
 func (a *App) Handler(opts HTTPOptions) http.Handler {
 	mux := http.NewServeMux()
 	verified := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 		return a.verify(name, opts.SigningSecret, h)
 	}
-	mux.Handle("POST /slack/commands", verified("commands", a.serveCommand))
-	mux.Handle("POST /slack/events", verified("events", a.serveEvent))
-	mux.Handle("POST /slack/interactions", verified("interactions", a.serveInteraction))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", a.serveReady)
-	if opts.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+	// Events are de-duplicated by event_id; commands and interactions carry
+	// no such id, so their signatures are remembered instead.
+	once := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+		return a.verify(name, opts.SigningSecret, a.refuseReplays(name, h))
 	}
+	mux.Handle("POST /slack/commands", once("commands", a.serveCommand))
+	mux.Handle("POST /slack/events", verified("events", a.serveEvent))
+	mux.Handle("POST /slack/interactions", once("interactions", a.serveInteraction))
+	mux.HandleFunc("GET /healthz", serveHealth)
 	return mux
 }
 
@@ -51,6 +46,7 @@ func (a *App) Handler(opts HTTPOptions) http.Handler {
 // 5-minute window, and only then lets the handler parse the bytes.
 func (a *App) verify(name, secret string, next func(http.ResponseWriter, *http.Request, []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer a.metrics.observe(name, time.Now())
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -128,6 +124,15 @@ func (a *App) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 			EventID string `json:"event_id"`
 		}
 		if json.Unmarshal(body, &outer) == nil && outer.Type == slackevents.CallbackEvent {
+			if took, rerr := a.ResolveOnUnparsed(body); took {
+				if rerr != nil {
+					a.log.Error("queue re-resolution", "event_id", outer.EventID, "err", rerr)
+					http.Error(w, "internal error", http.StatusInternalServerError)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+				return
+			}
 			a.log.Info("ignoring an event type Baton does not handle", "event_id", outer.EventID, "err", err)
 			w.WriteHeader(http.StatusOK)
 			return
@@ -179,36 +184,4 @@ func (a *App) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-// readyTTL is how long /readyz trusts its last auth.test.
-const readyTTL = 30 * time.Second
-
-// readiness caches Slack reachability so /readyz cannot hammer auth.test.
-// It is timed by the App's clock, like everything else.
-type readiness struct {
-	mu      sync.Mutex
-	checked time.Time
-	err     error
-}
-
-func (a *App) serveReady(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.Count(); err != nil {
-		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	a.ready.mu.Lock()
-	if now := a.clock.Now(); a.ready.checked.IsZero() || now.Sub(a.ready.checked) > readyTTL || now.Before(a.ready.checked) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		_, a.ready.err = a.api.AuthTestContext(ctx)
-		cancel()
-		a.ready.checked = now
-	}
-	err := a.ready.err
-	a.ready.mu.Unlock()
-	if err != nil {
-		http.Error(w, "slack: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	_, _ = io.WriteString(w, "ready\n")
 }

@@ -84,19 +84,19 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 	now := a.clock.Now()
 	d, err := a.store.Decision(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return a.ephemeral(channel, user, fmt.Sprintf("%s no longer exists.", id))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s no longer exists.", id))
 	}
 	if err != nil {
 		return fmt.Errorf("load %s: %w", id, err)
 	}
 	if d.Status.Closed() {
-		return a.ephemeral(channel, user, fmt.Sprintf("%s is already %s, so there is nothing left to do.", id, d.Status))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s is already %s, so there is nothing left to do.", id, d.Status))
 	}
 	actor := a.dir.actor(user, now)
 	allowed := decisions.MayDecide(d, actor) || (verb == decisions.VerbAskAdvice && user == d.Proposer)
 	if !allowed {
 		pe := &decisions.PermissionError{Verb: verb, User: user, Allowed: d.Deciders, Role: "the deciders"}
-		return a.ephemeral(channel, user, fmt.Sprintf("Sorry, %s. If you have a view, `%s advise %s <your advice>` records it.", pe.Error(), a.slash(), id))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("Sorry, %s. If you have a view, `%s advise %s <your advice>` records it.", pe.Error(), a.slash(), id))
 	}
 	meta := strings.Join([]string{id.String(), string(verb)}, "|")
 	view := blocks.DecideModal(d, verb, meta)
@@ -107,7 +107,7 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 	case a.views <- struct{}{}:
 	default:
 		a.wg.Done()
-		return a.ephemeral(channel, user, "I'm busy opening other dialogs; please press the button again.")
+		return a.respond(ic.ResponseURL, channel, user, "I'm busy opening other dialogs; please press the button again.")
 	}
 	go func() {
 		defer a.wg.Done()
@@ -117,7 +117,7 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 		defer cancel()
 		if _, err := a.api.OpenViewContext(ctx, trigger, view); err != nil {
 			a.log.Error("views.open", "id", id.String(), "err", err)
-			_ = a.ephemeral(channel, user, fmt.Sprintf("I couldn't open the dialog. You can also type `%s %s %s <rationale>`.", a.slash(), verb, id))
+			_ = a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("I couldn't open the dialog. You can also type `%s %s %s <rationale>`.", a.slash(), verb, id))
 		}
 	}()
 	return nil
@@ -228,13 +228,16 @@ func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) erro
 	if err == nil && c.Verb == command.VerbPropose {
 		p.Text, p.Tags, p.Due = c.Text, c.Tags, c.Due
 	}
+	if strings.TrimSpace(text) == "" {
+		return a.respond(ic.ResponseURL, ic.Channel.ID, ic.User.ID, noTextToPropose(a.slash()))
+	}
 	d, err := a.propose(ctx, p)
 	if err != nil {
 		r := a.proposeError(err)
-		return a.ephemeral(ic.Channel.ID, ic.User.ID, r.Text)
+		return a.respond(ic.ResponseURL, ic.Channel.ID, ic.User.ID, r.Text)
 	}
 	ack := blocks.Ack(d, a.loc)
-	return a.ephemeral(ic.Channel.ID, ic.User.ID, ack.Text)
+	return a.respond(ic.ResponseURL, ic.Channel.ID, ic.User.ID, ack.Text)
 }
 
 // advisorsOf lists the advisors of a decision who can be sent a DM.

@@ -250,6 +250,7 @@ func TestDeferAndAskAdviceModals(t *testing.T) {
 // shortcut used on someone's message.
 type shortcut struct {
 	TeamID, User, UserName, Channel, CallbackID, MessageTS, Text, Author string
+	ResponseURL                                                          string
 }
 
 // TestShortcutOnMessageStartingWithAVerb: a message whose first word is

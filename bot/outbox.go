@@ -45,17 +45,22 @@ type Message struct {
 	// UpdateRef names a saved message to replace (KindUpdate).
 	UpdateRef string `json:"update_ref,omitempty"`
 	// SaveRef saves where this message landed under that name.
-	SaveRef string          `json:"save_ref,omitempty"`
-	Text    string          `json:"text"`
-	Blocks  json.RawMessage `json:"blocks,omitempty"`
-	View    json.RawMessage `json:"view,omitempty"`
-	Task    *Task           `json:"task,omitempty"`
+	SaveRef string `json:"save_ref,omitempty"`
+	// ResponseURL, for KindEphemeral, is where Slack takes the answer first.
+	ResponseURL string          `json:"response_url,omitempty"`
+	Text        string          `json:"text"`
+	Blocks      json.RawMessage `json:"blocks,omitempty"`
+	View        json.RawMessage `json:"view,omitempty"`
+	Task        *Task           `json:"task,omitempty"`
 }
 
 // Task is durable work that must call Slack before it can propose: an
 // "@Baton" alone in a thread proposes the thread's parent message.
 type Task struct {
 	ProposeParent *ParentProposal `json:"propose_parent,omitempty"`
+	// Resolve asks Slack again who owners given as emails and usergroups
+	// are, after a user or usergroup change.
+	Resolve bool `json:"resolve,omitempty"`
 }
 
 // ParentProposal asks to propose a thread's parent message.
@@ -448,10 +453,7 @@ func (o *Outbox) send(ctx context.Context, key string, m Message) (refs map[stri
 		}
 		return save(ch, ts), false, nil
 	case KindEphemeral:
-		if _, err := o.api.PostEphemeralContext(ctx, m.Channel, m.User, opts...); err != nil {
-			return nil, false, fmt.Errorf("chat.postEphemeral to %s in %s: %w", m.User, m.Channel, err)
-		}
-		return nil, false, nil
+		return nil, false, o.sendEphemeral(ctx, m, opts)
 	case KindUpdate:
 		ref, ok, err := o.store.Ref(m.UpdateRef)
 		if err != nil {

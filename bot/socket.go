@@ -85,6 +85,9 @@ func RunSocketMode(ctx context.Context, a *App, api *slack.Client, log *slog.Log
 		recent: newRecentAcks(recentEnvelopes),
 	}
 
+	// From here /readyz also needs the connection open.
+	a.ready.socketMode.Store(true)
+	defer a.setSocketUp(false)
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	runDone := make(chan error, 1)
@@ -158,6 +161,7 @@ func (s *socketRunner) dispatch(ctx context.Context, evt socketmode.Event) error
 			case e.Attempt > 1:
 				s.log.Debug("socket mode reconnect attempt", "attempt", e.Attempt)
 			case e.ConnectionCount > 0:
+				s.app.setSocketUp(false)
 				s.log.Warn("socket mode disconnected; reconnecting", "connection", e.ConnectionCount+1)
 			default:
 				s.log.Info("socket mode connecting")
@@ -167,6 +171,10 @@ func (s *socketRunner) dispatch(ctx context.Context, evt socketmode.Event) error
 		n := 0
 		if e, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
 			n = e.ConnectionCount
+		}
+		s.app.setSocketUp(true)
+		if n > 0 {
+			s.app.metrics.reconnects.Inc()
 		}
 		s.log.Info("socket mode connected", "connection", n+1)
 	case socketmode.EventTypeConnectionError:
@@ -179,6 +187,7 @@ func (s *socketRunner) dispatch(ctx context.Context, evt socketmode.Event) error
 			s.log.Error("socket mode: slack refused the app-level token", "err", e.ErrorObj)
 			return tokenError(e.ErrorObj)
 		}
+		s.app.setSocketUp(false)
 		if ctx.Err() == nil {
 			s.log.Warn("socket mode connection failed; retrying", "attempt", e.Attempt, "backoff", e.Backoff, "err", e.ErrorObj)
 		}
@@ -220,10 +229,17 @@ func (s *socketRunner) badMessage(ctx context.Context, evt socketmode.Event) {
 		return
 	}
 	var head struct {
-		EnvelopeID string `json:"envelope_id"`
-		Type       string `json:"type"`
+		EnvelopeID string          `json:"envelope_id"`
+		Type       string          `json:"type"`
+		Payload    json.RawMessage `json:"payload"`
 	}
 	_ = json.Unmarshal(e.Message, &head)
+	if took, err := s.app.ResolveOnUnparsed(head.Payload); took {
+		if err == nil && head.EnvelopeID != "" && ctx.Err() == nil {
+			s.ack(ctx, head.EnvelopeID, nil)
+		}
+		return // unacked on a store error: Slack redelivers it
+	}
 	s.log.Warn("unreadable socket mode envelope", "type", head.Type, "envelope_id", head.EnvelopeID, "err", e.Cause)
 	s.app.metrics.requests.WithLabelValues("socket", "bad_payload").Inc()
 	if head.EnvelopeID != "" && ctx.Err() == nil {

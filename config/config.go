@@ -11,6 +11,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -36,10 +37,17 @@ type Config struct {
 		AppID         string
 	}
 	Server struct {
-		Listen string // default ":8080"
+		Listen      string // default ":8080"
+		AdminListen string // default "127.0.0.1:9090": /metrics, /readyz, /healthz, pprof
 	}
 	Store struct {
-		Path string // default "baton.db"
+		Path           string // default "baton.db"
+		BackupSchedule string // cron, in Timezone; empty means no scheduled backups
+		BackupKeep     int    // scheduled backups kept, newest first; default 7
+	}
+	Log struct {
+		Format string     // "text" (default) or "json"
+		Level  slog.Level // default info
 	}
 	// Timezone is where schedules run and dates are read; default UTC.
 	Timezone     *time.Location

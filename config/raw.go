@@ -41,6 +41,7 @@ type rawConfig struct {
 		botToken, signingSecret, appToken, apiURL, command, teamID, appID scalar
 	}
 	listen, storePath, timezone                    scalar
+	ops                                            rawOps
 	remindersSchedule, escalateAfter, maxPerPerson scalar
 	digestSchedule                                 scalar
 	digestChannels                                 list
@@ -156,10 +157,17 @@ func (d *decoder) decode(data []byte) *rawConfig {
 			})
 		},
 		"server": func(n *yaml.Node, field string) {
-			d.mapping(n, field, fields{"listen": str(&r.listen)})
+			d.mapping(n, field, fields{"listen": str(&r.listen), "admin_listen": str(&r.ops.adminListen)})
 		},
 		"store": func(n *yaml.Node, field string) {
-			d.mapping(n, field, fields{"path": str(&r.storePath)})
+			d.mapping(n, field, fields{
+				"path":            str(&r.storePath),
+				"backup_schedule": str(&r.ops.backupSchedule),
+				"backup_keep":     str(&r.ops.backupKeep),
+			})
+		},
+		"log": func(n *yaml.Node, field string) {
+			d.mapping(n, field, fields{"format": str(&r.ops.logFormat), "level": str(&r.ops.logLevel)})
 		},
 		"timezone": str(&r.timezone),
 		"reminders": func(n *yaml.Node, field string) {

@@ -55,6 +55,7 @@ func (d *decoder) build(r *rawConfig) *Config {
 	if c.Store.Path == "" {
 		d.errorf(r.storePath.line, r.storePath.field, "must not be empty (default baton.db)")
 	}
+	d.ops(&r.ops, c)
 
 	c.TimezoneName = or(r.timezone, "UTC")
 	loc, err := time.LoadLocation(c.TimezoneName)

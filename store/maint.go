@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/baton-app/baton/decisions"
 	bolt "go.etcd.io/bbolt"
@@ -69,19 +70,11 @@ func (s *Store) Check() error {
 		errs = append(errs, err)
 		return len(errs) < maxCheckErrors
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		// Drain the channel even past the cap: the checker goroutine
-		// reads pages until it has sent everything.
-		for err := range tx.Check() {
-			if len(errs) < maxCheckErrors {
-				report(err)
-			}
-		}
-		checkDecisionIndexes(tx, report)
-		checkOutboxIndex(tx, report)
-		checkTimeIndex(tx, bucketEvents, bucketEventsTime, report)
-		checkTimeIndex(tx, bucketDelivered, bucketDeliveredTime, report)
-		return nil
+	// guard: the index checks trust key lengths a damaged file may break.
+	err := guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			return s.check(tx, report)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("check %s: %w", s.path, err)
@@ -89,6 +82,22 @@ func (s *Store) Check() error {
 	if len(errs) > 0 {
 		return fmt.Errorf("check %s: %w", s.path, errors.Join(errs...))
 	}
+	return nil
+}
+
+func (s *Store) check(tx *bolt.Tx, report func(error) bool) error {
+	// Drain the channel even past the cap: the checker goroutine reads
+	// pages until it has sent everything.
+	full := false
+	for err := range tx.Check() {
+		if !full {
+			full = !report(err)
+		}
+	}
+	checkDecisionIndexes(tx, report)
+	checkOutboxIndex(tx, report)
+	checkTimeIndex(tx, bucketEvents, bucketEventsTime, report)
+	checkTimeIndex(tx, bucketDelivered, bucketDeliveredTime, report)
 	return nil
 }
 
@@ -175,4 +184,24 @@ func checkTimeIndex(tx *bolt.Tx, byName, byTime string, report func(error) bool)
 	if n := names.Stats().KeyN; n != indexed {
 		report(fmt.Errorf("%s holds %d keys, %s %d", byName, n, byTime, indexed))
 	}
+}
+
+// metaProbe is the meta key Probe writes.
+var metaProbe = []byte("ready_probe")
+
+// Probe commits a tiny write, so readiness reflects whether the file takes
+// writes right now: a full disk, a read-only remount or a lost volume fail
+// here, as every real write would.
+func (s *Store) Probe(now time.Time) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := now.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		return tx.Bucket([]byte(bucketMeta)).Put(metaProbe, b)
+	})
+	if err != nil {
+		return fmt.Errorf("probe store %s: %w", s.path, err)
+	}
+	return nil
 }

@@ -67,6 +67,7 @@ var allBuckets = []string{
 	bucketEvents, bucketEventsTime,
 	bucketOutbox, bucketOutboxDue, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
+	bucketReplay,
 }
 
 // Keys in the meta bucket.
@@ -119,12 +120,30 @@ func Open(path string, opts Options) (*Store, error) {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      timeout,
-		ReadOnly:     opts.ReadOnly,
-		FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
+	if err := preflight(path); err != nil {
+		// A running baton rewrites the header and free list as it commits,
+		// so a file in use is read mid-change: report the lock, not damage.
+		if busy, _ := inUse(path); busy {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+		}
+		return nil, err
+	}
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:      timeout,
+			ReadOnly:     opts.ReadOnly,
+			FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
+		})
+		return err
 	})
 	if err != nil {
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) {
+			return nil, damaged(path, "%v", err)
+		}
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 		}
@@ -134,13 +153,20 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if opts.ReadOnly {
-		err = db.View(checkSchema)
-	} else {
-		err = db.Update(initSchema)
-	}
+	err = guard(path, func() error {
+		if err := db.View(quickCheck); err != nil {
+			return err
+		}
+		if opts.ReadOnly {
+			return db.View(checkSchema)
+		}
+		return db.Update(initSchema)
+	})
 	if err != nil {
 		_ = db.Close() // the schema error is the one worth reporting
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil

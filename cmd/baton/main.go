@@ -1,5 +1,5 @@
 // Command baton is the Baton Slack bot and its tools: serve, check, route,
-// shell, manifest, export, backup, healthcheck and version.
+// shell, manifest, export, backup, restore, healthcheck and version.
 package main
 
 import (
@@ -44,6 +44,11 @@ type env struct {
 	// listening, if set, learns the address serve bound, so a test can use
 	// server.listen 127.0.0.1:0 and still reach it.
 	listening func(addr string)
+	// adminListening learns the address of server.admin_listen likewise.
+	adminListening func(addr string)
+	// hangup stands in for SIGHUP (reload the config) in tests; nil means
+	// the real signal.
+	hangup <-chan os.Signal
 }
 
 // lookup is the environment the config's ${VAR} references expand from.
@@ -67,6 +72,7 @@ func subcommands() []subcommand {
 		{"manifest", "print the Slack app manifest", runManifest},
 		{"export", "export every decision as json, csv or md", runExport},
 		{"backup", "write a consistent copy of the store to FILE", runBackup},
+		{"restore", "replace a damaged store with a verified backup FILE (the old file is kept)", runRestore},
 		{"healthcheck", "exit 0 if the local server's /healthz answers (for Docker)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}

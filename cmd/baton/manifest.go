@@ -90,7 +90,7 @@ var botScopes = []string{
 }
 
 // botEvents are the Events API subscriptions Baton handles.
-var botEvents = []string{"app_home_opened", "app_mention", "reaction_added"}
+var botEvents = []string{"app_home_opened", "app_mention", "reaction_added", "subteam_members_changed", "user_change"}
 
 func buildManifest(cfg *config.Config, baseURL string, socket bool) ([]byte, error) {
 	var m manifest

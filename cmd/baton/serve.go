@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/bot"
@@ -23,15 +27,30 @@ func newLogger(e *env, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// newServeLogger logs as log.format and log.level ask; a -log-level flag
+// given on the command line wins over log.level.
+func newServeLogger(e *env, cfg *config.Config, level *slog.Level) *slog.Logger {
+	c := *cfg
+	if level != nil {
+		c.Log.Level = *level
+	}
+	return slog.New(c.NewLogHandler(e.stderr))
+}
+
 // resolveTimeout bounds the start-up calls to Slack, so an unreachable
 // api_url delays serving instead of preventing it.
 const resolveTimeout = 30 * time.Second
 
 // slackClient builds the Web API client, pointed at slack.api_url if set.
-func slackClient(cfg *config.Config, extra ...slack.Option) *slack.Client {
+// A non-nil reg times every call (baton_slack_api_duration_seconds).
+func slackClient(cfg *config.Config, reg prometheus.Registerer, extra ...slack.Option) *slack.Client {
 	// No Web API call may hang forever: a stalled connection would block an
 	// outbox worker and, through it, shutdown.
-	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second})}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if reg != nil {
+		hc.Transport = bot.InstrumentSlackAPI(reg, nil)
+	}
+	opts := []slack.Option{slack.OptionHTTPClient(hc)}
 	if cfg.Slack.APIURL != "" {
 		u := cfg.Slack.APIURL
 		if u[len(u)-1] != '/' {
@@ -49,18 +68,27 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "")
 	path := configFlag(fs)
 	var level slog.Level
-	fs.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error (default: log.level)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(e, fs); err != nil {
 		return err
 	}
-	log := newLogger(e, level)
+	if err := refuseExample(*path); err != nil {
+		return err
+	}
 	cfg, err := e.loadConfig(*path)
 	if err != nil {
 		return err
 	}
+	var levelFlag *slog.Level
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "log-level" {
+			levelFlag = &level
+		}
+	})
+	log := newServeLogger(e, cfg, levelFlag)
 	logConfigWarnings(log, cfg)
 	socket := cfg.Slack.AppToken != ""
 	var missing []string
@@ -77,6 +105,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 2 * time.Second})
 	if isLocked(err) {
 		return fmt.Errorf("%w Stop it first, or give this one its own store.path (BATON_DB)", err)
+	}
+	if errors.Is(err, store.ErrDamaged) {
+		return damagedAdvice(cfg.Store.Path, err)
 	}
 	if err != nil {
 		return err
@@ -96,13 +127,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer stopAdmin()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := slackClient(cfg)
+	reg := newRegistry()
+	api := slackClient(cfg, reg)
 	app, err := bot.New(bot.Options{Config: cfg, Store: st, Slack: api, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
 	}
+	stopAdminHTTP, err := serveAdminHTTP(ctx, e, cfg.Server.AdminListen, app.AdminHandler(bot.AdminOptions{Gatherer: reg}), log)
+	if err != nil {
+		return err
+	}
+	defer stopAdminHTTP()
 	resolveCtx, cancelResolve := context.WithTimeout(ctx, resolveTimeout)
 	err = app.Resolve(resolveCtx)
 	cancelResolve()
@@ -115,6 +150,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer stopResolving()
 		go resolveLater(resolveCtx, app, log)
 	}
+	// Not in wg either: it only asks Slack and swaps in-memory rights.
+	keepCtx, stopKeeping := context.WithCancel(ctx)
+	defer stopKeeping()
+	go app.KeepResolved(keepCtx)
 	if err := app.CatchUp(ctx); err != nil {
 		log.Error("catching up missed jobs", "err", err)
 	}
@@ -129,10 +168,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		wg.Wait()
 		return err
 	}
+	stopBackups, err := startBackups(ctx, cfg, st, log)
+	if err != nil {
+		stopCron()
+		stopOutbox()
+		wg.Wait()
+		return err
+	}
 
 	srv := &http.Server{
 		Addr:              cfg.Server.Listen,
-		Handler:           app.Handler(bot.HTTPOptions{SigningSecret: cfg.Slack.SigningSecret, Gatherer: reg}),
+		Handler:           app.Handler(bot.HTTPOptions{SigningSecret: cfg.Slack.SigningSecret}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -140,6 +186,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
+		stopBackups()
 		stopCron()
 		stopOutbox()
 		wg.Wait()
@@ -157,22 +204,37 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		socketDone = make(chan error, 1)
 		go func() { socketDone <- bot.RunSocketMode(socketCtx, app, api, log) }()
 	}
-	log.Info("baton serving", "version", version, "listen", ln.Addr().String(), "mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
+	log.Info("baton serving", "version", version, "config", cfg.Path, "listen", ln.Addr().String(), "admin_listen", cfg.Server.AdminListen,
+		"mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
 	if e.listening != nil {
 		e.listening(ln.Addr().String())
 	}
 
+	hup := e.hangup
+	if hup == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		hup = ch
+	}
 	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: stopping intake")
-	case err := <-serveErr:
-		runErr = fmt.Errorf("http server: %w", err)
-	case err := <-socketDone:
-		socketDone = nil // already stopped
-		if err != nil && !errors.Is(err, context.Canceled) {
-			runErr = fmt.Errorf("socket mode: %w", err)
+wait:
+	for {
+		select {
+		case <-hup:
+			reloadConfig(ctx, e, app, cfg.Path, log)
+			continue
+		case <-ctx.Done():
+			log.Info("shutting down: stopping intake")
+		case err := <-serveErr:
+			runErr = fmt.Errorf("http server: %w", err)
+		case err := <-socketDone:
+			socketDone = nil // already stopped
+			if err != nil && !errors.Is(err, context.Canceled) {
+				runErr = fmt.Errorf("socket mode: %w", err)
+			}
 		}
+		break wait
 	}
 	// Undo start-up in reverse: intake, in-flight handlers, cron, outbox, store.
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
@@ -189,6 +251,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("socket mode stopped")
 	}
 	app.Wait()
+	stopBackups()
 	stopCron()
 	stopOutbox()
 	wg.Wait()
@@ -263,4 +326,34 @@ func runHealthcheck(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "ok")
 	return nil
+}
+
+// reloadConfig is SIGHUP: the config file is read and validated by the
+// loader `baton check` uses, and its decision rights swapped in. A file
+// with problems is refused, each problem logged, and the running config
+// stays.
+func reloadConfig(ctx context.Context, e *env, app *bot.App, path string, log *slog.Logger) {
+	log = log.With("config", path)
+	next, err := e.loadConfig(path)
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, ce := range errs {
+				log.Error("config problem", "problem", ce.Error())
+			}
+		}
+		log.Error("config reload refused; the running config stays (run baton check on it)", "err", err)
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	summary, restart, err := app.Reload(rctx, next)
+	if err != nil {
+		log.Error("config reload failed", "err", err)
+		return
+	}
+	log.Info("config reloaded", "changes", summary)
+	if len(restart) > 0 {
+		log.Warn("some changed keys take effect only at the next restart", "keys", strings.Join(restart, ", "))
+	}
 }

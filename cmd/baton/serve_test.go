@@ -88,7 +88,7 @@ func TestServe(t *testing.T) {
 		"  bot_token: xoxb-test\n"+
 		"  signing_secret: s3cret\n"+
 		"  api_url: "+api+"\n"+
-		"server:\n  listen: 127.0.0.1:0\n")
+		"server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n")
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -96,6 +96,8 @@ func TestServe(t *testing.T) {
 	e := cliEnv(&stdout, &stderr, nil)
 	addr := make(chan string, 1)
 	e.listening = func(a string) { addr <- a }
+	adminAddr := make(chan string, 1)
+	e.adminListening = func(a string) { adminAddr <- a }
 	exit := make(chan int, 1)
 	go func() { exit <- dispatch(ctx, e, []string{"serve", "-config", cfg}) }()
 
@@ -122,6 +124,39 @@ func TestServe(t *testing.T) {
 		t.Errorf("/healthz = %s %q", resp.Status, body)
 	}
 	cliRun(t, "healthcheck", "-url", base+"/healthz").want(t, exitOK)
+	if !strings.Contains(stderr.String(), "config="+cfg) {
+		t.Errorf("start-up log does not name the config file:\n%s", stderr.String())
+	}
+
+	// The operator's endpoints are on the admin listener only.
+	admin := "http://" + <-adminAddr
+	for path, want := range map[string]string{
+		"/readyz":              "ready\n",
+		"/metrics":             `baton_build_info{goversion="`,
+		"/healthz":             "ok\n",
+		"/debug/pprof/cmdline": "",
+	} {
+		resp, err := http.Get(admin + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("admin %s = %s %.200q", path, resp.Status, body)
+		}
+		if path == "/healthz" {
+			continue
+		}
+		resp, err = http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("public %s = %s, want 404", path, resp.Status)
+		}
+	}
 
 	// A signed-less Slack request is refused: the real handlers are mounted.
 	resp, err = http.Post(base+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("text=help"))
@@ -141,6 +176,10 @@ func TestServe(t *testing.T) {
 
 	dest := filepath.Join(t.TempDir(), "copy.db")
 	cliRun(t, "backup", "-config", cfg, dest).want(t, exitOK)
+	// The full store check works while serve holds the file, on a copy.
+	if r := cliRun(t, "check", "-store", "-config", cfg); r.code != exitOK || !strings.Contains(r.stdout, "(a consistent copy from the running baton): 0 decisions, every page and index checked") {
+		t.Errorf("check -store while serving: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 
 	cancel()
 	select {
