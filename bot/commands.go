@@ -66,6 +66,9 @@ func (a *App) HandleCommand(ctx context.Context, sc slack.SlashCommand) Reply {
 	if err != nil {
 		a.metrics.commands.WithLabelValues("invalid").Inc()
 		var pe *command.Error
+		if errors.As(err, &pe) && pe.AsWritten != "" {
+			return reply(a.notACommand(pe, written{User: inv.User, Text: pe.AsWritten, Kind: decisions.SourceCommand, Channel: inv.Channel}))
+		}
 		if errors.As(err, &pe) {
 			// Usage already names the slash command, and Reply escapes it
 			// so "<date>" shows as typed.

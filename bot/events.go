@@ -133,6 +133,11 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 		return a.say(e.Channel, thread, "mention/"+eventID+"/verb", blocks.Text(fmt.Sprintf(
 			"To %s a decision, use `%s %s`. Mentioning me proposes a new decision.", c.Verb, a.slash(), strings.ReplaceAll(text, "`", "'"))))
 	}
+	var pe *command.Error
+	if errors.As(err, &pe) && pe.AsWritten != "" {
+		w := written{User: e.User, Text: pe.AsWritten, Kind: decisions.SourceMention, Channel: e.Channel, Thread: e.ThreadTimeStamp, TS: e.TimeStamp}
+		return a.say(e.Channel, thread, "mention/"+eventID+"/error", a.notACommand(pe, w))
+	}
 	if err != nil {
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(err.Error()))
 	}

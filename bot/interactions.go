@@ -50,6 +50,12 @@ func (a *App) HandleInteraction(ctx context.Context, ic slack.InteractionCallbac
 	switch ic.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, act := range ic.ActionCallback.BlockActions {
+			if handled, err := a.onRegisterButton(ctx, ic, act); handled {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := a.onButton(ic, act); err != nil {
 				return nil, err
 			}

@@ -282,6 +282,13 @@ type Error struct {
 	// Suggestion is the verb the user probably meant (a near miss such as
 	// "aprove D-7"), or "".
 	Suggestion Verb
+	// Suggestions are the closest verbs, best first, when the text looked
+	// like a command but was not one ("frobnicate D-3", "not mine D-2").
+	Suggestions []Verb
+	// AsWritten is the text to propose if the person says it was a
+	// proposal after all (the "Propose as written" button); "" when the
+	// error is not about whether the text is a command.
+	AsWritten string
 }
 
 // Error returns Msg.
