@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -33,9 +34,11 @@ type written struct {
 func (a *App) notACommand(pe *command.Error, w written) blocks.Message {
 	raw, err := json.Marshal(w)
 	if err != nil {
-		raw = nil // the message still says how to propose it by typing
+		return blocks.NotACommand(pe.Reply(), "") // the message still says how to propose it by typing
 	}
-	return blocks.NotACommand(pe.Reply(), string(raw))
+	// Base64 keeps markup in the text (<!channel>) out of the message
+	// payload altogether, even where Slack would never render it.
+	return blocks.NotACommand(pe.Reply(), base64.RawURLEncoding.EncodeToString(raw))
 }
 
 // onRegisterButton handles the register's buttons; handled is false for
@@ -52,7 +55,11 @@ func (a *App) onRegisterButton(ctx context.Context, ic slack.InteractionCallback
 // Pressing it twice proposes once.
 func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback, act *slack.BlockAction) error {
 	var w written
-	if err := json.Unmarshal([]byte(act.Value), &w); err != nil || w.Text == "" || w.User == "" {
+	raw, err := base64.RawURLEncoding.DecodeString(act.Value)
+	if err != nil {
+		return nil // not a value Baton made
+	}
+	if err := json.Unmarshal(raw, &w); err != nil || w.Text == "" || w.User == "" {
 		return nil // not a value Baton made
 	}
 	user, channel := ic.User.ID, ic.Channel.ID
