@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -13,6 +12,7 @@ import (
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/bot/command"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/store"
 )
 
@@ -92,8 +92,6 @@ func (a *App) onReaction(eventID string, e *slackevents.ReactionAddedEvent) erro
 	return a.enqueue("reaction proposal", outgoing{Key: "reaction/" + e.Item.Channel + "/" + e.Item.Timestamp, Msg: task})
 }
 
-var mentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)(\|[^>]*)?>`)
-
 func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppMentionEvent) error {
 	a.mu.RLock()
 	self := a.botUserID
@@ -102,10 +100,7 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 		return nil // never react to bots, including ourselves
 	}
 	// Drop the leading mention of Baton; other mentions stay in the text.
-	text := strings.TrimSpace(e.Text)
-	if loc := mentionRE.FindStringIndex(text); loc != nil && loc[0] == 0 {
-		text = strings.TrimSpace(text[loc[1]:])
-	}
+	_, text, _ := slacktext.LeadingMention(e.Text)
 	src := decisions.Source{Kind: decisions.SourceMention, Channel: e.Channel, ThreadTS: e.ThreadTimeStamp, MessageTS: e.TimeStamp}
 	thread := e.ThreadTimeStamp
 	if thread == "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
 )
 
@@ -89,3 +90,18 @@ func TestNotACommandByMention(t *testing.T) {
 		t.Errorf("proposed %q from %+v", d.Title, d.Source)
 	}
 }
+
+// TestOneGrammarForTags: tags the router once read differently from the
+// command parser route the same through the real handler, and the title
+// keeps them as typed.
+func TestOneGrammarForTags(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	for i, text := range []string{"Raise the team plan price *#pricing*", "Raise the team plan price “#pricing”", "Raise the team plan price #pricing_"} {
+		e.command(tom, chGeneral, text)
+		if d := e.decision(decisionID(i + 1)); d.Domain != "product/pricing" || d.Title != text {
+			t.Errorf("%q: routed to %s as %q", text, d.Domain, d.Title)
+		}
+	}
+}
+
+func decisionID(n int) decisions.ID { return decisions.ID(n) }

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/internal/textdist"
 )
 
@@ -422,7 +423,8 @@ func (c *parser) parseReassign(rest string) (Command, error) {
 		if w == "" {
 			break
 		}
-		if m := mentions(w); len(m) > 0 && isSeparator(mentionRE.ReplaceAllString(w, "")) {
+		if slacktext.OnlyMentions(w) {
+			m := mentions(w)
 			users = append(users, m...)
 		} else if !isSeparator(w) && !strings.EqualFold(w, "to") && !strings.EqualFold(w, "and") {
 			break
@@ -525,7 +527,7 @@ func (c *parser) parseAway(rest string) (Command, error) {
 		}
 	}
 	m := mentions(w)
-	if len(m) != 1 || !isSeparator(mentionRE.ReplaceAllString(w, "")) {
+	if len(m) != 1 || !slacktext.OnlyMentions(w) {
 		hint := ""
 		if strings.Contains(rest, "@") {
 			hint = " Pick the person from Slack's @ autocomplete so their id comes through."

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/internal/textdist"
 )
 
@@ -282,7 +283,7 @@ func TestParseErrors(t *testing.T) {
 			if !reflect.DeepEqual(got, Command{}) {
 				t.Errorf("Parse(%q) returned %#v with its error, want the zero Command", tt.in, got)
 			}
-			if mentionRE.MatchString(e.Msg) {
+			if len(slacktext.Mentions(e.Msg)) > 0 {
 				t.Errorf("message %q holds a live mention", e.Msg)
 			}
 		})
@@ -398,5 +399,29 @@ func TestNotACommandOffersToProposeAsWritten(t *testing.T) {
 	_, err := testParser.Parse("approve", now)
 	if e := (*Error)(nil); errors.As(err, &e) && e.AsWritten != "" {
 		t.Errorf("approve without id: AsWritten = %q, want none", e.AsWritten)
+	}
+}
+
+// The command parser and the router read #tags one way (internal/slacktext):
+// these texts were read differently by each before.
+func TestTagsAgreeWithTheRouter(t *testing.T) {
+	for _, text := range []string{
+		"Raise prices *#pricing*", "Raise prices “#pricing”", "Enforce #2fa-enforcement now",
+		"Page less #ops_", "Fix C# docs #docs", "See <#C0123ABCD|pricing> #Ops/Oncall.",
+	} {
+		c, err := testParser.Parse("propose "+text, now)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", text, err)
+		}
+		if want := decisions.ParseTags(text); !reflect.DeepEqual(c.Tags, want) {
+			t.Errorf("Parse(%q).Tags = %q, the router reads %q", text, c.Tags, want)
+		}
+		if len(c.Tags) == 0 {
+			t.Errorf("Parse(%q) found no tag", text)
+		}
+	}
+	c, err := testParser.Parse("list #ops_", now)
+	if err != nil || c.Domain != "ops" {
+		t.Errorf("list #ops_ = %q, %v; want domain ops, as in text", c.Domain, err)
 	}
 }
