@@ -158,6 +158,12 @@ type Decision struct {
 
 	Advice  []Advice `json:"advice,omitempty"`
 	History []Event  `json:"history"`
+
+	// ReviewOn is when the outcome is to be looked at again (zero: never);
+	// Revisits is the decision this one was proposed to revisit. See
+	// register.go.
+	ReviewOn time.Time `json:"review_on,omitzero"`
+	Revisits ID        `json:"revisits,omitempty"`
 }
 
 // Overdue reports whether an open decision is past its due date at now.
@@ -175,7 +181,7 @@ func (d *Decision) HasActed(user string) bool {
 	start := 0
 	for i := len(d.History) - 1; i >= 0; i-- {
 		switch d.History[i].Kind {
-		case EventProposed, EventReassigned, EventEscalated, EventReopened:
+		case EventProposed, EventReassigned, EventEscalated, EventReopened, EventDeclined:
 			start = i + 1
 		}
 		if start > 0 {
