@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // The decision register: changes to a decision that are not part of its
@@ -213,4 +216,105 @@ func clone(d Decision) Decision {
 	out.History = slices.Clone(d.History)
 	out.Advice = slices.Clone(d.Advice)
 	return out
+}
+
+// Search words: what the register's full-text index holds for a decision,
+// and what a query is read as. Both go through searchWord, so "Laptops"
+// finds "laptop".
+
+// MaxSearchWords caps the distinct words indexed per decision, so one
+// enormous comment cannot bloat the index.
+const MaxSearchWords = 400
+
+// SearchWords are the distinct words of d's title, details, rationale,
+// advice and comments, as the search index holds them. Title words come
+// first.
+func SearchWords(d *Decision) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(text string) {
+		for _, w := range searchWords(text) {
+			if len(out) == MaxSearchWords {
+				return
+			}
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	add(d.Title)
+	add(d.Details)
+	add(d.Rationale)
+	for _, a := range d.Advice {
+		add(a.Text)
+	}
+	for _, e := range d.History {
+		if e.Kind == EventCommented {
+			add(e.Note)
+		}
+	}
+	return out
+}
+
+// QueryWords are the words of a search query, as SearchWords stores them.
+func QueryWords(q string) []string {
+	var out []string
+	for _, w := range searchWords(q) {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// SearchScore ranks d for the query words: each word found in the title
+// counts three, elsewhere one.
+func SearchScore(d *Decision, words []string) int {
+	title := searchWords(d.Title)
+	rest := SearchWords(d)
+	score := 0
+	for _, w := range words {
+		switch {
+		case slices.Contains(title, w):
+			score += 3
+		case slices.Contains(rest, w):
+			score++
+		}
+	}
+	return score
+}
+
+func searchWords(text string) []string {
+	text = slacktext.StripControls(text)
+	var out []string
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+		if w, ok := searchWord(f); ok {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// stopWords are too common to be worth an index entry.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "by": true, "for": true,
+	"from": true, "in": true, "is": true, "it": true, "of": true, "on": true, "or": true, "our": true, "that": true,
+	"the": true, "this": true, "to": true, "we": true, "with": true, "will": true, "should": true, "do": true,
+}
+
+// searchWord normalises one word: lowercase, at most 32 runes, a plural
+// "s" dropped. Stop words and single letters are not words.
+func searchWord(f string) (string, bool) {
+	w := strings.ToLower(f)
+	if r := []rune(w); len(r) > 32 {
+		w = string(r[:32])
+	}
+	if len([]rune(w)) < 2 || stopWords[w] {
+		return "", false
+	}
+	if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+		w = w[:len(w)-1]
+	}
+	return w, true
 }
