@@ -49,6 +49,8 @@ func fakeParseDate(s string, now time.Time, loc *time.Location) (time.Time, erro
 		return day(2026, 11, 29), nil
 	case "2w":
 		return day(2026, 12, 10), nil
+	case "in 6 months", "6 months":
+		return day(2027, 5, 26), nil
 	}
 	return time.Time{}, fmt.Errorf("%q: this is not a date Baton understands", s)
 }
@@ -210,7 +212,7 @@ func TestParseErrors(t *testing.T) {
 		{"aprove 3 options", VerbApprove, "Did you mean `approve`?", VerbApprove},
 		{"lsit mine", VerbList, "Did you mean `list`? Nothing was created. Try `/decide list mine`", VerbList},
 		// a word that is not a verb before an id: the closest verbs
-		{"lsit D-7 things", VerbShow, "`lsit` is not one of my commands, so nothing was created. Did you mean `/decide show D-7 things`", VerbShow},
+		{"lsit D-7 things", VerbEdit, "`lsit` is not one of my commands, so nothing was created. Did you mean `/decide edit D-7 things`", VerbEdit},
 		{"shw D-7", VerbShow, "Did you mean `/decide show D-7`", VerbShow},
 		{"frobnicate D-3 now", VerbReject, "`frobnicate` is not one of my commands", VerbReject},
 		{"ok D-3 ship it", VerbApprove, "Did you mean `/decide approve D-3 ship it`", VerbApprove},
@@ -379,7 +381,7 @@ func TestNotACommandOffersToProposeAsWritten(t *testing.T) {
 	}{
 		{"aprove D-7 ok", []Verb{VerbApprove}},
 		{"D-7 approve", []Verb{VerbApprove}},
-		{"ok D-3 ship it", []Verb{VerbApprove, VerbShow, VerbDefer}},
+		{"ok D-3 ship it", []Verb{VerbApprove, VerbShow, VerbEdit}},
 		{"lsit mine", []Verb{VerbList}},
 	}
 	for _, tt := range tests {
