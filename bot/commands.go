@@ -47,8 +47,13 @@ var handlers = map[command.Verb]commandHandler{
 	command.VerbWithdraw: (*App).cmdDecide,
 	command.VerbReassign: (*App).cmdReassign,
 	command.VerbAdvise:   (*App).cmdAdvise,
+	command.VerbEdit:     (*App).cmdEdit,
+	command.VerbComment:  (*App).cmdComment,
+	command.VerbDecline:  (*App).cmdDecline,
+	command.VerbReview:   (*App).cmdReview,
+	command.VerbSearch:   (*App).cmdSearch,
 	command.VerbShow:     (*App).cmdShow,
-	command.VerbList:     (*App).cmdList,
+	command.VerbList:     (*App).cmdListRegister,
 	command.VerbWho:      (*App).cmdWho,
 	command.VerbRights:   (*App).cmdRights,
 	command.VerbAway:     (*App).cmdAway,
@@ -147,7 +152,7 @@ func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) 
 	if err != nil {
 		return a.transitionError(c.ID, err)
 	}
-	return replyText("%s", strings.TrimSpace(fmt.Sprintf("%s is now *%s*. %s", d.ID, d.Status, a.describeFanout(d, inv.User))))
+	return replyText("%s", strings.TrimSpace(fmt.Sprintf("%s is now *%s*. %s%s", d.ID, d.Status, a.describeFanout(d, inv.User), a.reviewAfterOutcome(inv, d, c.Review))))
 }
 
 // describeFanout says where outcomeMessages will post d's outcome, so the

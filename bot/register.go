@@ -8,12 +8,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
 
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/bot/command"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/store"
 )
 
@@ -94,4 +100,390 @@ func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback
 		return a.ephemeral(channel, user, r.Text)
 	}
 	return a.ephemeral(channel, user, blocks.Ack(d, a.loc).Text)
+}
+
+// change applies a register change to decision id and commits the
+// messages it causes, in one transaction, as transition does for the
+// lifecycle.
+func (a *App) change(id decisions.ID, verb decisions.Verb, fn func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error)) (decisions.Decision, error) {
+	now := a.clock.Now()
+	d, err := a.store.UpdateDecision(id, func(d decisions.Decision) (decisions.Decision, []storeItem, error) {
+		next, out, err := fn(d, now)
+		if err != nil {
+			return d, nil, err
+		}
+		items, err := encodeItems(now, out)
+		return next, items, err
+	})
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	a.metrics.transitions.WithLabelValues(string(verb)).Inc()
+	a.log.Info("decision changed", "id", id.String(), "verb", verb, "status", d.Status, "domain", d.Domain)
+	a.outbox.Kick()
+	return d, nil
+}
+
+// refreshMessages updates the deciders' DMs and the announcement after d
+// changed without changing hands.
+func (a *App) refreshMessages(d decisions.Decision, why string) []outgoing {
+	step := strconv.Itoa(len(d.History))
+	var out []outgoing
+	for _, u := range d.Deciders {
+		m := newMessage(KindUpdate, blocks.DeciderDM(d, why, d.UpdatedAt, a.loc))
+		m.UpdateRef = refKey(d.ID, "dm", u)
+		out = append(out, outgoing{Key: refKey(d.ID, "refresh", step, u), Msg: m})
+	}
+	m := newMessage(KindUpdate, blocks.Announcement(d, a.loc))
+	m.UpdateRef = refKey(d.ID, "announce")
+	out = append(out, outgoing{Key: refKey(d.ID, "refresh", step, "announce"), Msg: m})
+	return out
+}
+
+// handOverMessages send d to its new deciders, with why, and turn the DMs
+// of those it was taken from into a note of where it went.
+func (a *App) handOverMessages(before, d decisions.Decision, why string) []outgoing {
+	step := strconv.Itoa(len(d.History))
+	var out []outgoing
+	for _, u := range d.Deciders {
+		m := newMessage(KindDM, blocks.DeciderDM(d, why, d.UpdatedAt, a.loc))
+		m.User = u
+		m.SaveRef = refKey(d.ID, "dm", u)
+		out = append(out, outgoing{Key: refKey(d.ID, "moved", step, u), Msg: m})
+	}
+	for _, u := range before.Deciders {
+		if d.IsDecider(u) {
+			continue
+		}
+		m := newMessage(KindUpdate, blocks.Resolved(d, a.loc))
+		m.UpdateRef = refKey(d.ID, "dm", u)
+		out = append(out, outgoing{Key: refKey(d.ID, "handed-over", step, u), Msg: m})
+	}
+	m := newMessage(KindUpdate, blocks.Announcement(d, a.loc))
+	m.UpdateRef = refKey(d.ID, "announce")
+	out = append(out, outgoing{Key: refKey(d.ID, "moved", step, "announce"), Msg: m})
+	return out
+}
+
+// loadForCommand reads a decision for a command, or says why not.
+func (a *App) loadForCommand(id decisions.ID) (decisions.Decision, *Reply) {
+	d, err := a.store.Decision(id)
+	if errors.Is(err, store.ErrNotFound) {
+		r := replyText("I can't find %s. `%s list all` shows every decision.", id, a.slash())
+		return d, &r
+	}
+	if err != nil {
+		r := a.internalError("read "+id.String(), err)
+		return d, &r
+	}
+	return d, nil
+}
+
+// hasWords reports whether text says something beyond tags and mentions.
+func hasWords(text string) bool {
+	text = slacktext.StripTags(slacktext.StripControls(text))
+	return strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0
+}
+
+func (a *App) cmdEdit(ctx context.Context, inv invocation, c command.Command) Reply {
+	d, r := a.loadForCommand(c.ID)
+	if r != nil {
+		return *r
+	}
+	text := strings.TrimSpace(unslack(c.Text))
+	e := decisions.Edit{Due: c.Due}
+	if hasWords(text) {
+		title, details, _ := strings.Cut(text, "\n")
+		e.Title, e.Details = strings.TrimSpace(title), strings.TrimSpace(details)
+	}
+	// A #tag that is not in the current title moves the decision.
+	if newTags := slices.DeleteFunc(slices.Clone(c.Tags), func(t string) bool { return slices.Contains(decisions.ParseTags(d.Title), t) }); len(newTags) > 0 {
+		for _, t := range newTags {
+			if _, ok := a.Router().Lookup(t); !ok {
+				return replyText("There is no domain `#%s`, so nothing was changed. `%s rights` lists them.", blocks.Escape(t), a.slash())
+			}
+		}
+		title := e.Title
+		if title == "" {
+			title = d.Title
+		}
+		rt, err := a.route(title, newTags, d.Source.Channel, d.Proposer, inv.Now)
+		if err != nil {
+			return a.internalError("route the edit", err)
+		}
+		if rt.Matched() && rt.Domain != d.Domain {
+			e.Route = &rt
+		}
+	}
+	if e.Title != "" && e.Route == nil && len(c.Tags) == 0 {
+		// Tags in the old title that the new one drops do not move it.
+		for _, t := range decisions.ParseTags(d.Title) {
+			if !strings.Contains(strings.ToLower(e.Title), "#"+t) {
+				e.Title += " #" + t
+			}
+		}
+	}
+	actor := a.actor(inv.User, inv.Now)
+	next, err := a.change(c.ID, decisions.VerbEdit, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
+		next, err := decisions.ApplyEdit(d, e, actor, now)
+		if err != nil {
+			return d, nil, err
+		}
+		why := "edited by " + blocks.User(inv.User)
+		if e.Route != nil {
+			return next, a.handOverMessages(d, next, why+"; "+e.Route.Reason), nil
+		}
+		return next, a.refreshMessages(next, why), nil
+	})
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	msg := fmt.Sprintf("%s now reads: %s.", next.ID, blocks.Escape(next.Title))
+	if e.Route != nil {
+		msg += fmt.Sprintf(" It moved to *%s* (%s): %s decide now.", next.Domain, blocks.Escape(e.Route.Reason), blocks.Users(next.Deciders, 5))
+	}
+	if !c.Due.IsZero() {
+		msg += " Due " + blocks.Date(next.Due, a.loc) + "."
+	}
+	return replyText("%s", msg)
+}
+
+func (a *App) cmdComment(ctx context.Context, inv invocation, c command.Command) Reply {
+	actor := a.actor(inv.User, inv.Now)
+	announced := a.announced(c.ID)
+	d, err := a.change(c.ID, decisions.VerbComment, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
+		next, err := decisions.Comment(d, actor, unslack(c.Text), now)
+		if err != nil {
+			return d, nil, err
+		}
+		step := strconv.Itoa(len(next.History))
+		note := next.History[len(next.History)-1].Note
+		msg := blocks.CommentMessage(next, inv.User, note)
+		var out []outgoing
+		if announced {
+			m := newMessage(KindPost, msg)
+			m.ThreadRef = refKey(d.ID, "announce")
+			m.ThreadRoot = announceThread(d.Source)
+			out = append(out, outgoing{Key: refKey(d.ID, "comment", step, "thread"), Msg: m})
+		}
+		for _, u := range next.Deciders {
+			if u == inv.User {
+				continue
+			}
+			m := newMessage(KindDM, msg)
+			m.User = u
+			out = append(out, outgoing{Key: refKey(d.ID, "comment", step, u), Msg: m})
+		}
+		return next, out, nil
+	})
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	where := "the deciders"
+	if announced {
+		where = "the proposal's thread and the deciders"
+	}
+	if len(d.Deciders) == 1 && d.Deciders[0] == inv.User {
+		where = strings.TrimSuffix(strings.TrimSuffix(where, "the deciders"), " and ")
+	}
+	if where == "" {
+		return replyText("Your comment on %s is in its history.", d.ID)
+	}
+	return replyText("Your comment on %s is in its history, and I've sent it to %s.", d.ID, where)
+}
+
+// searchLimit is how many results a search shows.
+const searchLimit = 20
+
+func (a *App) cmdSearch(ctx context.Context, inv invocation, c command.Command) Reply {
+	q := strings.TrimSpace(unslack(c.Text))
+	ds, err := a.store.Search(q, searchLimit)
+	if err != nil {
+		return a.internalError("search", err)
+	}
+	if len(ds) == 0 {
+		return replyText("Nothing matches “%s”. Try fewer or other words, or `%s list all`.", blocks.Escape(q), a.slash())
+	}
+	return reply(blocks.List("Search: "+q, ds, inv.Now, a.loc))
+}
+
+func (a *App) cmdReview(ctx context.Context, inv invocation, c command.Command) Reply {
+	d, err := a.setReview(inv, c.ID, c.Review)
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	return replyText("On %s I'll ask %s whether to keep %s as it is or revisit it.", blocks.Date(d.ReviewOn, a.loc), blocks.Users(reviewers(d), 5), d.ID)
+}
+
+// setReview records a review date for id.
+func (a *App) setReview(inv invocation, id decisions.ID, on time.Time) (decisions.Decision, error) {
+	actor := a.actor(inv.User, inv.Now)
+	on = workdayStart(on, a.loc)
+	return a.change(id, decisions.VerbReview, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
+		next, err := decisions.SetReview(d, actor, on, now)
+		return next, nil, err
+	})
+}
+
+// reviewers are who is asked on a review date: the deciders and the
+// proposer.
+func reviewers(d decisions.Decision) []string {
+	out := slices.Clone(d.Deciders)
+	if d.Proposer != "" && !slices.Contains(out, d.Proposer) {
+		out = append(out, d.Proposer)
+	}
+	return out
+}
+
+func (a *App) cmdDecline(ctx context.Context, inv invocation, c command.Command) Reply {
+	d, r := a.loadForCommand(c.ID)
+	if r != nil {
+		return *r
+	}
+	reason := strings.TrimSpace(unslack(c.Text))
+	rt, msg := a.declineRoute(d, c.Domain, c.Mentions, inv)
+	if msg != "" {
+		return replyText("%s Nothing was changed.", msg)
+	}
+	next, err := a.decline(inv, c.ID, rt, reason)
+	if err != nil {
+		return a.transitionError(c.ID, err)
+	}
+	return replyText("Thanks — %s now goes to %s in *%s*, with your reason. I've kept it as a misroute so the rights map can learn (`%s rights suggest`).",
+		next.ID, blocks.Users(next.Deciders, 5), next.Domain, a.slash())
+}
+
+// declineRoute is where a declined decision goes: the named domain or
+// people, else one level up. msg says why there is nowhere to go.
+func (a *App) declineRoute(d decisions.Decision, domain string, users []string, inv invocation) (decisions.Route, string) {
+	switch {
+	case len(users) > 0:
+		return decisions.Route{Domain: d.Domain, Deciders: users, Advisors: d.Advisors, Informed: d.Informed,
+			Reason: "handed to " + blocks.Users(users, 5) + " by the decider who declined it"}, ""
+	case domain != "":
+		dom, ok := a.Router().Lookup(domain)
+		if !ok {
+			return decisions.Route{}, fmt.Sprintf("There is no domain `#%s`; `%s rights` lists them.", blocks.Escape(domain), a.slash())
+		}
+		domain = dom.Name
+	default:
+		// One level up; above a top-level domain is the default domain.
+		if parent, ok := a.Router().Parent(d.Domain); ok {
+			domain = parent.Name
+		} else if def := a.cfg.DefaultDomain; def != "" && !strings.EqualFold(def, d.Domain) {
+			domain = def
+		} else {
+			return decisions.Route{}, fmt.Sprintf("*%s* is already at the top of the rights map: name a `#domain` or a person to hand it to.", blocks.Escape(d.Domain))
+		}
+	}
+	// The title's own #tags sent it here: route on the named domain alone.
+	rt, err := a.route(slacktext.StripTags(d.Title), []string{domain}, d.Source.Channel, d.Proposer, inv.Now)
+	if err != nil || !rt.Matched() {
+		return decisions.Route{}, "I couldn't route it to " + blocks.Escape(domain) + "."
+	}
+	if len(rt.Deciders) == 0 {
+		return decisions.Route{}, "Nobody who can decide *" + blocks.Escape(rt.Domain) + "* is available right now."
+	}
+	return rt, ""
+}
+
+// decline hands id over as "not mine" and records the misroute.
+func (a *App) decline(inv invocation, id decisions.ID, rt decisions.Route, reason string) (decisions.Decision, error) {
+	actor := a.actor(inv.User, inv.Now)
+	return a.change(id, decisions.VerbDecline, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
+		next, err := decisions.Decline(d, actor, rt, reason, now)
+		if err != nil {
+			return d, nil, err
+		}
+		out := a.handOverMessages(d, next, "declined by "+blocks.User(inv.User)+": "+blocks.Escape(reason))
+		if d.Proposer != "" && d.Proposer != inv.User && !next.IsDecider(d.Proposer) {
+			m := newMessage(KindDM, blocks.Text(fmt.Sprintf("%s declined *%s* (%s): %s. It now goes to %s in *%s*.",
+				blocks.User(inv.User), d.ID, blocks.Escape(d.Title), blocks.Escape(reason), blocks.Users(next.Deciders, 5), blocks.Escape(next.Domain))))
+			m.User = d.Proposer
+			out = append(out, outgoing{Key: refKey(d.ID, "declined", strconv.Itoa(len(next.History)), "proposer"), Msg: m})
+		}
+		return next, out, nil
+	})
+}
+
+// reviewAfterOutcome sets the review date written after a rationale
+// ("… review in 6 months") and says so, or why not.
+func (a *App) reviewAfterOutcome(inv invocation, d decisions.Decision, on time.Time) string {
+	if on.IsZero() {
+		return ""
+	}
+	r, err := a.setReview(inv, d.ID, on)
+	var ie *decisions.InputError
+	var pe *decisions.PermissionError
+	switch {
+	case errors.As(err, &ie) || errors.As(err, &pe):
+		return " I couldn't set the review date: " + blocks.Escape(err.Error()) + "."
+	case err != nil:
+		a.log.Error("set review date", "id", d.ID.String(), "err", err)
+		return fmt.Sprintf(" I couldn't set the review date; try `%s review %s <date>`.", a.slash(), d.ID)
+	}
+	return " Review on " + blocks.Date(r.ReviewOn, a.loc) + "."
+}
+
+// cmdListRegister adds the register's lists to list: by outcome, and
+// `since <date>`. The rest is cmdList's.
+func (a *App) cmdListRegister(ctx context.Context, inv invocation, c command.Command) Reply {
+	status := map[string]decisions.Status{
+		command.FilterApproved: decisions.StatusApproved, command.FilterRejected: decisions.StatusRejected,
+		command.FilterDeferred: decisions.StatusDeferred, command.FilterWithdrawn: decisions.StatusWithdrawn,
+	}
+	st, byStatus := status[c.Filter]
+	if !byStatus && c.Since.IsZero() {
+		return a.cmdList(ctx, inv, c)
+	}
+	var (
+		ds    []decisions.Decision
+		err   error
+		title string
+	)
+	switch {
+	case byStatus:
+		title = upperFirst(string(st)) + " decisions"
+		ds, err = a.store.ByStatus(st, 0)
+	case c.Filter == command.FilterDomain:
+		dom, ok := a.Router().Lookup(c.Domain)
+		if !ok {
+			return replyText("There is no domain `#%s`. `%s rights` lists them.", blocks.Escape(c.Domain), a.slash())
+		}
+		title = "Decisions in " + dom.Name
+		ds, err = a.store.ByDomainTree(dom.Name, 0)
+	case c.Filter == command.FilterOpen:
+		title = "Open decisions"
+		ds, err = a.store.ByStatus(decisions.StatusOpen, 0)
+	case c.Filter == command.FilterOverdue:
+		title = "Overdue decisions"
+		ds, err = a.store.DueBetween(time.Time{}, inv.Now)
+	case c.Filter == command.FilterAll:
+		title = "Decisions"
+		ds, err = a.store.CreatedBetween(c.Since, inv.Now.Add(time.Second))
+		slices.Reverse(ds)
+	default:
+		// mine: cmdList's list, which is not cut by date.
+		r := a.cmdList(ctx, inv, command.Command{Verb: c.Verb, Filter: c.Filter})
+		return a.sinceNote(r, c.Since)
+	}
+	if err != nil {
+		return a.internalError("list decisions", err)
+	}
+	if !c.Since.IsZero() {
+		ds = slices.DeleteFunc(ds, func(d decisions.Decision) bool { return d.CreatedAt.Before(c.Since) })
+		title += " since " + c.Since.In(a.loc).Format("2 Jan 2006")
+	}
+	if len(ds) > listLimit {
+		ds = ds[:listLimit]
+	}
+	return reply(blocks.List(title, ds, inv.Now, a.loc))
+}
+
+// sinceNote tells the person a list they asked `since` for is not cut by
+// date.
+func (a *App) sinceNote(r Reply, since time.Time) Reply {
+	note := blocks.Text(fmt.Sprintf("_`since %s` does not apply to `mine`: this is everything waiting on you._", since.In(a.loc).Format("2006-01-02")))
+	r.Blocks = append(r.Blocks, note.Blocks...)
+	return r
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
@@ -105,3 +106,159 @@ func TestOneGrammarForTags(t *testing.T) {
 }
 
 func decisionID(n int) decisions.ID { return decisions.ID(n) }
+
+// TestEditVerb: only the proposer edits; the deciders' DMs follow the new
+// text; a new #tag moves the decision, with the reason shown; the history
+// keeps old and new.
+func TestEditVerb(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.flush()
+
+	before := e.counts()
+	contains(t, "a decider edits", e.command(ravi, chProduct, "edit D-1 Launch it in April").all(), "only the proposer (<@"+tom+">) or an admin may edit")
+	contains(t, "unknown tag", e.command(tom, chProduct, "edit D-1 Launch it in April #nowhere").all(), "There is no domain `#nowhere`")
+	contains(t, "closed-free no-op", e.command(tom, chProduct, "edit D-1 Launch the public beta in March #product").all(), "nothing to change")
+	e.unchanged("refused edits", before)
+
+	mark := e.mark()
+	r := e.command(tom, chProduct, "edit D-1 Launch the public beta in April by 2026-12-04")
+	contains(t, "edit reply", r.all(), "D-1 now reads: Launch the public beta in April #product", "Due")
+	e.flush()
+	d := e.decision(1)
+	if d.Title != "Launch the public beta in April #product" || d.Domain != "product" || d.Due.IsZero() {
+		t.Errorf("after edit: %q in %s due %v", d.Title, d.Domain, d.Due)
+	}
+	updates := where(e.postsSince(mark), method("chat.update"))
+	contains(t, "updated DM and announcement", strings.Join(texts(updates), "\n"), "April")
+	if len(where(e.postsSince(mark), method("chat.postMessage"))) != 0 {
+		t.Errorf("an edit in place posted new messages: %v", texts(e.postsSince(mark)))
+	}
+
+	mark = e.mark()
+	r = e.command(tom, chProduct, "edit D-1 Launch the public beta in April #pricing")
+	contains(t, "moved", r.all(), "moved to *product/pricing*", "#pricing tag")
+	e.flush()
+	d = e.decision(1)
+	if d.Domain != "product/pricing" || !d.IsDecider(sofia) {
+		t.Errorf("after retagging: %s, deciders %v", d.Domain, d.Deciders)
+	}
+	if len(where(e.postsSince(mark), dmTo(sofia))) != 1 {
+		t.Errorf("the new decider got no DM: %v", texts(e.postsSince(mark)))
+	}
+	show := e.command(tom, chProduct, "show D-1").all()
+	contains(t, "history", show, "March", "April", "moved from product to product/pricing")
+}
+
+// TestCommentVerb: a comment is in the history, in show, in the thread and
+// with the deciders; an empty one is refused.
+func TestCommentVerb(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.flush()
+	before := e.counts()
+	contains(t, "empty", e.command(ben, chProduct, "comment D-1 <@"+ravi+">").all(), "What is your comment on D-1?")
+	contains(t, "missing", e.command(ben, chProduct, "comment D-99 hello").all(), "I can't find D-99")
+	e.unchanged("refused comments", before)
+
+	mark := e.mark()
+	contains(t, "reply", e.command(ben, chProduct, "comment D-1 sales wants <!channel> a grace period").all(), "in its history")
+	e.flush()
+	posts := e.postsSince(mark)
+	if dm := where(posts, dmTo(ravi)); len(dm) != 1 || !strings.Contains(visible(dm[0]), "grace period") {
+		t.Errorf("decider's DM: %v", texts(posts))
+	}
+	thread := where(posts, in(chProduct))
+	if len(thread) != 1 || thread[0].ThreadTS == "" {
+		t.Errorf("thread post: %v", texts(posts))
+	}
+	for _, p := range posts {
+		checkNoPings(t, "comment", visible(p))
+	}
+	contains(t, "show", e.command(tom, chProduct, "show D-1").all(), "commented", "grace period")
+}
+
+// TestSearchVerb: full text, best first, with status and domain; nothing
+// found says so.
+func TestSearchVerb(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chGeneral, "Buy new laptops for the design team #design")
+	e.command(tom, chGeneral, "Hardware refresh for support\nmostly laptop screens")
+	e.command(tom, chGeneral, "Move standup to 10:00 #engineering")
+	e.command(maya, chGeneral, "approve D-2 laptops are due")
+	e.flush()
+	r := e.command(stranger, chGeneral, "search Laptops")
+	all := r.all()
+	contains(t, "results", all, "Search: Laptops (2)", "D-1", "D-2", "approved", "product/design")
+	lacks(t, "results", all, "D-3")
+	if strings.Index(all, "D-1") > strings.Index(all, "D-2") {
+		t.Errorf("the title match should come first:\n%s", all)
+	}
+	contains(t, "nothing", e.command(stranger, chGeneral, "search espresso").all(), "Nothing matches “espresso”")
+	contains(t, "list approved", e.command(stranger, chGeneral, "list approved").all(), "D-2")
+	lacks(t, "list approved", e.command(stranger, chGeneral, "list approved").all(), "D-1 ")
+	contains(t, "list since", e.command(stranger, chGeneral, "list since 1d").all(), "D-1", "D-3")
+}
+
+// TestDeclineVerb: a decider hands a decision on with a reason; it is
+// routed again, the proposer and the new deciders hear why, and the old
+// DM loses its buttons.
+func TestDeclineVerb(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chGeneral, "Change the invoice layout for the team plan #pricing")
+	e.flush()
+	before := e.counts()
+	contains(t, "not a decider", e.command(tom, chGeneral, "decline D-1 #finance billing").all(), "only the deciders")
+	contains(t, "no reason", e.command(sofia, chGeneral, "decline D-1 #finance").all(), "Say why D-1 is not yours")
+	contains(t, "unknown domain", e.command(sofia, chGeneral, "decline D-1 #nowhere billing").all(), "There is no domain `#nowhere`")
+	e.unchanged("refused declines", before)
+
+	mark := e.mark()
+	r := e.command(sofia, chGeneral, "decline D-1 #finance this is billing, not pricing")
+	contains(t, "reply", r.all(), "D-1 now goes to <@"+fatima+"> in *finance*", "rights suggest")
+	e.flush()
+	d := e.decision(1)
+	if d.Domain != "finance" || !d.IsDecider(fatima) || !strings.Contains(d.Reason, "declined by <@"+sofia+"> in product/pricing: this is billing, not pricing") {
+		t.Errorf("after decline: %s %v %q", d.Domain, d.Deciders, d.Reason)
+	}
+	posts := e.postsSince(mark)
+	if dm := where(posts, dmTo(fatima)); len(dm) != 1 || !strings.Contains(visible(dm[0]), "declined by") {
+		t.Errorf("new decider's DM: %v", texts(posts))
+	}
+	contains(t, "proposer", strings.Join(texts(where(posts, dmTo(tom))), "\n"), "declined", "billing, not pricing")
+	if len(where(posts, method("chat.update"))) == 0 {
+		t.Errorf("the old deciders' DMs were not updated: %v", texts(posts))
+	}
+
+	// One level up, without a named place: finance → the default domain.
+	r = e.command(fatima, chGeneral, "decline D-1 not a finance call")
+	contains(t, "up", r.all(), "in *company*")
+	if d := e.decision(1); d.Domain != "company" || !d.IsDecider(maya) {
+		t.Errorf("after the second decline: %s %v", d.Domain, d.Deciders)
+	}
+	contains(t, "top", e.command(maya, chGeneral, "decline D-1 not mine either").all(), "already at the top")
+}
+
+// TestReviewVerb: a review date by command or after a rationale; only the
+// deciders and the proposer set one.
+func TestReviewVerb(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.command(tom, chProduct, "Launch the mobile beta in May #product")
+	e.flush()
+	before := e.counts()
+	contains(t, "bystander", e.command(stranger, chProduct, "review D-1 in 6 months").all(), "only the deciders or the proposer")
+	e.unchanged("refused review", before)
+
+	r := e.command(ravi, chProduct, "approve D-1 the numbers work, review in 6 months")
+	contains(t, "approve with review", r.all(), "D-1 is now *approved*", "Review on")
+	d := e.decision(1)
+	if d.Rationale != "the numbers work" || d.ReviewOn.IsZero() || d.ReviewOn.Month() != time.May {
+		t.Errorf("approve with review: %q, review %v", d.Rationale, d.ReviewOn)
+	}
+	r = e.command(tom, chProduct, "review D-2 2026-12-15")
+	contains(t, "review", r.all(), "I'll ask", "keep D-2")
+	if d := e.decision(2); d.ReviewOn.Day() != 15 || d.ReviewOn.Hour() != 9 {
+		t.Errorf("review D-2: %v, want 09:00 on the 15th", d.ReviewOn)
+	}
+}

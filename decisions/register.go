@@ -12,8 +12,9 @@ import (
 // The decision register: changes to a decision that are not part of its
 // lifecycle (Apply) — editing, commenting, declining it as "not mine", and
 // review dates. Each function returns the decision after the change, with
-// one history event appended, or an *InputError, *PermissionError or
-// *StateError; the input is not modified.
+// one history event appended, or an *InputError (wrapping ErrClosed when
+// the status rules the change out) or a *PermissionError; the input is not
+// modified.
 
 // History event kinds of the register.
 const (
@@ -53,7 +54,7 @@ type Edit struct {
 // ApplyEdit rewrites d. The history keeps the old and the new values.
 func ApplyEdit(d Decision, e Edit, a Actor, now time.Time) (Decision, error) {
 	if d.Status.Closed() {
-		return d, &StateError{ID: d.ID, Verb: VerbEdit, Status: d.Status}
+		return d, closedError(d, "edited")
 	}
 	if !a.Admin && a.User != d.Proposer {
 		return d, &PermissionError{Verb: VerbEdit, User: a.User, Allowed: []string{d.Proposer}, Role: "the proposer"}
@@ -118,7 +119,7 @@ func Comment(d Decision, a Actor, text string, now time.Time) (Decision, error) 
 // declined and why. The reassignment resets reminders.
 func Decline(d Decision, a Actor, r Route, reason string, now time.Time) (Decision, error) {
 	if d.Status.Closed() {
-		return d, &StateError{ID: d.ID, Verb: VerbDecline, Status: d.Status}
+		return d, closedError(d, "declined")
 	}
 	if !mayDecide(d, a) {
 		return d, &PermissionError{Verb: VerbDecline, User: a.User, Allowed: d.Deciders, Role: "the deciders"}
@@ -146,7 +147,7 @@ func Decline(d Decision, a Actor, r Route, reason string, now time.Time) (Decisi
 // the proposer or an admin may set it, on any decision not withdrawn.
 func SetReview(d Decision, a Actor, on time.Time, now time.Time) (Decision, error) {
 	if d.Status == StatusWithdrawn {
-		return d, &StateError{ID: d.ID, Verb: VerbReview, Status: d.Status}
+		return d, closedError(d, "reviewed")
 	}
 	if !mayDecide(d, a) && a.User != d.Proposer {
 		return d, &PermissionError{Verb: VerbReview, User: a.User, Allowed: append(slices.Clone(d.Deciders), d.Proposer), Role: "the deciders or the proposer"}
@@ -195,6 +196,12 @@ func (d *Decision) Comments() []Event {
 		}
 	}
 	return out
+}
+
+// closedError refuses a change to a decision whose status rules it out.
+// It wraps ErrClosed.
+func closedError(d Decision, pastTense string) error {
+	return &InputError{Msg: d.ID.String() + " is already " + string(d.Status) + ", so it can no longer be " + pastTense, Err: ErrClosed}
 }
 
 func moveTo(d *Decision, r Route) {

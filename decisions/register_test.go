@@ -25,7 +25,6 @@ func TestRegisterRefusals(t *testing.T) {
 	withdrawn.Status = StatusWithdrawn
 	away := Route{Domain: "product", Deciders: []string{"URAVI"}, Reason: "one level up"}
 	var pe *PermissionError
-	var se *StateError
 	var ie *InputError
 	tests := []struct {
 		name string
@@ -37,7 +36,7 @@ func TestRegisterRefusals(t *testing.T) {
 		}, &pe},
 		{"edit a closed decision", func() (Decision, error) {
 			return ApplyEdit(closed, Edit{Title: "x"}, Actor{User: "UTOM"}, now)
-		}, &se},
+		}, &ie},
 		{"edit to the same text", func() (Decision, error) {
 			return ApplyEdit(open, Edit{Title: open.Title}, Actor{User: "UTOM"}, now)
 		}, &ie},
@@ -56,18 +55,21 @@ func TestRegisterRefusals(t *testing.T) {
 		{"decline to where it is", func() (Decision, error) {
 			return Decline(open, Actor{User: "USOFIA"}, Route{Domain: open.Domain, Deciders: open.Deciders}, "no", now)
 		}, &ie},
-		{"decline a closed decision", func() (Decision, error) { return Decline(closed, Actor{User: "USOFIA"}, away, "no", now) }, &se},
+		{"decline a closed decision", func() (Decision, error) { return Decline(closed, Actor{User: "USOFIA"}, away, "no", now) }, &ie},
 		{"review by a bystander", func() (Decision, error) { return SetReview(closed, Actor{User: "UX"}, now.AddDate(0, 6, 0), now) }, &pe},
 		{"review in the past", func() (Decision, error) { return SetReview(closed, Actor{User: "USOFIA"}, now.Add(-time.Hour), now) }, &ie},
 		{"review a withdrawn decision", func() (Decision, error) {
 			return SetReview(withdrawn, Actor{User: "UTOM"}, now.AddDate(0, 6, 0), now)
-		}, &se},
+		}, &ie},
 		{"keep without a review", func() (Decision, error) { return Review(closed, Actor{User: "USOFIA"}, 0, now) }, &ie},
 	}
 	for _, tt := range tests {
 		got, err := tt.do()
 		if err == nil || !errors.As(err, tt.want) {
 			t.Errorf("%s: err = %v (%T), want %T", tt.name, err, err, tt.want)
+		}
+		if closed := strings.Contains(tt.name, "closed") || strings.Contains(tt.name, "withdrawn"); closed != errors.Is(err, ErrClosed) {
+			t.Errorf("%s: errors.Is(err, ErrClosed) = %v, want %v", tt.name, !closed, closed)
 		}
 		if len(got.History) != 1 {
 			t.Errorf("%s: history grew on a refusal", tt.name)

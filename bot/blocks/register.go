@@ -2,6 +2,8 @@ package blocks
 
 import (
 	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/decisions"
 )
 
 // Action and block ids of the decision register's buttons.
@@ -24,4 +26,13 @@ func NotACommand(msg, value string) Message {
 			slack.NewButtonBlockElement(ActionProposeWritten, value, plainText("Propose as written"))))
 	}
 	return Fit(Message{Text: Truncate(msg, MaxTextFallback), Blocks: bs})
+}
+
+// CommentMessage is a comment on d, for its thread and its deciders.
+func CommentMessage(d decisions.Decision, by, text string) Message {
+	line := ":speech_balloon: " + User(by) + " commented on " + idTitle(d, titleInline) + ":\n" + clip(text, MaxSectionText-400)
+	return Fit(Message{
+		Text:   fallback(User(by), " commented on ", d.ID.String(), ": ", clipLine(text, 200)),
+		Blocks: add(nil, section(line)),
+	})
 }
