@@ -31,6 +31,7 @@ var buttonVerbs = map[string]decisions.Verb{
 	blocks.ActionDefer:    decisions.VerbDefer,
 	blocks.ActionAdvice:   decisions.VerbAskAdvice,
 	blocks.ActionReassign: decisions.VerbReassign,
+	blocks.ActionNotMine:  decisions.VerbDecline,
 }
 
 // Modal callback id and the shortcut that proposes a message.
@@ -199,6 +200,8 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 			return fieldErr(blockUsers, "Pick at least one person.")
 		}
 	case decisions.VerbApprove:
+	case decisions.VerbDecline:
+		return a.onDeclineSubmit(ic, id, act.Rationale, get(blocks.BlockDomain, blocks.ActionDomain).Value)
 	default:
 		return nil, nil
 	}

@@ -53,6 +53,8 @@ func (a *App) onRegisterButton(ctx context.Context, ic slack.InteractionCallback
 	switch act.ActionID {
 	case blocks.ActionProposeWritten:
 		return true, a.onProposeWritten(ctx, ic, act)
+	case blocks.ActionKeep, blocks.ActionRevisit:
+		return true, a.onReviewButton(ctx, ic, act)
 	}
 	return false, nil
 }
@@ -486,4 +488,188 @@ func (a *App) sinceNote(r Reply, since time.Time) Reply {
 	note := blocks.Text(fmt.Sprintf("_`since %s` does not apply to `mine`: this is everything waiting on you._", since.In(a.loc).Format("2006-01-02")))
 	r.Blocks = append(r.Blocks, note.Blocks...)
 	return r
+}
+
+// JobReviews asks, on each review date, whether the outcome still holds.
+// It runs on the reminders' schedule.
+const JobReviews = "reviews"
+
+// EventReviewAsked marks that the review DMs for the current review date
+// went out, so a later run does not send them again.
+const EventReviewAsked decisions.EventKind = "review_asked"
+
+// RunReviews sends the review DM (Keep / Revisit) to the deciders and the
+// proposer of every decision whose review date has come, once per date.
+func (a *App) RunReviews(ctx context.Context, now time.Time) error {
+	ds, err := a.store.ReviewsBetween(time.Time{}, now.Add(time.Nanosecond))
+	if err != nil {
+		return fmt.Errorf("reviews due: %w", err)
+	}
+	var errs []error
+	for _, d := range ds {
+		if reviewAsked(d) {
+			continue
+		}
+		_, err := a.change(d.ID, decisions.VerbReview, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
+			if !d.ReviewDue(now) || reviewAsked(d) {
+				return d, nil, errNoReviewDue
+			}
+			next := d
+			next.History = append(slices.Clone(d.History), decisions.Event{At: now, Actor: decisions.SystemActor, Kind: EventReviewAsked, Users: reviewers(d)})
+			step := strconv.Itoa(len(next.History))
+			var out []outgoing
+			for _, u := range reviewers(d) {
+				m := newMessage(KindDM, blocks.ReviewDue(d, a.loc))
+				m.User = u
+				m.SaveRef = refKey(d.ID, "review", u)
+				out = append(out, outgoing{Key: refKey(d.ID, "review", step, u), Msg: m})
+			}
+			return next, out, nil
+		})
+		if err != nil && !errors.Is(err, errNoReviewDue) {
+			errs = append(errs, fmt.Errorf("review %s: %w", d.ID, err))
+		}
+	}
+	if err := a.store.CompleteRun(JobReviews, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+		errs = append(errs, fmt.Errorf("record reviews run: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// errNoReviewDue aborts a review run's change that turned out unneeded
+// once read inside its transaction.
+var errNoReviewDue = errors.New("no review due")
+
+// reviewAsked reports whether the review DMs for d's current review date
+// were sent.
+func reviewAsked(d decisions.Decision) bool {
+	for i := len(d.History) - 1; i >= 0; i-- {
+		switch d.History[i].Kind {
+		case EventReviewAsked:
+			return true
+		case decisions.EventReviewSet, decisions.EventReviewed:
+			return false
+		}
+	}
+	return false
+}
+
+// onReviewButton handles Keep and Revisit on a review DM.
+func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, act *slack.BlockAction) error {
+	id, err := decisions.ParseID(act.Value)
+	if err != nil {
+		return nil // not one of our buttons
+	}
+	user, channel := ic.User.ID, ic.Channel.ID
+	now := a.clock.Now()
+	d, err := a.store.Decision(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a.ephemeral(channel, user, fmt.Sprintf("%s no longer exists.", id))
+	}
+	if err != nil {
+		return fmt.Errorf("load %s: %w", id, err)
+	}
+	if d.ReviewOn.IsZero() {
+		return a.ephemeral(channel, user, fmt.Sprintf("%s has already been reviewed; `%s show %s` has the history.", id, a.slash(), id))
+	}
+	actor := a.actor(user, now)
+	var revisit decisions.Decision
+	if act.ActionID == blocks.ActionRevisit {
+		if !decisions.MayDecide(d, actor) && user != d.Proposer {
+			_, err := decisions.Review(d, actor, 0, now) // for its permission message
+			return a.ephemeral(channel, user, "Sorry, "+err.Error()+".")
+		}
+		text := "Revisit " + id.String() + ": " + d.Title
+		c, perr := a.parser.Parse("propose "+text, now)
+		p := proposal{Text: text, Proposer: user, Source: decisions.Source{Kind: decisions.SourceCommand, Channel: d.Source.Channel},
+			Once: "revisit/" + id.String() + "/" + strconv.FormatInt(d.ReviewOn.Unix(), 10)}
+		if perr == nil {
+			p.Tags = c.Tags
+		}
+		revisit, err = a.propose(ctx, p)
+		if errors.Is(err, store.ErrDuplicateEvent) {
+			return a.ephemeral(channel, user, fmt.Sprintf("%s is already being revisited.", id))
+		}
+		if err != nil {
+			r := a.proposeError(err)
+			return a.ephemeral(channel, user, r.Text)
+		}
+		if _, err := a.store.UpdateDecision(revisit.ID, func(n decisions.Decision) (decisions.Decision, []storeItem, error) {
+			n.Revisits = id
+			return n, nil, nil
+		}); err != nil {
+			a.log.Warn("link revisit", "id", revisit.ID.String(), "revisits", id.String(), "err", err)
+		}
+	}
+	what := "kept"
+	if revisit.ID != 0 {
+		what = "revisited"
+	}
+	_, err = a.change(id, decisions.VerbReview, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
+		next, err := decisions.Review(d, actor, revisit.ID, now)
+		if err != nil {
+			return d, nil, err
+		}
+		step := strconv.Itoa(len(next.History))
+		var out []outgoing
+		for _, u := range reviewers(d) {
+			m := newMessage(KindUpdate, blocks.ReviewDone(next, user, what))
+			m.UpdateRef = refKey(d.ID, "review", u)
+			out = append(out, outgoing{Key: refKey(d.ID, "reviewed", step, u), Msg: m})
+		}
+		return next, out, nil
+	})
+	var pe *decisions.PermissionError
+	var ie *decisions.InputError
+	switch {
+	case errors.As(err, &pe) || errors.As(err, &ie):
+		return a.ephemeral(channel, user, "Sorry, "+err.Error()+".")
+	case err != nil:
+		return err
+	}
+	if revisit.ID != 0 {
+		return a.ephemeral(channel, user, fmt.Sprintf("%s proposed, revisiting %s. %s", revisit.ID, id, blocks.Ack(revisit, a.loc).Text))
+	}
+	return a.ephemeral(channel, user, fmt.Sprintf("%s is kept as it is; the review is in its history.", id))
+}
+
+// onDeclineSubmit hands a decision on from the "Not mine" dialog. Problems
+// go back to the dialog as field errors; nothing changes.
+func (a *App) onDeclineSubmit(ic slack.InteractionCallback, id decisions.ID, reason, domain string) (any, error) {
+	fieldErr := func(block, msg string) (any, error) {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg}), nil
+	}
+	if strings.TrimSpace(reason) == "" {
+		return fieldErr(blocks.BlockRationale, "Say why, so the next people know.")
+	}
+	d, err := a.store.Decision(id)
+	if err != nil {
+		return fieldErr(blocks.BlockRationale, fmt.Sprintf("I can't read %s right now; please try again.", id))
+	}
+	inv := invocation{User: ic.User.ID, Now: a.clock.Now()}
+	if domain = strings.TrimSpace(domain); domain != "" {
+		tag, ok := slacktext.Tag(domain, false)
+		if !ok {
+			return fieldErr(blocks.BlockDomain, "Write a domain name, like finance or product/pricing.")
+		}
+		domain = tag
+	}
+	rt, msg := a.declineRoute(d, domain, nil, inv)
+	if msg != "" {
+		return fieldErr(blocks.BlockDomain, plainMsg(msg))
+	}
+	if _, err := a.decline(inv, id, rt, reason); err != nil {
+		var pe *decisions.PermissionError
+		var ie *decisions.InputError
+		if errors.As(err, &pe) || errors.As(err, &ie) {
+			return fieldErr(blocks.BlockRationale, upperFirst(err.Error()))
+		}
+		return nil, err
+	}
+	return nil, nil
+}
+
+// plainMsg turns a mrkdwn reply into the plain text a field error shows.
+func plainMsg(s string) string {
+	return strings.NewReplacer("*", "", "`", "", "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }

@@ -262,3 +262,106 @@ func TestReviewVerb(t *testing.T) {
 		t.Errorf("review D-2: %v, want 09:00 on the 15th", d.ReviewOn)
 	}
 }
+
+// TestNotMineButton: the decider's DM has a Not mine button; its dialog
+// needs a reason, and hands the decision to the domain named.
+func TestNotMineButton(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	dm := proposeProduct(t, e, "Change the invoice layout")
+	modal := openModal(t, e, ravi, dm, blocks.ActionNotMine, "trigger-notmine")
+
+	before := e.counts()
+	resp := e.submit(ravi, modal, nil)
+	contains(t, "no reason", string(resp.Body), "response_action", "Say why")
+	resp = e.submit(ravi, modal, map[string]map[string]map[string]any{
+		"rationale": {"rationale_input": {"type": "plain_text_input", "value": "billing is finance's"}},
+		"domain":    {"domain_input": {"type": "plain_text_input", "value": "nowhere"}},
+	})
+	contains(t, "unknown domain", string(resp.Body), "There is no domain")
+	resp = e.submit(stranger, modal, map[string]map[string]map[string]any{
+		"rationale": {"rationale_input": {"type": "plain_text_input", "value": "not mine"}},
+	})
+	contains(t, "forged", string(resp.Body), "Only the deciders")
+	e.unchanged("refused dialogs", before)
+
+	mark := e.mark()
+	resp = e.submit(ravi, modal, map[string]map[string]map[string]any{
+		"rationale": {"rationale_input": {"type": "plain_text_input", "value": "billing is finance's"}},
+		"domain":    {"domain_input": {"type": "plain_text_input", "value": "#finance"}},
+	})
+	if resp.Status != http.StatusOK || len(resp.Body) != 0 {
+		t.Fatalf("submit: %s", resp)
+	}
+	e.flush()
+	if d := e.decision(1); d.Domain != "finance" || !d.IsDecider(fatima) {
+		t.Errorf("after Not mine: %s %v", d.Domain, d.Deciders)
+	}
+	if len(where(e.postsSince(mark), dmTo(fatima))) != 1 {
+		t.Errorf("finance got no DM: %v", texts(e.postsSince(mark)))
+	}
+}
+
+// TestReviewComesDue: on the review date the deciders and the proposer get
+// a DM with the outcome, once; Keep records it, Revisit proposes a linked
+// decision routed as usual.
+func TestReviewComesDue(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.command(tom, chProduct, "Launch the mobile beta in May #product")
+	e.command(ravi, chProduct, "approve D-1 the numbers work, review 2026-12-15")
+	e.command(ravi, chProduct, "reject D-2 not yet, review 2026-12-15")
+	e.flush()
+
+	mark := e.mark()
+	if err := e.app.RunReviews(e.ctx(), time.Date(2026, 12, 14, 9, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	e.flush()
+	if n := len(e.postsSince(mark)); n != 0 {
+		t.Fatalf("a review before its date sent %d messages", n)
+	}
+	due := time.Date(2026, 12, 15, 9, 0, 0, 0, time.UTC)
+	e.clock.Set(due)
+	if err := e.app.RunReviews(e.ctx(), due); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.RunReviews(e.ctx(), due.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.flush()
+	posts := e.postsSince(mark)
+	toRavi, toTom := where(posts, dmTo(ravi)), where(posts, dmTo(tom))
+	if len(toRavi) != 2 || len(toTom) != 2 {
+		t.Fatalf("review DMs: ravi %d, tom %d, want 2 each (once per decision): %v", len(toRavi), len(toTom), texts(posts))
+	}
+	contains(t, "review DM", visible(toRavi[0]), "Review due", "Approved", "the numbers work", "Keep", "Revisit")
+
+	mark = e.mark()
+	e.press(tom, toTom[0], blocks.ActionKeep, "t-keep")
+	e.flush()
+	if d := e.decision(1); !d.ReviewOn.IsZero() {
+		t.Errorf("kept, but the review is still pending: %v", d.ReviewOn)
+	}
+	e.press(ravi, toRavi[0], blocks.ActionKeep, "t-keep-2")
+	e.flush()
+	contains(t, "second keep", strings.Join(texts(e.postsSince(mark)), "\n"), "kept as it is", "already been reviewed")
+
+	e.press(stranger, toRavi[1], blocks.ActionRevisit, "t-revisit-stranger")
+	e.flush()
+	if n, _ := e.st.Count(); n != 2 {
+		t.Fatalf("a bystander's Revisit created a decision")
+	}
+	e.press(tom, toTom[1], blocks.ActionRevisit, "t-revisit")
+	e.press(tom, toTom[1], blocks.ActionRevisit, "t-revisit-again")
+	e.flush()
+	if n, _ := e.st.Count(); n != 3 {
+		t.Fatalf("%d decisions after Revisit twice, want 3", n)
+	}
+	d3 := e.decision(3)
+	if d3.Revisits != 2 || d3.Domain != "product" || !strings.HasPrefix(d3.Title, "Revisit D-2: ") {
+		t.Errorf("revisit: %q in %s revisits %v", d3.Title, d3.Domain, d3.Revisits)
+	}
+	if d2 := e.decision(2); !d2.ReviewOn.IsZero() || !strings.Contains(e.command(tom, chProduct, "show D-2").all(), "revisited as D-3") {
+		t.Errorf("D-2 after revisit: review %v", d2.ReviewOn)
+	}
+}

@@ -311,12 +311,13 @@ func (c *Console) tick(ctx context.Context, arg string) {
 	c.printf("⏱ %s (now)\n", c.stamp(to))
 }
 
-// visibleJobs drops the nightly housekeeping, which posts nothing and
+// visibleJobs drops the nightly housekeeping, which posts nothing, and the
+// review-date check, which runs with the reminders and rarely posts: they
 // would clutter every day of a transcript.
 func visibleJobs(names []string) []string {
 	var out []string
 	for _, n := range names {
-		if n != "cleanup" {
+		if n != "cleanup" && n != "reviews" {
 			out = append(out, n)
 		}
 	}

@@ -1,6 +1,8 @@
 package blocks
 
 import (
+	"time"
+
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/decisions"
@@ -35,4 +37,39 @@ func CommentMessage(d decisions.Decision, by, text string) Message {
 		Text:   fallback(User(by), " commented on ", d.ID.String(), ": ", clipLine(text, 200)),
 		Blocks: add(nil, section(line)),
 	})
+}
+
+// Action ids of the review DM and of the decider's "Not mine" button; the
+// value is the decision id, as for the decision buttons.
+const (
+	ActionKeep    = "review_keep"
+	ActionRevisit = "review_revisit"
+	ActionNotMine = "not_mine"
+	BlockIDReview = "review_actions"
+)
+
+// ReviewDue asks the deciders and the proposer, on d's review date,
+// whether its outcome still holds: the outcome, its rationale, and Keep or
+// Revisit.
+func ReviewDue(d decisions.Decision, loc *time.Location) Message {
+	id := d.ID.String()
+	bs := add(nil,
+		headerFor("Review due: ", d),
+		section(":mag: It's time to look at *"+id+"* again. "+outcome(d, loc)+rationaleSuffix(d)),
+		contextBlock("Proposed by "+actor(d.Proposer)+" · "+domain(d.Domain)+" · decided "+Date(d.DecidedAt, loc)),
+		slack.NewActionBlock(BlockIDReview,
+			slack.NewButtonBlockElement(ActionKeep, id, plainText("Keep")).WithStyle(slack.StylePrimary),
+			slack.NewButtonBlockElement(ActionRevisit, id, plainText("Revisit")),
+		),
+	)
+	return Fit(Message{
+		Text:   fallback("Review due: ", id, ": ", title(d, titleFallback), " — keep it, or revisit it?"),
+		Blocks: bs,
+	})
+}
+
+// ReviewDone replaces a review DM once someone has answered it.
+func ReviewDone(d decisions.Decision, by, what string) Message {
+	s := ":white_check_mark: " + actor(by) + " " + Escape(what) + " *" + d.ID.String() + "* " + title(d, titleInline)
+	return Fit(Message{Text: fallback(actor(by), " ", what, " ", d.ID.String()), Blocks: add(nil, section(s))})
 }
