@@ -217,14 +217,6 @@ func (a *App) cmdEdit(ctx context.Context, inv invocation, c command.Command) Re
 			e.Route = &rt
 		}
 	}
-	if e.Title != "" && e.Route == nil && len(c.Tags) == 0 {
-		// Tags in the old title that the new one drops do not move it.
-		for _, t := range decisions.ParseTags(d.Title) {
-			if !strings.Contains(strings.ToLower(e.Title), "#"+t) {
-				e.Title += " #" + t
-			}
-		}
-	}
 	actor := a.actor(inv.User, inv.Now)
 	next, err := a.change(c.ID, decisions.VerbEdit, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
 		next, err := decisions.ApplyEdit(d, e, actor, now)
@@ -358,6 +350,7 @@ func (a *App) cmdDecline(ctx context.Context, inv invocation, c command.Command)
 // declineRoute is where a declined decision goes: the named domain or
 // people, else one level up. msg says why there is nowhere to go.
 func (a *App) declineRoute(d decisions.Decision, domain string, users []string, inv invocation) (decisions.Route, string) {
+	why := ""
 	switch {
 	case len(users) > 0:
 		return decisions.Route{Domain: d.Domain, Deciders: users, Advisors: d.Advisors, Informed: d.Informed,
@@ -367,13 +360,14 @@ func (a *App) declineRoute(d decisions.Decision, domain string, users []string, 
 		if !ok {
 			return decisions.Route{}, fmt.Sprintf("There is no domain `#%s`; `%s rights` lists them.", blocks.Escape(domain), a.slash())
 		}
-		domain = dom.Name
+		domain, why = dom.Name, "named by the decider who declined it"
 	default:
 		// One level up; above a top-level domain is the default domain.
+		why = "one level up from " + d.Domain
 		if parent, ok := a.Router().Parent(d.Domain); ok {
 			domain = parent.Name
 		} else if def := a.cfg.DefaultDomain; def != "" && !strings.EqualFold(def, d.Domain) {
-			domain = def
+			domain, why = def, "the default domain, above "+d.Domain
 		} else {
 			return decisions.Route{}, fmt.Sprintf("*%s* is already at the top of the rights map: name a `#domain` or a person to hand it to.", blocks.Escape(d.Domain))
 		}
@@ -385,6 +379,11 @@ func (a *App) declineRoute(d decisions.Decision, domain string, users []string, 
 	}
 	if len(rt.Deciders) == 0 {
 		return decisions.Route{}, "Nobody who can decide *" + blocks.Escape(rt.Domain) + "* is available right now."
+	}
+	// Nobody typed the tag the route was asked with: say why it went there,
+	// keeping what the router added (who is away, who was assigned).
+	if rest, ok := strings.CutPrefix(rt.Reason, "#"+domain+" tag matched domain "+rt.Domain); ok {
+		rt.Reason = why + rest
 	}
 	return rt, ""
 }

@@ -123,10 +123,10 @@ func TestEditVerb(t *testing.T) {
 
 	mark := e.mark()
 	r := e.command(tom, chProduct, "edit D-1 Launch the public beta in April by 2026-12-04")
-	contains(t, "edit reply", r.all(), "D-1 now reads: Launch the public beta in April #product", "Due")
+	contains(t, "edit reply", r.all(), "D-1 now reads: Launch the public beta in April.", "Due")
 	e.flush()
 	d := e.decision(1)
-	if d.Title != "Launch the public beta in April #product" || d.Domain != "product" || d.Due.IsZero() {
+	if d.Title != "Launch the public beta in April" || d.Domain != "product" || d.Due.IsZero() {
 		t.Errorf("after edit: %q in %s due %v", d.Title, d.Domain, d.Due)
 	}
 	updates := where(e.postsSince(mark), method("chat.update"))

@@ -158,7 +158,8 @@ func (c *Console) unknown(word string) {
 
 func isVerb(w string) bool {
 	switch w {
-	case "propose", "approve", "reject", "defer", "withdraw", "reassign", "advise", "show", "list", "who", "rights", "away":
+	case "propose", "approve", "reject", "defer", "withdraw", "reassign", "advise", "show", "list", "who", "rights", "away",
+		"edit", "comment", "decline", "review", "search":
 		return true
 	}
 	return false
@@ -171,7 +172,8 @@ func (c *Console) help() {
 		{"as <person>", "be someone else: a name, first name or user id from the config (`people`)"},
 		{"in <channel>", "type in another channel, by id (C01GENERAL)"},
 		{"click D-7 approve [why]", "press a decision's button and submit the dialog it opens; also"},
-		{"", "reject <why>, defer <date> [why], advice [@people] [note], reassign @person [note]"},
+		{"", "reject <why>, defer <date> [why], advice [@people] [note], reassign @person [note],"},
+		{"", "notmine <why>, keep, revisit; `click written` proposes text Baton took for a command"},
 		{"tick +3d | +2h | <time>", "move the clock (<time> like 2026-12-01T09:00), running reminders,"},
 		{"", "escalations and the digest due on the way"},
 		{"now", "show the clock"},
