@@ -55,7 +55,7 @@ func ReviewDue(d decisions.Decision, loc *time.Location) Message {
 	id := d.ID.String()
 	bs := add(nil,
 		headerFor("Review due: ", d),
-		section(":mag: It's time to look at *"+id+"* again. "+outcome(d, loc)+rationaleSuffix(d)),
+		section(":compass: It's time to look at *"+id+"* again. "+outcome(d, loc)+rationaleSuffix(d)),
 		contextBlock("Proposed by "+actor(d.Proposer)+" · "+domain(d.Domain)+" · decided "+Date(d.DecidedAt, loc)),
 		slack.NewActionBlock(BlockIDReview,
 			slack.NewButtonBlockElement(ActionKeep, id, plainText("Keep")).WithStyle(slack.StylePrimary),
