@@ -164,6 +164,9 @@ type Decision struct {
 	// register.go.
 	ReviewOn time.Time `json:"review_on,omitzero"`
 	Revisits ID        `json:"revisits,omitempty"`
+	// Misroutes are the times the decision landed in the wrong place (see
+	// misroutes.go), oldest first.
+	Misroutes []Misroute `json:"misroutes,omitempty"`
 }
 
 // Overdue reports whether an open decision is past its due date at now.

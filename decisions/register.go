@@ -87,6 +87,7 @@ func ApplyEdit(d Decision, e Edit, a Actor, now time.Time) (Decision, error) {
 			return d, inputError("nobody can decide " + r.Domain + " right now, so the decision stays where it is")
 		}
 		changes = append(changes, "moved from "+d.Domain+" to "+r.Domain+" ("+r.Reason+")")
+		out.Misroutes = append(out.Misroutes, Misroute{At: now, By: a.User, From: d.Domain, FromReason: d.Reason, To: r.Domain, Why: "edited"})
 		moveTo(&out, *r)
 		ev.Users = slices.Clone(r.Deciders)
 	}
@@ -136,6 +137,7 @@ func Decline(d Decision, a Actor, r Route, reason string, now time.Time) (Decisi
 	}
 	out := clone(d)
 	from := d.Domain
+	out.Misroutes = append(out.Misroutes, Misroute{At: now, By: a.User, From: d.Domain, FromReason: d.Reason, To: r.Domain, Why: reason, Declined: true})
 	moveTo(&out, r)
 	out.Reason = "declined by <@" + a.User + "> in " + from + ": " + reason + "; " + r.Reason
 	out.UpdatedAt = now
@@ -222,6 +224,7 @@ func clone(d Decision) Decision {
 	out.Informed = slices.Clone(d.Informed)
 	out.History = slices.Clone(d.History)
 	out.Advice = slices.Clone(d.Advice)
+	out.Misroutes = slices.Clone(d.Misroutes)
 	return out
 }
 

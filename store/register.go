@@ -15,6 +15,8 @@ import (
 const (
 	idxWords  = "idx_words"  // word 0 id, every decision (decisions.SearchWords)
 	idxReview = "idx_review" // ts id, decisions with a review date
+	// idxMisroutes has one key per misroute (decline or retagging edit).
+	idxMisroutes = "idx_misroutes" // ts id
 )
 
 // registerEntries are the register's index keys for d; indexEntries
@@ -27,6 +29,9 @@ func registerEntries(d *decisions.Decision) []entry {
 	}
 	if !d.ReviewOn.IsZero() && d.Status != decisions.StatusWithdrawn {
 		es = append(es, entry{idxReview, string(tsKey(d.ReviewOn, id))})
+	}
+	for _, m := range d.Misroutes {
+		es = append(es, entry{idxMisroutes, string(tsKey(m.At, id))})
 	}
 	return es
 }
@@ -128,5 +133,21 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 func (s *Store) ReviewsBetween(from, to time.Time) ([]decisions.Decision, error) {
 	return s.query(func(tx *bolt.Tx) []decisions.ID {
 		return inRange(tx.Bucket([]byte(idxReview)), from, to, false)
+	})
+}
+
+// Misrouted lists the decisions with a misroute in [from, to), each once,
+// oldest misroute first.
+func (s *Store) Misrouted(from, to time.Time) ([]decisions.Decision, error) {
+	return s.query(func(tx *bolt.Tx) []decisions.ID {
+		var out []decisions.ID
+		seen := map[decisions.ID]bool{}
+		for _, id := range inRange(tx.Bucket([]byte(idxMisroutes)), from, to, false) {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+		return out
 	})
 }

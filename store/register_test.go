@@ -78,3 +78,19 @@ func TestRegisterMigration(t *testing.T) {
 	h.open()
 	wantIDs(t, "after migrating", listed(t)(h.Search("laptop", 10)), d.ID)
 }
+
+func TestMisrouted(t *testing.T) {
+	h := newTestDB(t)
+	got := listed(t)
+	a := h.create(proposal("A", "UTOM", "finance", "UFATIMA"))
+	h.create(proposal("B", "UTOM", "it", "UJONAS"))
+	wantIDs(t, "none yet", got(h.Misrouted(time.Time{}, t0.AddDate(1, 0, 0))))
+	h.update(a.ID, func(d *decisions.Decision) {
+		d.Misroutes = append(d.Misroutes,
+			decisions.Misroute{At: t0.Add(time.Hour), From: "finance", To: "product"},
+			decisions.Misroute{At: t0.Add(2 * time.Hour), From: "product", To: "company"})
+	})
+	wantIDs(t, "twice misrouted, listed once", got(h.Misrouted(time.Time{}, t0.AddDate(1, 0, 0))), a.ID)
+	wantIDs(t, "before both", got(h.Misrouted(time.Time{}, t0.Add(time.Hour))))
+	h.reopen()
+}
