@@ -55,7 +55,7 @@ var handlers = map[command.Verb]commandHandler{
 	command.VerbShow:     (*App).cmdShow,
 	command.VerbList:     (*App).cmdListRegister,
 	command.VerbWho:      (*App).cmdWho,
-	command.VerbRights:   (*App).cmdRights,
+	command.VerbRights:   (*App).cmdRightsRegister,
 	command.VerbAway:     (*App).cmdAway,
 	command.VerbHelp:     (*App).cmdHelp,
 }

@@ -672,3 +672,19 @@ func (a *App) onDeclineSubmit(ic slack.InteractionCallback, id decisions.ID, rea
 func plainMsg(s string) string {
 	return strings.NewReplacer("*", "", "`", "", "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
+
+// cmdRightsRegister adds `rights suggest` (admins) to rights.
+func (a *App) cmdRightsRegister(ctx context.Context, inv invocation, c command.Command) Reply {
+	if !c.Suggest {
+		return a.cmdRights(ctx, inv, c)
+	}
+	if !a.isAdmin(inv.User) {
+		return replyText("Only admins can see rule suggestions: they change the config. `%s rights` shows the map.", a.slash())
+	}
+	ds, err := a.store.Misrouted(time.Time{}, inv.Now.Add(time.Second))
+	if err != nil {
+		return a.internalError("read misroutes", err)
+	}
+	s := decisions.Suggest(ds, a.Router().Domains())
+	return reply(blocks.Suggestions(s.YAML()))
+}

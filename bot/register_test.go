@@ -237,6 +237,12 @@ func TestDeclineVerb(t *testing.T) {
 		t.Errorf("after the second decline: %s %v", d.Domain, d.Deciders)
 	}
 	contains(t, "top", e.command(maya, chGeneral, "decline D-1 not mine either").all(), "already at the top")
+
+	// The declines teach the rights map; only admins see it.
+	contains(t, "not an admin", e.command(tom, chGeneral, "rights suggest").all(), "Only admins")
+	contains(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(),
+		"Suggested from 2 misroutes", "- name: company", "add keyword `layout` to company — 1 misroute: D-1")
+	lacks(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(), "`invoice`") // finance has that keyword
 }
 
 // TestReviewVerb: a review date by command or after a rationale; only the

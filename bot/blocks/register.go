@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -72,4 +73,13 @@ func ReviewDue(d decisions.Decision, loc *time.Location) Message {
 func ReviewDone(d decisions.Decision, by, what string) Message {
 	s := ":white_check_mark: " + actor(by) + " " + Escape(what) + " *" + d.ID.String() + "* " + title(d, titleInline)
 	return Fit(Message{Text: fallback(actor(by), " ", what, " ", d.ID.String()), Blocks: add(nil, section(s))})
+}
+
+// Suggestions shows `rights suggest`: the YAML snippet in a code block.
+func Suggestions(yaml string) Message {
+	body := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "```", "'''").Replace(strings.TrimRight(yaml, "\n"))
+	return Fit(Message{
+		Text:   "Rule changes suggested by misroutes",
+		Blocks: add(nil, header("Rule changes suggested by misroutes"), section("```\n"+Truncate(body, MaxSectionText-20)+"\n```"), contextBlock("Paste into the config's `domains`, then `baton check`. The same from the shell: `baton rights suggest`.")),
+	})
 }

@@ -104,6 +104,8 @@ type Command struct {
 	// Since limits list to decisions proposed at or after it (zero: no
 	// limit).
 	Since time.Time
+	// Suggest is `rights suggest`: rule changes learned from misroutes.
+	Suggest bool
 }
 
 // Spec describes one verb for people: how to type it, what it does, and
@@ -222,9 +224,9 @@ var table = []entry{
 	}, parse: (*parser).parseWho},
 	{Spec: Spec{
 		Verb:     VerbRights,
-		Usage:    "rights [#domain]",
-		Summary:  "Show the decision-rights map, or one domain of it.",
-		Examples: []string{"rights", "rights #product/pricing"},
+		Usage:    "rights [#domain|suggest]",
+		Summary:  "Show the decision-rights map, or one domain of it; `rights suggest` (admins) proposes rule changes learned from declined and retagged decisions.",
+		Examples: []string{"rights", "rights #product/pricing", "rights suggest"},
 	}, parse: (*parser).parseRights},
 	{Spec: Spec{
 		Verb:     VerbAway,

@@ -532,9 +532,12 @@ func (c *parser) parseRights(rest string) (Command, error) {
 		return Command{Verb: VerbRights}, nil
 	}
 	tok, after := cut(rest)
+	if strings.EqualFold(tok, "suggest") && after == "" {
+		return Command{Verb: VerbRights, Suggest: true}, nil
+	}
 	d, ok := domainToken(tok, false)
 	if !ok || after != "" {
-		return Command{}, c.fail("`%s rights` takes at most one domain, like `%s rights #product/pricing`.", c.slash, c.slash)
+		return Command{}, c.fail("`%s rights` takes at most one domain, like `%s rights #product/pricing`, or `suggest`.", c.slash, c.slash)
 	}
 	return Command{Verb: VerbRights, Domain: d, Tags: []string{d}}, nil
 }

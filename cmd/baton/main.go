@@ -67,6 +67,7 @@ func subcommands() []subcommand {
 		{"manifest", "print the Slack app manifest", runManifest},
 		{"export", "export every decision as json, csv or md", runExport},
 		{"backup", "write a consistent copy of the store to FILE", runBackup},
+		{"rights", "rights suggest [-json]: rule changes learned from misrouted decisions", runRights},
 		{"healthcheck", "exit 0 if the local server's /healthz answers (for Docker)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
