@@ -240,8 +240,11 @@ func TestDeclineVerb(t *testing.T) {
 
 	// The declines teach the rights map; only admins see it.
 	contains(t, "not an admin", e.command(tom, chGeneral, "rights suggest").all(), "Only admins")
+	contains(t, "one misroute is not a pattern", e.command(maya, chGeneral, "rights suggest").all(), "Suggested from 2 misroutes", "No word recurs yet")
+	e.command(tom, chGeneral, "A darker invoice layout for the team plan #pricing")
+	e.command(sofia, chGeneral, "decline D-2 #company brand call")
 	contains(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(),
-		"Suggested from 2 misroutes", "- name: company", "add keyword `layout` to company — 1 misroute: D-1")
+		"Suggested from 3 misroutes", "- name: company", "add keyword `layout` to company — 2 misroutes: D-1, D-2")
 	lacks(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(), "`invoice`") // finance has that keyword
 }
 

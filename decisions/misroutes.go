@@ -47,13 +47,29 @@ type BadKeyword struct {
 
 // Suggestions are the config changes misroutes suggest.
 type Suggestions struct {
-	Misroutes   int                 `json:"misroutes"`
+	Misroutes int `json:"misroutes"`
+	// Singles counts words seen in one misrouted title only: not yet
+	// suggested.
+	Singles     int                 `json:"words_seen_once"`
 	AddKeywords []KeywordSuggestion `json:"add_keywords"`
 	BadKeywords []BadKeyword        `json:"bad_keywords"`
 }
 
-// maxWordsPerDomain caps the keyword suggestions for one domain.
-const maxWordsPerDomain = 5
+// maxWordsPerDomain caps the keyword suggestions for one domain, and
+// minMisroutes is how many misroutes a word needs before it is one: a
+// single misroute is not yet a pattern.
+const (
+	maxWordsPerDomain = 5
+	minMisroutes      = 2
+)
+
+// genericWords say nothing about who should decide, however often they
+// recur in titles.
+var genericWords = map[string]bool{
+	"change": true, "new": true, "use": true, "make": true, "add": true, "move": true, "update": true,
+	"stop": true, "start": true, "set": true, "get": true, "all": true, "more": true, "less": true,
+	"next": true, "not": true, "can": true, "about": true, "into": true, "before": true, "after": true,
+}
 
 // keywordReason finds the keyword clause the router writes
 // (`keyword "budget" matched finance`).
@@ -91,7 +107,7 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 		s.Misroutes += len(d.Misroutes)
 		seen := map[string]bool{}
 		for _, w := range searchWords(d.Title) {
-			if covered[w] || seen[w] || len(w) < 3 || isDigits(w) {
+			if covered[w] || seen[w] || genericWords[w] || len(w) < 3 || isDigits(w) {
 				continue
 			}
 			seen[w] = true
@@ -113,6 +129,10 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 	}
 	perDomain := map[string][]KeywordSuggestion{}
 	for k, ids := range words {
+		if len(ids) < minMisroutes {
+			s.Singles++
+			continue
+		}
 		perDomain[k.a] = append(perDomain[k.a], KeywordSuggestion{Domain: k.a, Keyword: k.b, Count: len(ids), Decisions: sortedIDs(ids)})
 	}
 	for _, list := range perDomain {
@@ -147,6 +167,9 @@ func (s Suggestions) YAML() string {
 		return "# No misroutes yet: nothing to suggest. Declines (`/decide decline`) and retagging edits are kept as misroutes.\n"
 	}
 	b.WriteString("# Suggested from " + plural(s.Misroutes, "misroute") + ".\n")
+	if len(s.AddKeywords) == 0 && len(s.BadKeywords) == 0 {
+		b.WriteString("# No word recurs yet: a keyword is suggested once it is in the titles of " + plural(minMisroutes, "misrouted decision") + " that ended up in the same domain.\n")
+	}
 	if len(s.AddKeywords) > 0 {
 		b.WriteString("# Merge these keywords into the domains' match.keywords in the config:\n")
 		var cur string
