@@ -1,7 +1,7 @@
 // Command bench measures the scheduler's two reads on a large store: the
 // weekly digest (DigestFor and its rendering) and the reminders due-scan
 // (PlanReminders: finding what needs a reminder, an escalation or a reopen,
-// without sending anything). It seeds -n decisions spread over five years
+// without sending anything); and `/decide search` through the word index. It seeds -n decisions spread over five years
 // plus a busy last week, measures, then does the same with a tenth of the
 // history, to show that both follow the week's activity and not the
 // history. Reads are timed in interleaved rounds (the median is shown), so
@@ -40,6 +40,9 @@ import (
 const (
 	digestBudget = 500 * time.Millisecond
 	scanBudget   = 50 * time.Millisecond
+	// searchBudget is for the slowest of searchQueries: a reply to
+	// `/decide search` must leave most of Slack's 3 s.
+	searchBudget = 100 * time.Millisecond
 )
 
 // now is the digest's tick: Monday 30 November 2026, 09:00.
@@ -109,6 +112,7 @@ type result struct {
 	open, deferred        int
 	seed                  time.Duration
 	digest, scan, fullOld time.Duration
+	search                time.Duration // the slowest of searchQueries
 	outcomes, candidates  int
 	blocks                int
 }
@@ -165,6 +169,7 @@ type subject struct {
 	st                    *store.Store
 	app                   *bot.App
 	digests, scans, fulls []time.Duration
+	searches              []time.Duration
 }
 
 // openSubject opens (and, unless reusing, seeds) the store at path.
@@ -241,8 +246,24 @@ func (s *subject) round(keep bool) error {
 		return err
 	}
 	full := time.Since(start)
+
+	// Search through the word index: a topic word (about 1 title in
+	// len(searchTopics)), two of them, and a word in every title.
+	var search time.Duration
+	for _, q := range searchQueries {
+		start = time.Now()
+		ds, err := s.st.Search(q, 20)
+		if err != nil {
+			return fmt.Errorf("search %q: %w", q, err)
+		}
+		search = max(search, time.Since(start))
+		if len(ds) == 0 {
+			return fmt.Errorf("search %q found nothing", q)
+		}
+	}
 	if keep {
 		s.digests, s.scans, s.fulls = append(s.digests, digest), append(s.scans, scan), append(s.fulls, full)
+		s.searches = append(s.searches, search)
 	}
 	return nil
 }
@@ -250,6 +271,7 @@ func (s *subject) round(keep bool) error {
 func (s *subject) result() result {
 	r := s.r
 	r.digest, r.scan, r.fullOld = median(s.digests), median(s.scans), median(s.fulls)
+	r.search = median(s.searches)
 	return r
 }
 
@@ -284,8 +306,11 @@ func seed(st *store.Store, cfg *config.Config, history int, o options) error {
 	base := func(created time.Time) decisions.Decision {
 		dom := doms[rng.IntN(len(doms))]
 		proposer := users[rng.IntN(len(users))]
+		n := rng.IntN(1_000_000)
 		return decisions.Decision{
-			Title:     fmt.Sprintf("Proposal %d from %s", rng.IntN(1_000_000), proposer),
+			// A topic word per title gives search something to find: each
+			// of searchTopics is in about 1 title in len(searchTopics).
+			Title:     fmt.Sprintf("Proposal %d from %s about %s", n, proposer, searchTopics[n%len(searchTopics)]),
 			Proposer:  proposer,
 			Source:    decisions.Source{Kind: decisions.SourceCommand, Channel: "CWORK1"},
 			Domain:    dom.Name,
@@ -368,15 +393,25 @@ func seed(st *store.Store, cfg *config.Config, history int, o options) error {
 	return flush()
 }
 
+// searchTopics are the words titles are about; searchQueries are timed.
+var (
+	searchTopics  = strings.Fields(topicWords)
+	searchQueries = []string{"laptops", "laptops invoice", "proposal"}
+)
+
+const topicWords = `laptops invoice pricing roadmap hiring offsite security vendor budget onboarding
+	design kubernetes contract discount trial refactor holiday salary forecast trademark
+	database outage headcount logo churn renewal support billing travel equipment`
+
 func report(w io.Writer, rs []result, o options) {
 	fmt.Fprintf(w, "\nBaton scheduler benchmark — digest of the week ending %s, reminder due-scan at that time (median of %d runs)\n\n",
 		now.Format("Mon 2 Jan 2006 15:04 MST"), o.runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "history\trecent\topen\tdeferred\tseeded in\tweekly digest\toutcomes\tblocks\treminder scan\tcandidates\tread all open (old)\t")
+	fmt.Fprintln(tw, "history\trecent\topen\tdeferred\tseeded in\tweekly digest\toutcomes\tblocks\treminder scan\tcandidates\tread all open (old)\tsearch\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n",
 			count(r.history), count(r.week), count(r.open), count(r.deferred), seeded(r.seed),
-			ms(r.digest), count(r.outcomes), r.blocks, ms(r.scan), count(r.candidates), ms(r.fullOld))
+			ms(r.digest), count(r.outcomes), r.blocks, ms(r.scan), count(r.candidates), ms(r.fullOld), ms(r.search))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -390,11 +425,12 @@ func report(w io.Writer, rs []result, o options) {
 	}
 	verdict("weekly digest", big.digest, digestBudget)
 	verdict("reminder scan", big.scan, scanBudget)
+	verdict("search", big.search, searchBudget)
 	if len(rs) > 1 {
 		small := rs[1]
-		fmt.Fprintf(w, "\nWith %.0f× the history: digest %.2f×, reminder scan %.2f× (same week; 1.00× means no growth)\n",
+		fmt.Fprintf(w, "\nWith %.0f× the history: digest %.2f×, reminder scan %.2f× (same week; 1.00× means no growth), search %.2f×\n",
 			float64(big.history)/float64(small.history),
-			float64(big.digest)/float64(small.digest), float64(big.scan)/float64(small.scan))
+			float64(big.digest)/float64(small.digest), float64(big.scan)/float64(small.scan), float64(big.search)/float64(small.search))
 	}
 }
 

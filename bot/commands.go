@@ -47,10 +47,15 @@ var handlers = map[command.Verb]commandHandler{
 	command.VerbWithdraw: (*App).cmdDecide,
 	command.VerbReassign: (*App).cmdReassign,
 	command.VerbAdvise:   (*App).cmdAdvise,
+	command.VerbEdit:     (*App).cmdEdit,
+	command.VerbComment:  (*App).cmdComment,
+	command.VerbDecline:  (*App).cmdDecline,
+	command.VerbReview:   (*App).cmdReview,
+	command.VerbSearch:   (*App).cmdSearch,
 	command.VerbShow:     (*App).cmdShow,
-	command.VerbList:     (*App).cmdList,
+	command.VerbList:     (*App).cmdListRegister,
 	command.VerbWho:      (*App).cmdWho,
-	command.VerbRights:   (*App).cmdRights,
+	command.VerbRights:   (*App).cmdRightsRegister,
 	command.VerbAway:     (*App).cmdAway,
 	command.VerbHelp:     (*App).cmdHelp,
 }
@@ -66,6 +71,9 @@ func (a *App) HandleCommand(ctx context.Context, sc slack.SlashCommand) Reply {
 	if err != nil {
 		a.metrics.commands.WithLabelValues("invalid").Inc()
 		var pe *command.Error
+		if errors.As(err, &pe) && pe.AsWritten != "" {
+			return reply(a.notACommand(pe, written{User: inv.User, Text: pe.AsWritten, Kind: decisions.SourceCommand, Channel: inv.Channel}))
+		}
 		if errors.As(err, &pe) {
 			// Usage already names the slash command, and Reply escapes it
 			// so "<date>" shows as typed.
@@ -150,7 +158,7 @@ func (a *App) cmdDecide(ctx context.Context, inv invocation, c command.Command) 
 	case decisions.EventObjected:
 		return replyText("Your objection to %s is recorded: it will not be approved automatically, and %s decide.", d.ID, blocks.Users(d.Deciders, 10))
 	}
-	return replyText("%s", strings.TrimSpace(fmt.Sprintf("%s is now *%s*. %s", d.ID, d.Status, a.describeFanout(d, inv.User))))
+	return replyText("%s", strings.TrimSpace(fmt.Sprintf("%s is now *%s*. %s%s", d.ID, d.Status, a.describeFanout(d, inv.User), a.reviewAfterOutcome(inv, d, c.Review))))
 }
 
 // describeFanout says where outcomeMessages will post d's outcome, so the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/bot/command"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/store"
 )
 
@@ -146,8 +146,6 @@ func (a *App) onReaction(eventID string, e *slackevents.ReactionAddedEvent) erro
 	return a.enqueue("reaction proposal", outgoing{Key: "reaction/" + e.Item.Channel + "/" + e.Item.Timestamp, Msg: task})
 }
 
-var mentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)(\|[^>]*)?>`)
-
 func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppMentionEvent) error {
 	a.mu.RLock()
 	self := a.botUserID
@@ -156,10 +154,7 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 		return nil // never react to bots, including ourselves
 	}
 	// Drop the leading mention of Baton; other mentions stay in the text.
-	text := strings.TrimSpace(e.Text)
-	if loc := mentionRE.FindStringIndex(text); loc != nil && loc[0] == 0 {
-		text = strings.TrimSpace(text[loc[1]:])
-	}
+	_, text, _ := slacktext.LeadingMention(e.Text)
 	src := decisions.Source{Kind: decisions.SourceMention, Channel: e.Channel, ThreadTS: e.ThreadTimeStamp, MessageTS: e.TimeStamp}
 	thread := e.ThreadTimeStamp
 	if thread == "" {
@@ -186,6 +181,11 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 		// "@Baton approve D-7" etc. is not a proposal: point to the command.
 		return a.say(e.Channel, thread, "mention/"+eventID+"/verb", blocks.Text(fmt.Sprintf(
 			"To %s a decision, use `%s %s`. Mentioning me proposes a new decision.", c.Verb, a.slash(), strings.ReplaceAll(text, "`", "'"))))
+	}
+	var pe *command.Error
+	if errors.As(err, &pe) && pe.AsWritten != "" {
+		w := written{User: e.User, Text: pe.AsWritten, Kind: decisions.SourceMention, Channel: e.Channel, Thread: e.ThreadTimeStamp, TS: e.TimeStamp}
+		return a.say(e.Channel, thread, "mention/"+eventID+"/error", a.notACommand(pe, w))
 	}
 	if err != nil {
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(err.Error()))

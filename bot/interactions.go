@@ -31,6 +31,7 @@ var buttonVerbs = map[string]decisions.Verb{
 	blocks.ActionDefer:    decisions.VerbDefer,
 	blocks.ActionAdvice:   decisions.VerbAskAdvice,
 	blocks.ActionReassign: decisions.VerbReassign,
+	blocks.ActionNotMine:  decisions.VerbDecline,
 }
 
 // Modal callback id and the shortcut that proposes a message.
@@ -50,6 +51,12 @@ func (a *App) HandleInteraction(ctx context.Context, ic slack.InteractionCallbac
 	switch ic.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, act := range ic.ActionCallback.BlockActions {
+			if handled, err := a.onRegisterButton(ctx, ic, act); handled {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err := a.onButton(ic, act); err != nil {
 				return nil, err
 			}
@@ -196,6 +203,8 @@ func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, 
 			return fieldErr(blockUsers, unknownUsersText(bad)+".")
 		}
 	case decisions.VerbApprove:
+	case decisions.VerbDecline:
+		return a.onDeclineSubmit(ic, id, act.Rationale, get(blocks.BlockDomain, blocks.ActionDomain).Value)
 	default:
 		return nil, nil
 	}

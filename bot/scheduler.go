@@ -41,6 +41,7 @@ func (a *App) Jobs() ([]Job, error) {
 		{Name: JobReminders, Spec: a.cfg.Reminders.Schedule, Run: a.RunReminders},
 		{Name: JobDigest, Spec: a.cfg.Digest.Schedule, Run: a.RunDigest},
 		{Name: JobCleanup, Spec: "30 3 * * *", Run: a.RunCleanup},
+		{Name: JobReviews, Spec: a.cfg.Reminders.Schedule, Run: a.RunReviews},
 	}
 	for i := range jobs {
 		s, err := cron.ParseStandard(jobs[i].Spec)

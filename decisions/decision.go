@@ -187,6 +187,15 @@ type Decision struct {
 	// decision was made anyway, half its SLA after asking.
 	NoAdviceFrom []string `json:"no_advice_from,omitempty"`
 	History      []Event  `json:"history"`
+
+	// ReviewOn is when the outcome is to be looked at again (zero: never);
+	// Revisits is the decision this one was proposed to revisit. See
+	// register.go.
+	ReviewOn time.Time `json:"review_on,omitzero"`
+	Revisits ID        `json:"revisits,omitempty"`
+	// Misroutes are the times the decision landed in the wrong place (see
+	// misroutes.go), oldest first.
+	Misroutes []Misroute `json:"misroutes,omitempty"`
 }
 
 // Vote is one owner's vote; By differs from Owner when a delegate voted.

@@ -11,7 +11,7 @@ import (
 
 // DueForms lists the due-date forms Baton understands, for help and error
 // messages.
-const DueForms = "by 2026-12-01, by friday, by tomorrow, by today, by next week, by end of month, in 36h, in 3d, in 2w"
+const DueForms = "by 2026-12-01, by friday, by tomorrow, by today, by next week, by end of month, in 36h, in 3d, in 2w, in 6 months"
 
 // MaxHorizon is how far ahead a due date (or a defer or away date) may be.
 // Anything further is almost always a typo ("in 99999d", "by 2062-12-01").
@@ -39,7 +39,7 @@ const (
 		`|end\s+of\s+(?:the\s+)?month|eom` +
 		`|next\s+(?:` + reWeekday + `)` +
 		`|` + reWeekday
-	reDur = `(\d+)\s*(hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w)`
+	reDur = `(\d+)\s*(hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w|months|month|mos|mo|years|year|yrs|yr)`
 )
 
 var (
@@ -186,6 +186,14 @@ func duration(count, unit string, now time.Time, loc *time.Location) (time.Time,
 		due = local.Add(time.Duration(n) * time.Hour)
 	case "day":
 		due = endOfDay(y, mo, d+n, loc)
+	case "month", "year":
+		if unitName(unit) == "year" {
+			n *= 12
+		}
+		// The same day n months on, or that month's last day ("in 1 month"
+		// from January 31st is February 28th, not March 3rd).
+		last := endOfDay(y, mo+time.Month(n)+1, 0, loc).Day()
+		due = endOfDay(y, mo+time.Month(n), min(d, last), loc)
 	default:
 		due = endOfDay(y, mo, d+7*n, loc)
 	}
@@ -201,6 +209,10 @@ func unitName(unit string) string {
 		return "hour"
 	case 'd':
 		return "day"
+	case 'm':
+		return "month"
+	case 'y':
+		return "year"
 	}
 	return "week"
 }

@@ -41,6 +41,7 @@ func TestExtractDue(t *testing.T) {
 		{"Pick a vendor in 3 days", dueEOD(2026, 11, 28), "Pick a vendor"},
 		{"Pick a vendor in 1 day", dueEOD(2026, 11, 26), "Pick a vendor"},
 		{"Pick a vendor in 2w", dueEOD(2026, 12, 9), "Pick a vendor"},
+		{"Review the vendor in 6 months", dueEOD(2027, 5, 25), "Review the vendor"},
 		{"Pick a vendor in 2 weeks", dueEOD(2026, 12, 9), "Pick a vendor"},
 		{"Pick a vendor in 36h", dueNow.Add(36 * time.Hour), "Pick a vendor"},
 		{"Pick a vendor in 36 hours", dueNow.Add(36 * time.Hour), "Pick a vendor"},
@@ -165,6 +166,9 @@ func TestParseDate(t *testing.T) {
 		{"2 weeks", dueEOD(2026, 12, 9)},
 		{"36h", dueNow.Add(36 * time.Hour)},
 		{"by friday", dueEOD(2026, 11, 27)},
+		{"in 6 months", dueEOD(2027, 5, 25)},
+		{"3 months", dueEOD(2027, 2, 25)},
+		{"1 year", dueEOD(2027, 11, 25)},
 	}
 	for _, tt := range tests {
 		got, err := ParseDate(tt.in, dueNow, dueCET)
@@ -200,5 +204,18 @@ func TestExtractDueUnicodeFolding(t *testing.T) {
 	}
 	if !due.Equal(dueEOD(2026, 11, 29)) || rest != "x" {
 		t.Errorf("got %v %q", due, rest)
+	}
+}
+
+// A month on from the 31st is the last day of the next month, not a day
+// in the month after.
+func TestMonthsClampToTheMonthsLastDay(t *testing.T) {
+	jan31 := time.Date(2027, 1, 31, 10, 0, 0, 0, dueCET)
+	got, err := ParseDate("in 1 month", jan31, dueCET)
+	if err != nil || !got.Equal(dueEOD(2027, 2, 28)) {
+		t.Errorf("in 1 month from Jan 31 = %v, %v; want Feb 28", got, err)
+	}
+	if _, err := ParseDate("in 30 months", dueNow, dueCET); err == nil {
+		t.Error("in 30 months: want more than 2 years away")
 	}
 }

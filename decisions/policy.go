@@ -327,7 +327,7 @@ func HandedOverAt(d Decision) time.Time {
 func handoverIndex(d Decision) int {
 	for i := len(d.History) - 1; i >= 0; i-- {
 		switch d.History[i].Kind {
-		case EventProposed, EventReassigned, EventEscalated, EventReopened:
+		case EventProposed, EventReassigned, EventEscalated, EventReopened, EventDeclined:
 			return i
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // Router routes proposals to decision rights. It is built once from the
@@ -637,120 +639,12 @@ func routeIsWord(r rune) bool {
 }
 
 // ParseTags returns the #tags written in text, lowercase, without the '#',
-// in order of first appearance and without duplicates. A tag starts with a
-// letter or digit, continues with letters, digits, marks, '_', '-', '/' and
-// '.', contains at least one letter (so "#42" is an issue number, not a
-// tag), and drops trailing '.', '-', '/' and '_'. The '#' must start the
-// text or follow whitespace or opening punctuation, so URL fragments
-// (http://x/#a), "C#" and words like "a#b" are not tags; neither are Slack
-// links such as <#C123|general>.
-func ParseTags(text string) []string {
-	if strings.IndexByte(text, '#') < 0 {
-		return nil // most proposals: no need to walk the text
-	}
-	var (
-		tags    []string
-		seen    map[string]bool
-		inURL   bool // the current run of non-blanks contains "://"
-		noClose bool // no '>' after some earlier '<'
-	)
-	// Only ASCII bytes change state, so walk bytes; runes are decoded only
-	// around a '#'.
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '<':
-			// Slack escapes a literal '<' as &lt;, so this is a link, mention
-			// or channel reference: skip it whole, label included.
-			if noClose || i+1 == len(text) || !routeSlackEntity(text[i+1:]) {
-				continue
-			}
-			if j := strings.IndexByte(text[i+1:], '>'); j >= 0 {
-				i += j + 1
-				continue
-			}
-			noClose = true
-		case ':':
-			if strings.HasPrefix(text[i:], "://") {
-				inURL = true
-			}
-		case ' ', '\t', '\n', '\r', '\v', '\f':
-			inURL = false
-		case '#':
-			if inURL {
-				continue
-			}
-			prev := rune(-1)
-			if i > 0 {
-				prev, _ = utf8.DecodeLastRuneInString(text[:i])
-			}
-			if !routeTagMayFollow(prev) {
-				continue
-			}
-			tag, end := routeScanTag(text, i+1)
-			if tag != "" && !seen[tag] {
-				if seen == nil {
-					seen = make(map[string]bool)
-				}
-				seen[tag] = true
-				tags = append(tags, tag)
-			}
-			i = end - 1
-		}
-	}
-	return tags
-}
-
-// routeSlackEntity reports whether s, the text after a '<', starts a Slack
-// link, mention or channel reference.
-func routeSlackEntity(s string) bool {
-	switch s[0] {
-	case '#', '@', '!':
-		return true
-	}
-	return strings.HasPrefix(s, "http") || strings.HasPrefix(s, "mailto:")
-}
-
-// routeTagMayFollow reports whether a '#' after r can start a tag.
-func routeTagMayFollow(r rune) bool {
-	if r < 0 || unicode.IsSpace(r) {
-		return true
-	}
-	return strings.ContainsRune("([{\"'“‘«*_~,;", r)
-}
+// in order of first appearance and without duplicates, as
+// internal/slacktext reads them everywhere in Baton (see slacktext.Tags).
+func ParseTags(text string) []string { return slacktext.Tags(text) }
 
 func routeIsTagRune(r rune) bool {
 	return routeIsWord(r) || r == '-' || r == '/' || r == '.'
-}
-
-// routeScanTag reads a tag starting at text[start] and returns it
-// normalized ("" if there is none) and the end of the raw tag characters.
-func routeScanTag(text string, start int) (string, int) {
-	i := start
-	if i >= len(text) {
-		return "", i
-	}
-	if r, _ := routeDecode(text, i); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-		return "", i
-	}
-	letter := false
-	for i < len(text) {
-		r, w := routeDecode(text, i)
-		if !routeIsTagRune(r) {
-			break
-		}
-		i += w
-	}
-	tag := strings.TrimRight(text[start:i], ".-/_")
-	for _, r := range tag {
-		if unicode.IsLetter(r) {
-			letter = true
-			break
-		}
-	}
-	if !letter {
-		return "", i
-	}
-	return strings.ToLower(tag), i
 }
 
 // routeNormTag turns a tag given outside the text ("#Pricing", " pricing ")

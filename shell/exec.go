@@ -182,7 +182,8 @@ func (c *Console) unknown(word string) {
 
 func isVerb(w string) bool {
 	switch w {
-	case "propose", "approve", "reject", "defer", "withdraw", "reassign", "advise", "show", "list", "who", "rights", "away":
+	case "propose", "approve", "reject", "defer", "withdraw", "reassign", "advise", "show", "list", "who", "rights", "away",
+		"edit", "comment", "decline", "review", "search":
 		return true
 	}
 	return false
@@ -195,7 +196,8 @@ func (c *Console) help() {
 		{"as <person>", "be someone else: a name, first name or user id from the config (`people`)"},
 		{"in <channel>", "type in another channel, by id (C01GENERAL)"},
 		{"click D-7 approve [why]", "press a decision's button and submit the dialog it opens; also"},
-		{"", "reject <why>, defer <date> [why], advice [@people] [note], reassign @person [note]"},
+		{"", "reject <why>, defer <date> [why], advice [@people] [note], reassign @person [note],"},
+		{"", "notmine <why>, keep, revisit; `click written` proposes text Baton took for a command"},
 		{"start <time>", "before anything happens: set the clock (a script fixes its own day)"},
 		{"tick +3d | +2h | <time>", "move the clock (<time> like 2026-12-01T09:00), running reminders,"},
 		{"", "escalations and the digest due on the way"},
@@ -336,12 +338,13 @@ func (c *Console) tick(ctx context.Context, arg string) {
 	c.printf("⏱ %s (now)\n", c.stamp(to))
 }
 
-// visibleJobs drops the nightly housekeeping, which posts nothing and
+// visibleJobs drops the nightly housekeeping, which posts nothing, and the
+// review-date check, which runs with the reminders and rarely posts: they
 // would clutter every day of a transcript.
 func visibleJobs(names []string) []string {
 	var out []string
 	for _, n := range names {
-		if n != "cleanup" {
+		if n != "cleanup" && n != "reviews" {
 			out = append(out, n)
 		}
 	}

@@ -108,6 +108,7 @@ func (c *Console) slashCommand(ctx context.Context, cmd, text string) {
 	}
 	if reply.Text != "" || len(reply.Blocks.BlockSet) > 0 {
 		c.printMessage(channelName(c.channel)+" (only you)", reply.Text, reply.Blocks.BlockSet)
+		c.rememberReply(reply.Blocks.BlockSet)
 	}
 	c.printPosts(c.collect(ctx))
 }
@@ -168,6 +169,10 @@ var clickActions = map[string]string{
 	"ask":        blocks.ActionAdvice,
 	"ask_advice": blocks.ActionAdvice,
 	"reassign":   blocks.ActionReassign,
+	"notmine":    blocks.ActionNotMine,
+	"not_mine":   blocks.ActionNotMine,
+	"keep":       blocks.ActionKeep,
+	"revisit":    blocks.ActionRevisit,
 }
 
 // clickInput is what the person would fill in the dialog.
@@ -180,6 +185,11 @@ type clickInput struct {
 // click presses a decision button and, if Baton opens its dialog, fills it
 // in from the rest of the line and submits it.
 func (c *Console) click(ctx context.Context, arg string) {
+	switch strings.ToLower(strings.Join(strings.Fields(arg), " ")) {
+	case "written", "propose", "propose as written":
+		c.clickWritten(ctx)
+		return
+	}
 	fields := strings.Fields(arg)
 	if len(fields) < 2 {
 		c.errorf("Usage: click D-7 approve|reject|defer|advice|reassign [details], e.g. `click D-7 approve looks good` or `click D-7 defer friday`.")
@@ -193,7 +203,7 @@ func (c *Console) click(ctx context.Context, arg string) {
 	word := strings.ToLower(fields[1])
 	action, ok := clickActions[word]
 	if !ok {
-		c.errorf("A decision has the buttons approve, reject, defer, advice and reassign; %q is not one of them.", clip(fields[1], 30))
+		c.errorf("A decision has the buttons approve, reject, defer, advice, reassign and notmine (and keep and revisit when its review is due); %q is not one of them.", clip(fields[1], 30))
 		return
 	}
 	in, err := c.clickInput(action, fields[2:])

@@ -539,7 +539,7 @@ func indexEntries(d *decisions.Decision) []entry {
 	if !d.CreatedAt.IsZero() {
 		es = append(es, entry{idxCreated, string(tsKey(d.CreatedAt, id))})
 	}
-	return es
+	return append(es, registerEntries(d)...)
 }
 
 // reindex moves a decision's index entries from old to new: it deletes the

@@ -202,6 +202,10 @@ func eventText(e decisions.Event) string {
 		return who + " reminded " + users
 	case decisions.EventEscalated:
 		return who + " added " + users + " by escalation" + note
+	case decisions.EventDeclined:
+		return who + " declined it (not theirs), handing it to " + users + note
+	case decisions.EventReviewSet:
+		return who + " set a review date" + note
 	}
 	return who + " " + Escape(string(e.Kind)) + note
 }
@@ -222,6 +226,7 @@ func buttons(d decisions.Decision, blockID string) *slack.ActionBlock {
 	els = append(els,
 		slack.NewButtonBlockElement(ActionAdvice, id, plainText("Ask for advice")),
 		slack.NewButtonBlockElement(ActionReassign, id, plainText("Reassign")),
+		slack.NewButtonBlockElement(ActionNotMine, id, plainText("Not mine")),
 	)
 	return slack.NewActionBlock(blockID, els...)
 }

@@ -325,17 +325,17 @@ func TestDeciderDMContent(t *testing.T) {
 	if !strings.Contains(m.Text, "D-7") {
 		t.Errorf("fallback %q lacks the id", m.Text)
 	}
-	checkButtons(t, "DeciderDM", m.Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign})
-	checkButtons(t, "Reminder", Reminder(basic(), "", loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign})
-	checkButtons(t, "Escalated", Escalated(basic(), nil, "", loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign})
+	checkButtons(t, "DeciderDM", m.Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign, ActionNotMine})
+	checkButtons(t, "Reminder", Reminder(basic(), "", loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign, ActionNotMine})
+	checkButtons(t, "Escalated", Escalated(basic(), nil, "", loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign, ActionNotMine})
 
 	// The huge decision still has its buttons.
-	checkButtons(t, "huge DeciderDM", DeciderDM(huge(), "", now, loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign})
-	checkButtons(t, "huge Escalated", Escalated(huge(), nil, "", loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign})
+	checkButtons(t, "huge DeciderDM", DeciderDM(huge(), "", now, loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign, ActionNotMine})
+	checkButtons(t, "huge Escalated", Escalated(huge(), nil, "", loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionDefer, ActionAdvice, ActionReassign, ActionNotMine})
 
 	deferred := basic()
 	deferred.Status = decisions.StatusDeferred
-	checkButtons(t, "deferred", DeciderDM(deferred, "", now, loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionAdvice, ActionReassign})
+	checkButtons(t, "deferred", DeciderDM(deferred, "", now, loc).Blocks, BlockIDDecision, []string{ActionApprove, ActionReject, ActionAdvice, ActionReassign, ActionNotMine})
 
 	closed := basic()
 	closed.Status = decisions.StatusApproved

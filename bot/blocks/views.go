@@ -18,7 +18,14 @@ var verbLabels = map[decisions.Verb][2]string{
 	decisions.VerbAskAdvice: {"Ask for advice on", "Ask"},
 	decisions.VerbWithdraw:  {"Withdraw", "Withdraw"},
 	decisions.VerbAdvise:    {"Advise on", "Send"},
+	decisions.VerbDecline:   {"Not mine:", "Hand it on"},
 }
+
+// Ids of the decline ("Not mine") modal's domain input.
+const (
+	BlockDomain  = "domain"
+	ActionDomain = "domain_input"
+)
 
 // DecideModal is the dialog a decision button opens (callback_id "decide").
 // Every verb has the rationale input (block BlockRationale, action
@@ -74,11 +81,18 @@ func DecideModal(d decisions.Decision, verb decisions.Verb, privateMetadata stri
 		rationaleLabel = "Reason (optional)"
 	case decisions.VerbAdvise:
 		rationaleLabel, rationaleOptional, placeholder = "Your advice", false, "What should the deciders consider?"
+	case decisions.VerbDecline:
+		rationaleLabel, rationaleOptional, placeholder = "Why is it not yours?", false, "The next deciders and the proposer will read this."
 	}
 	text := slack.NewPlainTextInputBlockElement(plainText(Truncate(placeholder, MaxPlaceholder)), ActionRationale).
 		WithMultiline(true).WithMaxLength(MaxRationale)
 	rat := slack.NewInputBlock(BlockRationale, plainText(rationaleLabel), nil, text)
 	inputs = append(inputs, rat.WithOptional(rationaleOptional))
+	if verb == decisions.VerbDecline {
+		dom := slack.NewPlainTextInputBlockElement(plainText("e.g. finance — leave empty for one level up"), ActionDomain).WithMaxLength(100)
+		in := slack.NewInputBlock(BlockDomain, plainText("Hand it to the domain"), plainText("Baton routes it there and keeps it as a misroute, so the rights map can learn."), dom)
+		inputs = append(inputs, in.WithOptional(true))
+	}
 
 	summary := idTitle(d, 500)
 	if det := strings.TrimSpace(d.Details); det != "" {

@@ -29,6 +29,11 @@ const (
 	VerbWithdraw Verb = "withdraw"
 	VerbReassign Verb = "reassign"
 	VerbAdvise   Verb = "advise"
+	VerbEdit     Verb = "edit"
+	VerbComment  Verb = "comment"
+	VerbDecline  Verb = "decline"
+	VerbReview   Verb = "review"
+	VerbSearch   Verb = "search"
 	VerbShow     Verb = "show"
 	VerbList     Verb = "list"
 	VerbWho      Verb = "who"
@@ -44,6 +49,11 @@ const (
 	FilterOverdue = "overdue"
 	FilterAll     = "all"
 	FilterDomain  = "#domain"
+	// Filters by outcome: the decision register.
+	FilterApproved  = "approved"
+	FilterRejected  = "rejected"
+	FilterDeferred  = "deferred"
+	FilterWithdrawn = "withdrawn"
 	// DefaultFilter is what `list` with no argument shows: every open
 	// decision is the team-wide view people reach for first; `mine` is one
 	// word away.
@@ -88,6 +98,14 @@ type Command struct {
 	// Domain is the domain named by `list #domain` or `rights #domain`,
 	// lowercased, without '#'.
 	Domain string
+	// Review is when the outcome is looked at again: review, or approve
+	// and reject with "… review in 6 months" after the rationale.
+	Review time.Time
+	// Since limits list to decisions proposed at or after it (zero: no
+	// limit).
+	Since time.Time
+	// Suggest is `rights suggest`: rule changes learned from misroutes.
+	Suggest bool
 }
 
 // Spec describes one verb for people: how to type it, what it does, and
@@ -156,6 +174,30 @@ var table = []entry{
 		Examples: []string{"advise D-7 check the EU pricing rules first"},
 	}, takesID: true, parse: (*parser).parseAdvise},
 	{Spec: Spec{
+		Verb:     VerbEdit,
+		Usage:    "edit D-7 <new text>",
+		Summary:  "Rewrite the title (and `by <date>` due date) of an open decision you proposed. A changed `#tag` moves it to that domain's deciders.",
+		Examples: []string{"edit D-7 Raise the team plan price by 10% #pricing by friday"},
+	}, takesID: true, parse: (*parser).parseEdit},
+	{Spec: Spec{
+		Verb:     VerbComment,
+		Usage:    "comment D-7 <text>",
+		Summary:  "Comment on a decision: kept in its history, posted in its thread and sent to the deciders.",
+		Examples: []string{"comment D-7 sales asked for a grace period"},
+	}, takesID: true, parse: (*parser).parseComment},
+	{Spec: Spec{
+		Verb:     VerbDecline,
+		Usage:    "decline D-7 [#domain|@user] <reason>",
+		Summary:  "Not yours to decide: hand it to the domain or person named, else one level up. Baton learns from it (`rights suggest`).",
+		Examples: []string{"decline D-7 #finance this is billing, not pricing"},
+	}, takesID: true, parse: (*parser).parseDecline},
+	{Spec: Spec{
+		Verb:     VerbReview,
+		Usage:    "review D-7 <date>",
+		Summary:  "Set a date to look at an outcome again (`in 6 months`, `2027-06-01`): the deciders and the proposer are asked then to keep it or revisit it.",
+		Examples: []string{"review D-7 in 6 months"},
+	}, takesID: true, parse: (*parser).parseReview},
+	{Spec: Spec{
 		Verb:     VerbShow,
 		Usage:    "show D-7",
 		Summary:  "Show a decision: status, deciders, advice and history.",
@@ -163,11 +205,17 @@ var table = []entry{
 	}, takesID: true, parse: (*parser).parseShow},
 	{Spec: Spec{
 		Verb:     VerbList,
-		Usage:    "list [mine|open|overdue|all|#domain]",
-		Summary:  "List decisions (`open` when no filter is given).",
-		Examples: []string{"list mine", "list #pricing"},
+		Usage:    "list [mine|open|overdue|approved|rejected|deferred|withdrawn|all|#domain] [since <date>]",
+		Summary:  "List decisions (`open` when no filter is given); `since 2026-11-01` or `since 30d` keeps those proposed since then.",
+		Examples: []string{"list mine", "list #pricing", "list approved since 30d"},
 		Aliases:  []string{"ls"},
 	}, parse: (*parser).parseList},
+	{Spec: Spec{
+		Verb:     VerbSearch,
+		Usage:    "search <words>",
+		Summary:  "Find decisions by words in their titles, details, rationales, advice and comments, best matches first.",
+		Examples: []string{"search laptops"},
+	}, parse: (*parser).parseSearch},
 	{Spec: Spec{
 		Verb:     VerbWho,
 		Usage:    "who <text>",
@@ -176,9 +224,9 @@ var table = []entry{
 	}, parse: (*parser).parseWho},
 	{Spec: Spec{
 		Verb:     VerbRights,
-		Usage:    "rights [#domain]",
-		Summary:  "Show the decision-rights map, or one domain of it.",
-		Examples: []string{"rights", "rights #product/pricing"},
+		Usage:    "rights [#domain|suggest]",
+		Summary:  "Show the decision-rights map, or one domain of it; `rights suggest` (admins) proposes rule changes learned from declined and retagged decisions.",
+		Examples: []string{"rights", "rights #product/pricing", "rights suggest"},
 	}, parse: (*parser).parseRights},
 	{Spec: Spec{
 		Verb:     VerbAway,
@@ -261,7 +309,7 @@ func Help(slash string) string {
 // UsageHint is the short hint Slack shows next to the slash command while
 // typing; the app manifest takes it from here. It is plain text.
 func UsageHint() string {
-	return "<text> #domain by <date> | " + specOf(VerbApprove).Usage + " | " + specOf(VerbList).Usage + " | help"
+	return "<text> #domain by <date> | " + specOf(VerbApprove).Usage + " | list | search <words> | help"
 }
 
 // escape makes s literal in Slack mrkdwn.
@@ -282,6 +330,13 @@ type Error struct {
 	// Suggestion is the verb the user probably meant (a near miss such as
 	// "aprove D-7"), or "".
 	Suggestion Verb
+	// Suggestions are the closest verbs, best first, when the text looked
+	// like a command but was not one ("frobnicate D-3", "not mine D-2").
+	Suggestions []Verb
+	// AsWritten is the text to propose if the person says it was a
+	// proposal after all (the "Propose as written" button); "" when the
+	// error is not about whether the text is a command.
+	AsWritten string
 }
 
 // Error returns Msg.

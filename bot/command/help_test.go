@@ -7,7 +7,8 @@ import (
 
 var allVerbs = []Verb{
 	VerbPropose, VerbApprove, VerbReject, VerbDefer, VerbWithdraw, VerbReassign,
-	VerbAdvise, VerbShow, VerbList, VerbWho, VerbRights, VerbAway, VerbHelp,
+	VerbAdvise, VerbEdit, VerbComment, VerbDecline, VerbReview, VerbShow, VerbList, VerbSearch,
+	VerbWho, VerbRights, VerbAway, VerbHelp,
 }
 
 func TestEveryVerbHasOneSpec(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/internal/textdist"
 )
 
@@ -48,6 +49,8 @@ func fakeParseDate(s string, now time.Time, loc *time.Location) (time.Time, erro
 		return day(2026, 11, 29), nil
 	case "2w":
 		return day(2026, 12, 10), nil
+	case "in 6 months", "6 months":
+		return day(2027, 5, 26), nil
 	}
 	return time.Time{}, fmt.Errorf("%q: this is not a date Baton understands", s)
 }
@@ -96,10 +99,11 @@ func TestParse(t *testing.T) {
 		{"bad \xff utf8", Command{Verb: VerbPropose, Text: "bad \uFFFD utf8"}},
 		{"back the new vendor", Command{Verb: VerbPropose, Text: "back the new vendor"}},
 		// near-miss words without an id are prose
-		{"aprove the budget for Q3", Command{Verb: VerbPropose, Text: "aprove the budget for Q3"}},
-		{"lsit D-7 things", Command{Verb: VerbPropose, Text: "lsit D-7 things"}}, // list takes no id
-		{"shw D-7", Command{Verb: VerbPropose, Text: "shw D-7"}},                 // too short to guess
-		{"aprove 3 options", Command{Verb: VerbPropose, Text: "aprove 3 options"}},
+		// prose whose first word is close to a verb, but not close enough
+		{"Ship the new laptops", Command{Verb: VerbPropose, Text: "Ship the new laptops"}},
+		{"Light the office on Fridays", Command{Verb: VerbPropose, Text: "Light the office on Fridays"}},
+		{"Rejig the on-call rota", Command{Verb: VerbPropose, Text: "Rejig the on-call rota"}},
+		{"Not my call, but D-3 shows we need a plan", Command{Verb: VerbPropose, Text: "Not my call, but D-3 shows we need a plan"}},
 
 		// approve / reject / withdraw
 		{"approve D-7", Command{Verb: VerbApprove, ID: 7}},
@@ -203,6 +207,16 @@ func TestParseErrors(t *testing.T) {
 		{"reasign D-7 <@U1>", VerbReassign, "`/decide propose reasign D-7 &lt;@U1&gt;`", VerbReassign},
 		{"advice D-7 go", VerbAdvise, "Did you mean `advise`?", VerbAdvise},
 		{"shwo D-7", VerbShow, "Did you mean `show`?", VerbShow},
+		// a near miss of any verb, even without an id
+		{"aprove the budget for Q3", VerbApprove, "Did you mean `approve`? Nothing was created. Try `/decide approve the budget for Q3`", VerbApprove},
+		{"aprove 3 options", VerbApprove, "Did you mean `approve`?", VerbApprove},
+		{"lsit mine", VerbList, "Did you mean `list`? Nothing was created. Try `/decide list mine`", VerbList},
+		// a word that is not a verb before an id: the closest verbs
+		{"lsit D-7 things", VerbEdit, "`lsit` is not one of my commands, so nothing was created. Did you mean `/decide edit D-7 things`", VerbEdit},
+		{"shw D-7", VerbShow, "Did you mean `/decide show D-7`", VerbShow},
+		{"frobnicate D-3 now", VerbReject, "`frobnicate` is not one of my commands", VerbReject},
+		{"ok D-3 ship it", VerbApprove, "Did you mean `/decide approve D-3 ship it`", VerbApprove},
+		{"postpone D-3 until friday", VerbDefer, "`/decide defer D-3 until friday`", VerbDefer},
 		// id first
 		{"D-7 approve looks good", VerbApprove, "Did you mean `/decide approve D-7 looks good`?", VerbApprove},
 		{"D-7", VerbShow, "Did you mean `/decide show D-7`?", VerbShow},
@@ -271,7 +285,7 @@ func TestParseErrors(t *testing.T) {
 			if !reflect.DeepEqual(got, Command{}) {
 				t.Errorf("Parse(%q) returned %#v with its error, want the zero Command", tt.in, got)
 			}
-			if mentionRE.MatchString(e.Msg) {
+			if len(slacktext.Mentions(e.Msg)) > 0 {
 				t.Errorf("message %q holds a live mention", e.Msg)
 			}
 		})
@@ -355,5 +369,61 @@ func TestIDMatchesParseID(t *testing.T) {
 		if err != nil || got.ID != want {
 			t.Errorf("show %s = %v, %v; want %v", s, got.ID, err, want)
 		}
+	}
+}
+
+// Text that looks like a command but is not one carries what to propose if
+// the person says it was a proposal after all, and the verbs to offer.
+func TestNotACommandOffersToProposeAsWritten(t *testing.T) {
+	tests := []struct {
+		in    string
+		verbs []Verb
+	}{
+		{"aprove D-7 ok", []Verb{VerbApprove}},
+		{"D-7 approve", []Verb{VerbApprove}},
+		{"ok D-3 ship it", []Verb{VerbApprove, VerbShow, VerbEdit}},
+		{"lsit mine", []Verb{VerbList}},
+	}
+	for _, tt := range tests {
+		_, err := testParser.Parse("  "+tt.in+"\x00 ", now)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("Parse(%q) = %v, want *Error", tt.in, err)
+		}
+		if e.AsWritten != tt.in {
+			t.Errorf("Parse(%q).AsWritten = %q, want the text as typed", tt.in, e.AsWritten)
+		}
+		if !reflect.DeepEqual(e.Suggestions, tt.verbs) {
+			t.Errorf("Parse(%q).Suggestions = %q, want %q", tt.in, e.Suggestions, tt.verbs)
+		}
+	}
+	// Other mistakes are not about whether the text is a command.
+	_, err := testParser.Parse("approve", now)
+	if e := (*Error)(nil); errors.As(err, &e) && e.AsWritten != "" {
+		t.Errorf("approve without id: AsWritten = %q, want none", e.AsWritten)
+	}
+}
+
+// The command parser and the router read #tags one way (internal/slacktext):
+// these texts were read differently by each before.
+func TestTagsAgreeWithTheRouter(t *testing.T) {
+	for _, text := range []string{
+		"Raise prices *#pricing*", "Raise prices “#pricing”", "Enforce #2fa-enforcement now",
+		"Page less #ops_", "Fix C# docs #docs", "See <#C0123ABCD|pricing> #Ops/Oncall.",
+	} {
+		c, err := testParser.Parse("propose "+text, now)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", text, err)
+		}
+		if want := decisions.ParseTags(text); !reflect.DeepEqual(c.Tags, want) {
+			t.Errorf("Parse(%q).Tags = %q, the router reads %q", text, c.Tags, want)
+		}
+		if len(c.Tags) == 0 {
+			t.Errorf("Parse(%q) found no tag", text)
+		}
+	}
+	c, err := testParser.Parse("list #ops_", now)
+	if err != nil || c.Domain != "ops" {
+		t.Errorf("list #ops_ = %q, %v; want domain ops, as in text", c.Domain, err)
 	}
 }
