@@ -130,14 +130,10 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 	return nil
 }
 
+// ephemeral answers user privately when Slack gave no response_url; kept
+// for callers on other branches (see respond).
 func (a *App) ephemeral(channel, user, text string) error {
-	if channel == "" {
-		channel = user
-	}
-	m := newMessage(KindEphemeral, blocks.Text(text))
-	m.Channel, m.User = channel, user
-	now := a.clock.Now()
-	return a.enqueue("ephemeral", outgoing{Key: fmt.Sprintf("ephemeral/%s/%d/%d", user, now.UnixNano(), a.seq.Add(1)), Msg: m})
+	return a.respond("", channel, user, text)
 }
 
 // Block and action ids of the modal's inputs.

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,27 @@ func TestScheduledBackups(t *testing.T) {
 	}
 	if last, err := st.LastRun(bot.JobBackup); err != nil || !last.Equal(day.AddDate(0, 0, 2)) {
 		t.Errorf("last backup run %v (%v), want %v", last, err, day.AddDate(0, 0, 2))
+	}
+}
+
+// TestServeLoggerFollowsConfig: log.format json gives JSON lines, and a
+// -log-level flag wins over log.level.
+func TestServeLoggerFollowsConfig(t *testing.T) {
+	cfg, err := config.Parse("c.yaml", []byte("log: {format: json, level: warn}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out cliBuffer
+	e := cliEnv(nil, &out, nil)
+	log := newServeLogger(e, cfg, nil)
+	log.Info("hidden")
+	log.Warn("shown", "n", 1)
+	if got := out.String(); strings.Contains(got, "hidden") || !strings.HasPrefix(got, `{"time":`) || !strings.Contains(got, `"level":"WARN","msg":"shown","n":1}`) {
+		t.Errorf("json at warn: %q", got)
+	}
+	debug := slog.LevelDebug
+	newServeLogger(e, cfg, &debug).Debug("now shown")
+	if !strings.Contains(out.String(), `"msg":"now shown"`) {
+		t.Errorf("-log-level debug did not win over log.level: %q", out.String())
 	}
 }
