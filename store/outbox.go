@@ -34,6 +34,11 @@ type OutboxItem struct {
 	Enqueued time.Time `json:"enqueued"`
 	// Seq is assigned by the store; it orders items with the same NotBefore.
 	Seq uint64 `json:"seq"`
+	// Attempted is when a sender last recorded, before calling Slack, that
+	// it was about to send this item. An item with Attempted set and still
+	// pending may or may not have reached Slack: the sender must look
+	// before sending it again.
+	Attempted time.Time `json:"attempted,omitzero"`
 }
 
 // Enqueue adds items to the outbox in one transaction. An item whose key is
@@ -70,7 +75,7 @@ func enqueue(tx *bolt.Tx, now time.Time, items []OutboxItem) error {
 		if it.NotBefore.IsZero() {
 			it.NotBefore = it.Enqueued
 		}
-		if err := putOutbox(ob, due, &it); err != nil {
+		if err := putOutboxNew(tx, ob, due, &it); err != nil {
 			return fmt.Errorf("enqueue %s: %w", it.Key, err)
 		}
 	}
@@ -86,6 +91,15 @@ func putOutbox(ob, due *bolt.Bucket, it *OutboxItem) error {
 		return err
 	}
 	return due.Put(outboxDueKey(it), []byte(it.Key))
+}
+
+// putOutboxNew stores a newly enqueued item and indexes it by NotBefore and
+// by sequence number.
+func putOutboxNew(tx *bolt.Tx, ob, due *bolt.Bucket, it *OutboxItem) error {
+	if err := putOutbox(ob, due, it); err != nil {
+		return err
+	}
+	return tx.Bucket([]byte(bucketOutboxSeq)).Put(u64(it.Seq), []byte(it.Key))
 }
 
 func outboxDueKey(it *OutboxItem) []byte { return tsKey(it.NotBefore, u64(it.Seq)) }
@@ -129,6 +143,77 @@ func (s *Store) OutboxDue(now time.Time, limit int) ([]OutboxItem, error) {
 	return out, nil
 }
 
+// OutboxAfter lists up to limit pending items enqueued after sequence
+// number seq, in enqueue order (limit <= 0: all). Sequence numbers are taken
+// inside the single writer's transaction, so they follow commit order: a
+// sender that remembers the last Seq it read never misses an item, however
+// the enqueueing transactions raced.
+func (s *Store) OutboxAfter(seq uint64, limit int) ([]OutboxItem, error) {
+	var out []OutboxItem
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ob := tx.Bucket([]byte(bucketOutbox))
+		c := tx.Bucket([]byte(bucketOutboxSeq)).Cursor()
+		for k, v := c.Seek(u64(seq + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			it, ok, err := getOutbox(ob, string(v))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%s points at missing item %s", bucketOutboxSeq, v)
+			}
+			out = append(out, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox after %d: %w", seq, err)
+	}
+	return out, nil
+}
+
+// indexOutboxSeq fills outbox_seq from the outbox when the file predates
+// it: an empty index next to a non-empty outbox can only mean that. It runs
+// at open, in the schema transaction.
+func indexOutboxSeq(tx *bolt.Tx) error {
+	ob, bySeq := tx.Bucket([]byte(bucketOutbox)), tx.Bucket([]byte(bucketOutboxSeq))
+	if k, _ := bySeq.Cursor().First(); k != nil {
+		return nil
+	}
+	return ob.ForEach(func(k, v []byte) error {
+		var it OutboxItem
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("decode outbox item %s: %w", k, err)
+		}
+		return bySeq.Put(u64(it.Seq), k)
+	})
+}
+
+// OutboxAttempt records that key is about to be sent at at, before the
+// call to Slack, so that after a crash the item is known to need a look at
+// Slack before it is sent again. A key not pending gives ErrNotFound.
+func (s *Store) OutboxAttempt(key string, at time.Time) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		ob := tx.Bucket([]byte(bucketOutbox))
+		it, ok, err := getOutbox(ob, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotFound
+		}
+		it.Attempted = at
+		v, err := json.Marshal(&it)
+		if err != nil {
+			return err
+		}
+		return ob.Put([]byte(key), v)
+	})
+	if err != nil {
+		return fmt.Errorf("outbox attempt %s: %w", key, err)
+	}
+	return nil
+}
+
 // OutboxNext is the earliest NotBefore among pending items, for the worker
 // to sleep until; ok is false when the outbox is empty.
 func (s *Store) OutboxNext() (next time.Time, ok bool, err error) {
@@ -170,6 +255,9 @@ func (s *Store) OutboxDone(key string, now time.Time, refs map[string]decisions.
 				return err
 			}
 			if err := ob.Delete([]byte(key)); err != nil {
+				return err
+			}
+			if err := tx.Bucket([]byte(bucketOutboxSeq)).Delete(u64(it.Seq)); err != nil {
 				return err
 			}
 		}

@@ -52,6 +52,7 @@ const (
 
 	bucketOutbox        = "outbox"         // key → JSON OutboxItem; its sequence orders items
 	bucketOutboxDue     = "outbox_due"     // ts seq → key
+	bucketOutboxSeq     = "outbox_seq"     // seq → key, pending items in commit order
 	bucketDelivered     = "delivered"      // key → ts
 	bucketDeliveredTime = "delivered_time" // ts key → ""
 
@@ -65,7 +66,7 @@ var allBuckets = []string{
 	idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated,
 	idxCheck, idxPending,
 	bucketEvents, bucketEventsTime,
-	bucketOutbox, bucketOutboxDue, bucketDelivered, bucketDeliveredTime,
+	bucketOutbox, bucketOutboxDue, bucketOutboxSeq, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
 }
 
@@ -151,6 +152,9 @@ func initSchema(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	if err := indexOutboxSeq(tx); err != nil {
+		return fmt.Errorf("index outbox by sequence: %w", err)
 	}
 	meta := tx.Bucket([]byte(bucketMeta))
 	v := schemaVersion(meta)
