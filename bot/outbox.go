@@ -474,4 +474,3 @@ func permanent(err error) bool {
 	}
 	return strings.Contains(err.Error(), "invalid_blocks")
 }
-
