@@ -42,14 +42,14 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err := validate(&d); err != nil {
 		return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if eventID != "" {
 			first, err := markEvent(tx, eventID, seenAt)
 			if err != nil {
 				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
 			}
 			if !first {
-				return ErrDuplicateEvent
+				return refuse(ErrDuplicateEvent)
 			}
 		}
 		b := tx.Bucket([]byte(bucketDecisions))
@@ -103,21 +103,21 @@ func (s *Store) Decision(id decisions.ID) (decisions.Decision, error) {
 // so errors.Is and errors.As see it. The id cannot be changed by fn.
 func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (decisions.Decision, []OutboxItem, error)) (decisions.Decision, error) {
 	var out decisions.Decision
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketDecisions))
 		old, err := getDecision(b, id)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		// Computed before fn runs: fn may modify the slices it is handed.
 		oldEntries := indexEntries(&old)
 		nd, items, err := fn(old)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		nd.ID = id
 		if err := validate(&nd); err != nil {
-			return fmt.Errorf("update decision %s: %w", id, err)
+			return refuse(fmt.Errorf("update decision %s: %w", id, err))
 		}
 		if err := putDecision(b, &nd); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
@@ -159,7 +159,7 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 		}
 	}
 	assigned := make([]decisions.ID, len(ds))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketDecisions))
 		// Ids only grow, so pages can be packed full.
 		b.FillPercent = 0.95

@@ -45,7 +45,7 @@ type OutboxItem struct {
 // already pending or delivered is skipped silently, which makes retried
 // handlers harmless.
 func (s *Store) Enqueue(items ...OutboxItem) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return enqueue(tx, s.now(), items)
 	})
 }
@@ -192,14 +192,14 @@ func indexOutboxSeq(tx *bolt.Tx) error {
 // call to Slack, so that after a crash the item is known to need a look at
 // Slack before it is sent again. A key not pending gives ErrNotFound.
 func (s *Store) OutboxAttempt(key string, at time.Time) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
 		it, ok, err := getOutbox(ob, key)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return ErrNotFound
+			return refuse(ErrNotFound)
 		}
 		it.Attempted = at
 		v, err := json.Marshal(&it)
@@ -244,7 +244,7 @@ func (s *Store) OutboxNext() (next time.Time, ok bool, err error) {
 // transaction. Delivered keys older than the retention are forgotten here,
 // a bounded number per call.
 func (s *Store) OutboxDone(key string, now time.Time, refs map[string]decisions.MessageRef) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
 		it, ok, err := getOutbox(ob, key)
 		if err != nil {
@@ -324,7 +324,7 @@ func (s *Store) OutboxPostpone(key string, at time.Time, why string) error {
 }
 
 func (s *Store) reschedule(key string, at time.Time, errText string, attempted bool) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
 		due := tx.Bucket([]byte(bucketOutboxDue))
 		it, ok, err := getOutbox(ob, key)
@@ -332,7 +332,7 @@ func (s *Store) reschedule(key string, at time.Time, errText string, attempted b
 			return err
 		}
 		if !ok {
-			return ErrNotFound
+			return refuse(ErrNotFound)
 		}
 		if err := due.Delete(outboxDueKey(&it)); err != nil {
 			return err
@@ -385,7 +385,7 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	if eventID == "" {
 		return false, fmt.Errorf("mark event: empty event id")
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		first, err = markEvent(tx, eventID, now)
 		return err
 	})
@@ -416,7 +416,7 @@ func (s *Store) EventSeen(eventID string) (bool, error) {
 // It reads only the expired range of the time index.
 func (s *Store) ExpireEvents(before time.Time) (int, error) {
 	var n int
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		var err error
 		n, err = expire(tx.Bucket([]byte(bucketEvents)), tx.Bucket([]byte(bucketEventsTime)), before, 0)
 		return err
@@ -447,7 +447,7 @@ func (s *Store) Ref(key string) (decisions.MessageRef, bool, error) {
 
 // SetRef records where the message for key lives.
 func (s *Store) SetRef(key string, ref decisions.MessageRef) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		return putRef(tx.Bucket([]byte(bucketRefs)), key, ref)
 	})
 	if err != nil {
@@ -519,13 +519,13 @@ func (s *Store) CompleteRun(job string, at time.Time, items ...OutboxItem) error
 	if job == "" {
 		return fmt.Errorf("complete run: empty job name")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		last, err := lastRun(tx, job)
 		if err != nil {
 			return err
 		}
 		if !last.IsZero() && !at.After(last) {
-			return fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), ErrAlreadyRun)
+			return refuse(fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), ErrAlreadyRun))
 		}
 		v, err := at.MarshalBinary()
 		if err != nil {
@@ -555,7 +555,7 @@ func (s *Store) SetAway(a Away) error {
 	if a.User == "" {
 		return fmt.Errorf("set away: empty user")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketAway))
 		if a.Until.IsZero() {
 			return b.Delete([]byte(a.User))

@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -103,13 +104,17 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is an open Baton database. Its methods are safe for concurrent use.
+// Store is an open Baton database. Its methods are safe for concurrent use;
+// writes are group-committed by one writer goroutine (see writer.go).
 // Callbacks passed to CreateDecision, UpdateDecision and Each must not call
 // back into the Store's write methods.
 type Store struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	w    *writer // nil when read-only
+	// groups counts commits by the writer, for tests and benchmarks.
+	groups atomic.Int64
 }
 
 // Open opens or creates the store at path, creates missing buckets and runs
@@ -143,6 +148,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		_ = db.Close() // the schema error is the one worth reporting
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if !opts.ReadOnly {
+		s.startWriter()
 	}
 	return s, nil
 }
@@ -197,6 +205,7 @@ func schemaVersion(meta *bolt.Bucket) uint64 {
 
 // Close releases the file. It waits for running transactions.
 func (s *Store) Close() error {
+	s.stopWriter()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", s.path, err)
 	}
