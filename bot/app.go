@@ -301,6 +301,12 @@ func (a *App) actor(user string, now time.Time) decisions.Actor {
 
 // route runs the routing engine with the live presence and load.
 func (a *App) route(text string, tags []string, channel, proposer string, now time.Time) (decisions.Route, error) {
+	return a.routeAs(0, text, tags, channel, proposer, now)
+}
+
+// routeAs routes as the decision with id would be (0: the next one, for a
+// dry run).
+func (a *App) routeAs(id decisions.ID, text string, tags []string, channel, proposer string, now time.Time) (decisions.Route, error) {
 	presence, err := a.presence()
 	if err != nil {
 		return decisions.Route{}, err
@@ -309,9 +315,11 @@ func (a *App) route(text string, tags []string, channel, proposer string, now ti
 	if err != nil {
 		return decisions.Route{}, fmt.Errorf("read open load: %w", err)
 	}
-	next, err := a.store.PeekNextID()
-	if err != nil {
-		return decisions.Route{}, fmt.Errorf("read next id: %w", err)
+	next := id
+	if next == 0 {
+		if next, err = a.store.PeekNextID(); err != nil {
+			return decisions.Route{}, fmt.Errorf("read next id: %w", err)
+		}
 	}
 	return a.Router().Route(decisions.Request{
 		Text: text, Tags: tags, Channel: channel, Proposer: proposer, Now: now,

@@ -44,7 +44,12 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 	if text == "" {
 		return decisions.Decision{}, errors.New("empty proposal")
 	}
-	r, err := a.route(text, p.Tags, p.Source.Channel, p.Proposer, now)
+	// The id is fixed before routing (a round robin takes turns by id) and
+	// before rendering, so neither runs inside the store's single writer and
+	// two concurrent proposals never share a turn.
+	id, release := a.store.ReserveID()
+	defer release()
+	r, err := a.routeAs(id, text, p.Tags, p.Source.Channel, p.Proposer, now)
 	if err != nil {
 		return decisions.Decision{}, err
 	}
@@ -59,10 +64,13 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 		Title: strings.TrimSpace(title), Details: strings.TrimSpace(details),
 		Proposer: p.Proposer, Source: p.Source, Due: p.Due,
 	}, r, now)
+	d.ID = id
 	dom, _ := a.Router().Domain(r.Domain)
-	build := func(d decisions.Decision) ([]storeItem, error) {
-		return encodeItems(now, a.proposalMessages(d, dom))
+	items, err := encodeItems(now, a.proposalMessages(d, dom))
+	if err != nil {
+		return decisions.Decision{}, err
 	}
+	build := func(decisions.Decision) ([]storeItem, error) { return items, nil }
 	if p.Once != "" {
 		d, err = a.store.CreateDecisionForEvent(p.Once, now, d, build)
 	} else {

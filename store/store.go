@@ -113,6 +113,7 @@ type Store struct {
 	path string
 	now  func() time.Time
 	w    *writer // nil when read-only
+	ids  idPool
 	// groups counts commits by the writer, for tests and benchmarks.
 	groups atomic.Int64
 }
@@ -149,6 +150,7 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close() // the schema error is the one worth reporting
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	_ = db.View(func(tx *bolt.Tx) error { s.ids.init(tx); return nil }) // cannot fail: the schema was just checked
 	if !opts.ReadOnly {
 		s.startWriter()
 	}
