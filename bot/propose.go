@@ -110,8 +110,10 @@ func refKey(id decisions.ID, parts ...string) string {
 // announcement where the proposal was made.
 func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain) []outgoing {
 	var out []outgoing
+	// Every decider's DM is the same message: render and encode it once.
+	dm := newMessage(KindDM, blocks.DeciderDM(d, d.Reason, d.CreatedAt, a.loc))
 	for _, u := range d.Deciders {
-		m := newMessage(KindDM, blocks.DeciderDM(d, d.Reason, d.CreatedAt, a.loc))
+		m := dm
 		m.User = u
 		m.SaveRef = refKey(d.ID, "dm", u)
 		out = append(out, outgoing{Key: m.SaveRef, Msg: m})

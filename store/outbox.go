@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -25,7 +27,7 @@ type OutboxItem struct {
 	// Key identifies the message, e.g. "D-7/announce". Enqueueing a key that
 	// is pending or was delivered recently does nothing.
 	Key  string `json:"key"`
-	Body []byte `json:"body"`
+	Body []byte `json:"body,omitempty"` // stored as is, after the header (see encodeOutbox)
 	// NotBefore is the earliest time to send; zero means Enqueued.
 	NotBefore time.Time `json:"not_before"`
 	Attempts  int       `json:"attempts,omitempty"`
@@ -83,7 +85,7 @@ func enqueue(tx *bolt.Tx, now time.Time, items []OutboxItem) error {
 }
 
 func putOutbox(ob, due *bolt.Bucket, it *OutboxItem) error {
-	v, err := json.Marshal(it)
+	v, err := encodeOutbox(it)
 	if err != nil {
 		return err
 	}
@@ -110,10 +112,46 @@ func getOutbox(ob *bolt.Bucket, key string) (OutboxItem, bool, error) {
 	if v == nil {
 		return it, false, nil
 	}
-	if err := json.Unmarshal(v, &it); err != nil {
+	if err := decodeOutbox(v, &it); err != nil {
 		return it, false, fmt.Errorf("decode outbox item %s: %w", key, err)
 	}
 	return it, true, nil
+}
+
+// outboxFormat starts an outbox value laid out as: this byte, the header's
+// length (uvarint), the header (the item as JSON, without its body), then
+// the body as is. JSON would hold the body in base64, a third larger and
+// encoded twice. Values from before start with '{': the whole item as JSON.
+const outboxFormat = 1
+
+func encodeOutbox(it *OutboxItem) ([]byte, error) {
+	h := *it
+	h.Body = nil
+	hdr, err := json.Marshal(&h)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]byte, 0, 1+binary.MaxVarintLen64+len(hdr)+len(it.Body))
+	v = append(v, outboxFormat)
+	v = binary.AppendUvarint(v, uint64(len(hdr)))
+	v = append(v, hdr...)
+	return append(v, it.Body...), nil
+}
+
+func decodeOutbox(v []byte, it *OutboxItem) error {
+	if len(v) == 0 || v[0] != outboxFormat {
+		return json.Unmarshal(v, it)
+	}
+	n, w := binary.Uvarint(v[1:])
+	if w <= 0 || uint64(len(v)-1-w) < n {
+		return fmt.Errorf("truncated outbox value")
+	}
+	hdr := v[1+w : 1+w+int(n)]
+	if err := json.Unmarshal(hdr, it); err != nil {
+		return err
+	}
+	it.Body = bytes.Clone(v[1+w+int(n):])
+	return nil
 }
 
 // OutboxDue lists pending items with NotBefore <= now, ordered by NotBefore
@@ -181,7 +219,7 @@ func indexOutboxSeq(tx *bolt.Tx) error {
 	}
 	return ob.ForEach(func(k, v []byte) error {
 		var it OutboxItem
-		if err := json.Unmarshal(v, &it); err != nil {
+		if err := decodeOutbox(v, &it); err != nil {
 			return fmt.Errorf("decode outbox item %s: %w", k, err)
 		}
 		return bySeq.Put(u64(it.Seq), k)
@@ -202,7 +240,7 @@ func (s *Store) OutboxAttempt(key string, at time.Time) error {
 			return refuse(ErrNotFound)
 		}
 		it.Attempted = at
-		v, err := json.Marshal(&it)
+		v, err := encodeOutbox(&it)
 		if err != nil {
 			return err
 		}

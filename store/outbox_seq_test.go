@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -71,5 +73,38 @@ func TestOutboxSeqIndexRebuilt(t *testing.T) {
 	its, err := h.OutboxAfter(0, 0)
 	if err != nil || len(its) != 2 || its[0].Key != "x" {
 		t.Fatalf("after rebuild: %v, %v", its, err)
+	}
+}
+
+// TestOutboxBodyStoredRaw: a body is stored as its own bytes, not base64
+// inside JSON, and items written in the old all-JSON form still read.
+func TestOutboxBodyStoredRaw(t *testing.T) {
+	h := newTestDB(t)
+	body := []byte(`{"kind":"post","text":"D-1 proposed"}`)
+	if err := h.Enqueue(OutboxItem{Key: "new", Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := json.Marshal(OutboxItem{Key: "old", Body: []byte("legacy"), Seq: 99, NotBefore: t0, Enqueued: t0})
+	if err := h.db.Update(func(tx *bolt.Tx) error {
+		if !bytes.Contains(tx.Bucket([]byte(bucketOutbox)).Get([]byte("new")), body) {
+			t.Error("the body is not stored as is")
+		}
+		it := OutboxItem{Seq: 99, NotBefore: t0}
+		if err := tx.Bucket([]byte(bucketOutboxDue)).Put(outboxDueKey(&it), []byte("old")); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte(bucketOutboxSeq)).Put(u64(99), []byte("old")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte(bucketOutbox)).Put([]byte("old"), old)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	its, err := h.OutboxAfter(0, 0)
+	if err != nil || len(its) != 2 {
+		t.Fatalf("OutboxAfter = %v, %v", its, err)
+	}
+	if string(its[0].Body) != string(body) || string(its[1].Body) != "legacy" {
+		t.Errorf("bodies read back: %q, %q", its[0].Body, its[1].Body)
 	}
 }
