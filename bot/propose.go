@@ -102,6 +102,16 @@ var slackEntities = strings.NewReplacer(
 
 func unslack(s string) string { return slackEntities.Replace(s) }
 
+// announcedIn reports whether d's announcement was sent or is waiting.
+func announcedIn(r refReader, id decisions.ID) bool {
+	key := refKey(id, "announce")
+	if _, ok, err := r.Ref(key); err == nil && ok {
+		return true
+	}
+	pending, err := r.OutboxPending(key)
+	return err == nil && pending
+}
+
 func refKey(id decisions.ID, parts ...string) string {
 	return id.String() + "/" + strings.Join(parts, "/")
 }
@@ -165,13 +175,13 @@ func isChannel(id string) bool {
 	return strings.HasPrefix(id, "C") || strings.HasPrefix(id, "G")
 }
 
-// outcomeMessages tell everyone concerned that d changed status: the
+// outcomeMessagesIn tells everyone concerned that d changed status: the
 // deciders' DMs are updated, and the outcome goes to the announcement's
-// thread, the informed channels and the proposer.
-func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
+// thread, the informed channels and the proposer. Refs are read from r.
+func (a *App) outcomeMessagesIn(r refReader, d decisions.Decision, actor string) []outgoing {
 	step := strconv.Itoa(len(d.History))
 	var out []outgoing
-	refs, err := a.store.RefsWithPrefix(refKey(d.ID, "dm") + "/")
+	refs, err := r.RefsWithPrefix(refKey(d.ID, "dm") + "/")
 	if err != nil {
 		a.log.Warn("read decider DMs", "id", d.ID.String(), "err", err)
 	}
@@ -198,7 +208,7 @@ func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
 	thread.ThreadRoot = announceThread(d.Source)
 	out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, "thread"), Msg: thread})
 	for _, c := range d.Informed {
-		if c == d.Source.Channel && a.announced(d.ID) {
+		if c == d.Source.Channel && announcedIn(r, d.ID) {
 			continue // the outcome is already in that channel, in the proposal's thread
 		}
 		m := newMessage(KindPost, outcome)
@@ -217,7 +227,7 @@ func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
 // causes, in one transaction.
 func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decision, error) {
 	now := a.clock.Now()
-	d, err := a.store.UpdateDecision(id, func(d decisions.Decision) (decisions.Decision, []storeItem, error) {
+	d, err := a.store.UpdateDecisionIn(id, func(v store.View, d decisions.Decision) (decisions.Decision, []storeItem, error) {
 		if dom, ok := a.Router().Domain(d.Domain); ok {
 			act.RequireAdvice = dom.RequireAdvice
 		}
@@ -225,7 +235,7 @@ func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decis
 		if err != nil {
 			return d, nil, err
 		}
-		items, err := encodeItems(now, a.transitionMessages(d, next, act))
+		items, err := encodeItems(now, a.transitionMessagesIn(v, d, next, act))
 		return next, items, err
 	})
 	if err != nil {
@@ -237,12 +247,25 @@ func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decis
 	return d, nil
 }
 
+// refReader reads where Baton's messages are: the store, or a View of the
+// write transaction a message is built in.
+type refReader interface {
+	Ref(key string) (decisions.MessageRef, bool, error)
+	RefsWithPrefix(p string) (map[string]decisions.MessageRef, error)
+	OutboxPending(key string) (bool, error)
+}
+
 // transitionMessages says what Slack should hear about a change.
 func (a *App) transitionMessages(before, d decisions.Decision, act decisions.Action) []outgoing {
+	return a.transitionMessagesIn(a.store, before, d, act)
+}
+
+// transitionMessagesIn is transitionMessages reading refs from r.
+func (a *App) transitionMessagesIn(r refReader, before, d decisions.Decision, act decisions.Action) []outgoing {
 	step := strconv.Itoa(len(d.History))
 	switch act.Verb {
 	case decisions.VerbApprove, decisions.VerbReject, decisions.VerbDefer, decisions.VerbWithdraw:
-		return a.outcomeMessages(d, act.Actor.User)
+		return a.outcomeMessagesIn(r, d, act.Actor.User)
 	case decisions.VerbReopen:
 		var out []outgoing
 		for _, u := range d.Deciders {

@@ -112,6 +112,10 @@ func (s *Store) Decision(id decisions.ID) (decisions.Decision, error) {
 // transaction. If fn fails, nothing changes and fn's error is returned as is,
 // so errors.Is and errors.As see it. The id cannot be changed by fn.
 func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (decisions.Decision, []OutboxItem, error)) (decisions.Decision, error) {
+	return s.updateDecision(id, func(_ View, d decisions.Decision) (decisions.Decision, []OutboxItem, error) { return fn(d) })
+}
+
+func (s *Store) updateDecision(id decisions.ID, fn func(v View, d decisions.Decision) (decisions.Decision, []OutboxItem, error)) (decisions.Decision, error) {
 	var out decisions.Decision
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketDecisions))
@@ -121,7 +125,7 @@ func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (d
 		}
 		// Computed before fn runs: fn may modify the slices it is handed.
 		oldEntries := indexEntries(&old)
-		nd, items, err := fn(old)
+		nd, items, err := fn(View{tx}, old)
 		if err != nil {
 			return refuse(err)
 		}

@@ -41,3 +41,27 @@ func TestReservedIDs(t *testing.T) {
 		t.Errorf("after reopen PeekNextID = %s, want %s", next, b+1)
 	}
 }
+
+// TestUpdateSeesItsTransaction: a callback's View reads the transaction it
+// writes in, so a ref saved by a write grouped before it is seen.
+func TestUpdateSeesItsTransaction(t *testing.T) {
+	h := newTestDB(t)
+	d := h.create(proposal("p", "U1", "product", "U2"))
+	if err := h.SetRef("D-1/announce", decisions.MessageRef{Channel: "C1", TS: "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	var seen bool
+	if _, err := h.UpdateDecisionIn(d.ID, func(v View, cur decisions.Decision) (decisions.Decision, []OutboxItem, error) {
+		_, seen, _ = v.Ref("D-1/announce")
+		refs, err := v.RefsWithPrefix("D-1/")
+		if err != nil || len(refs) != 1 {
+			t.Errorf("RefsWithPrefix = %v, %v", refs, err)
+		}
+		return cur, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Error("the view did not see the ref")
+	}
+}
