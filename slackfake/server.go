@@ -165,6 +165,7 @@ type Server struct {
 	failures     map[string][]failure
 	lost         map[string][]failure // answers lost after the call took effect
 	down         bool                 // every Web API call answers 503
+	limit        *limiter             // nil: no rate limit enforced
 	onPost       []func(Post)
 	changed      chan struct{} // closed and replaced whenever posts grows
 	socket       *Socket
@@ -491,6 +492,13 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, method, res
 	}
 	if f == nil && s.down && method != "response_url" {
 		f = &failure{status: http.StatusServiceUnavailable}
+	}
+	if f == nil && s.limit != nil && method == "chat.postMessage" && perr == nil {
+		if ch, err := s.resolveChannel(rq.str("channel")); err == nil {
+			if wait := s.limit.take(ch); wait > 0 {
+				f = &failure{status: http.StatusTooManyRequests, retryAfter: wait}
+			}
+		}
 	}
 	if f != nil {
 		s.mu.Unlock()
