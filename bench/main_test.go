@@ -11,7 +11,7 @@ import (
 // `go run ./bench`.
 func TestBenchSmoke(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := run(context.Background(), []string{"-n", "1500", "-week", "300", "-runs", "1", "-dir", t.TempDir()}, &out, &errs); code != 0 {
+	if code := run(context.Background(), []string{"-only", "scan", "-n", "1500", "-week", "300", "-runs", "1", "-dir", t.TempDir()}, &out, &errs); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}
 	for _, want := range []string{"weekly digest", "reminder scan", "× the history: digest"} {

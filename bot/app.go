@@ -263,24 +263,28 @@ func (a *App) rulesOf(domain string) decisions.DomainRules {
 	return decisions.RulesOf(dom)
 }
 
-// route runs the routing engine with the live presence and load.
+// route runs the routing engine with the live presence and load, as a
+// dry run (who would decide).
 func (a *App) route(text string, tags []string, channel, proposer string, now time.Time) (decisions.Route, error) {
 	people, err := a.dir.people(now)
 	if err != nil {
 		return decisions.Route{}, err
 	}
-	return a.routeWith(text, tags, channel, proposer, people)
+	return a.routeAs(0, text, tags, channel, proposer, people)
 }
 
-// routeWith routes with presence already read.
-func (a *App) routeWith(text string, tags []string, channel, proposer string, people decisions.People) (decisions.Route, error) {
+// routeAs routes as the decision with id would be (0: the next one, for a
+// dry run), with who is around already read.
+func (a *App) routeAs(id decisions.ID, text string, tags []string, channel, proposer string, people decisions.People) (decisions.Route, error) {
 	load, err := a.store.OpenLoad()
 	if err != nil {
 		return decisions.Route{}, fmt.Errorf("read open load: %w", err)
 	}
-	next, err := a.store.PeekNextID()
-	if err != nil {
-		return decisions.Route{}, fmt.Errorf("read next id: %w", err)
+	next := id
+	if next == 0 {
+		if next, err = a.store.PeekNextID(); err != nil {
+			return decisions.Route{}, fmt.Errorf("read next id: %w", err)
+		}
 	}
 	return a.Router().Route(decisions.Request{
 		Text: text, Tags: tags, Channel: channel, Proposer: proposer, Now: people.Now,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -113,13 +114,19 @@ func (a *App) enqueue(what string, out ...outgoing) error {
 	return nil
 }
 
-// taskRunner executes a Task and returns what to deliver next.
+// taskRunner executes a Task.
 type taskRunner func(ctx context.Context, key string, t Task) error
 
-// Outbox delivers stored messages to Slack: at least once from the store's
-// point of view, exactly once from Slack's (keys are remembered after
-// delivery), with backoff on errors, Retry-After on 429, and ~1 message per
-// second per channel.
+// Outbox delivers stored messages to Slack. The store holds what is to be
+// sent; the order, pacing and backoff live in memory (see pacer), so waiting
+// costs no write. Each channel, DM, App Home and updated message is a lane:
+// one message in flight per lane, strictly in enqueue order. A
+// workspace-wide token bucket and Slack's per-channel allowance (one a
+// second, bursts of three) pace the lanes; a 429 pauses that Web API method
+// for every lane until Retry-After has passed. Posts carry their key in
+// Slack message metadata and are recorded as attempted before the call, so
+// after a crash Slack's history says whether one already landed: each is
+// posted exactly once.
 type Outbox struct {
 	store   *store.Store
 	api     *slack.Client
@@ -127,43 +134,42 @@ type Outbox struct {
 	log     *slog.Logger
 	metrics *metrics
 	workers int
-	// interval paces posts per channel; Slack allows about one a second.
-	interval time.Duration
-	runTask  taskRunner
+	runTask taskRunner
 
 	kick chan struct{}
 
-	mu       sync.Mutex
-	inflight map[string]bool
-	// finished are keys Run's workers are done with; they leave inflight
-	// at the top of Run's next pass (see Run).
-	finished []string
-	pace     map[string]time.Time // channel → earliest next post
-	dms      map[string]string    // user → DM channel id
+	mu    sync.Mutex
+	sched *pacer
+	dms   map[string]string // user → DM channel id
 }
 
-// Pacing and retry limits.
-const (
-	channelInterval = time.Second
-	maxBackoff      = 10 * time.Minute
-	// waitForRef is how often a reply re-checks for the message it
-	// threads under; that message normally goes first, so waits are rare.
-	waitForRef = 10 * time.Second
-	// deliveryTimeout bounds one delivery (it may take two Slack calls).
-	deliveryTimeout = 30 * time.Second
-)
+// deliveryTimeout bounds one delivery (it may take three Slack calls).
+const deliveryTimeout = 30 * time.Second
 
 func newOutbox(st *store.Store, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
 	if workers < 1 {
 		workers = 4
 	}
-	if interval == 0 {
+	rate, burst := DefaultWorkspaceRate, DefaultWorkspaceBurst
+	switch {
+	case interval == 0:
 		interval = channelInterval
+	case interval < 0:
+		rate = 0 // pacing off (the shell, tests): no workspace limit either
 	}
 	return &Outbox{
-		store: st, api: api, clock: clock, log: log.With("component", "outbox"), metrics: m, workers: workers, interval: interval,
-		kick: make(chan struct{}, 1), inflight: map[string]bool{}, pace: map[string]time.Time{}, dms: map[string]string{},
+		store: st, api: api, clock: clock, log: log.With("component", "outbox"), metrics: m, workers: workers,
+		kick: make(chan struct{}, 1), sched: newPacer(interval, rate, burst), dms: map[string]string{},
 	}
+}
+
+// SetWorkspaceLimit sets the workspace-wide allowance: perSecond calls a
+// second on average, up to burst at once; perSecond <= 0 removes the limit.
+// Call it before Run.
+func (o *Outbox) SetWorkspaceLimit(perSecond float64, burst int) {
+	o.mu.Lock()
+	o.sched.global = newBucket(perSecond, burst)
+	o.mu.Unlock()
 }
 
 // Kick wakes the delivery loop after something was enqueued.
@@ -174,188 +180,266 @@ func (o *Outbox) Kick() {
 	}
 }
 
-// Flush delivers, one at a time, every message due at the clock's current
-// time, until none is due. Tests and the shell use it; serve uses Run.
-func (o *Outbox) Flush(ctx context.Context) error {
-	for range 10000 {
-		items, err := o.store.OutboxDue(o.clock.Now(), 100)
-		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
+// load reads the items enqueued since the last load into the lanes.
+func (o *Outbox) load() error {
+	o.mu.Lock()
+	after := o.sched.lastSeq
+	o.mu.Unlock()
+	items, err := o.store.OutboxAfter(after, 0)
+	if err != nil {
+		return fmt.Errorf("read outbox: %w", err)
+	}
+	for _, it := range items {
+		q := &queued{it: it, uncertain: !it.Attempted.IsZero()}
+		if err := json.Unmarshal(it.Body, &q.msg); err != nil {
+			q.bad = err
 		}
-		if len(items) == 0 {
-			return nil
-		}
-		progressed := false
-		for _, it := range items {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			o.deliver(ctx, it)
-			progressed = true
-		}
-		if !progressed {
-			return nil
-		}
+		q.method = methodOf(q.msg)
+		o.mu.Lock()
+		q.lane = o.sched.laneOf(it.Key, q.msg, o.refChannel)
+		o.sched.add(q)
+		o.mu.Unlock()
 	}
 	return nil
 }
 
+// refChannel is the channel a delivered message was saved in, or "".
+func (o *Outbox) refChannel(key string) string {
+	ref, ok, err := o.store.Ref(key)
+	if err != nil || !ok {
+		return ""
+	}
+	return ref.Channel
+}
+
+// Pending is how many messages the outbox holds in memory (after the last
+// load): queued, waiting or in flight.
+func (o *Outbox) Pending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sched.pending()
+}
+
+func (o *Outbox) next() (*queued, time.Time, bool) {
+	now := o.clock.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.sched.probeDue(now) {
+		return nil, time.Time{}, true
+	}
+	q, wake := o.sched.next(now)
+	return q, wake, false
+}
+
+func (o *Outbox) apply(r result) {
+	now := o.clock.Now()
+	o.mu.Lock()
+	o.sched.done(r, now)
+	o.mu.Unlock()
+}
+
+// probe asks Slack, cheaply, whether it answers again after an outage.
+func (o *Outbox) probe(ctx context.Context) {
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err := o.api.AuthTestContext(pctx)
+	cancel()
+	ok := err == nil || !unreachable(err)
+	if ok {
+		o.log.Info("Slack answers again; resuming delivery")
+	}
+	now := o.clock.Now()
+	o.mu.Lock()
+	o.sched.probed(ok, now)
+	o.mu.Unlock()
+}
+
+// Flush delivers, one at a time, every message due at the clock's current
+// time, until none is. Tests and the shell use it; serve uses Run.
+func (o *Outbox) Flush(ctx context.Context) error {
+	if err := o.load(); err != nil {
+		return err
+	}
+	for range 100000 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		q, _, probe := o.next()
+		if probe {
+			o.probe(ctx)
+			continue
+		}
+		if q == nil {
+			// What was sent may have queued more (a task's proposal).
+			before := o.loaded()
+			if err := o.load(); err != nil {
+				return err
+			}
+			if o.loaded() == before {
+				return nil
+			}
+			continue
+		}
+		o.apply(o.deliver(ctx, q))
+	}
+	return nil
+}
+
+func (o *Outbox) loaded() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sched.lastSeq
+}
+
+// reloadEvery bounds how long an enqueue that did not Kick waits.
+const reloadEvery = 5 * time.Second
+
 // Run delivers messages until ctx is done, with a bounded pool of workers.
 // On return every worker has finished its current message.
 func (o *Outbox) Run(ctx context.Context) {
-	jobs := make(chan store.OutboxItem)
+	jobs := make(chan *queued)
+	results := make(chan result, o.workers)
 	var wg sync.WaitGroup
 	for range o.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for it := range jobs {
+			for q := range jobs {
 				// A message being sent is finished even during shutdown, so
-				// it is not sent twice after a restart, but a stalled Slack
-				// call cannot hold shutdown forever.
+				// it is not left uncertain, but a stalled Slack call cannot
+				// hold shutdown forever.
 				dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
-				o.deliver(dctx, it)
+				results <- o.deliver(dctx, q)
 				cancel()
-				o.mu.Lock()
-				o.finished = append(o.finished, it.Key)
-				o.mu.Unlock()
-				o.Kick()
 			}
 		}()
 	}
+	probed := make(chan struct{}, 1)
+	inflight, probing := 0, false
 	defer func() {
 		close(jobs)
+		for ; inflight > 0; inflight-- {
+			o.apply(<-results)
+		}
 		wg.Wait()
+		if probing {
+			<-probed
+		}
 		o.log.Info("outbox stopped")
 	}()
+	if err := o.load(); err != nil {
+		o.log.Error("read outbox", "err", err)
+	}
 	for {
-		// A key leaves inflight only here, before the outbox is read again.
-		// The read being handed out may predate a delivery that has since
-		// finished and still list that message: clearing it as soon as the
-		// worker finished would let that stale copy be sent a second time.
-		o.mu.Lock()
-		for _, k := range o.finished {
-			delete(o.inflight, k)
-		}
-		o.finished = o.finished[:0]
-		o.mu.Unlock()
-		now := o.clock.Now()
-		items, err := o.store.OutboxDue(now, 200)
-		if err != nil {
-			o.log.Error("read outbox", "err", err)
-		}
-		for _, it := range items {
-			o.mu.Lock()
-			busy := o.inflight[it.Key]
-			if !busy {
-				o.inflight[it.Key] = true
-			}
-			o.mu.Unlock()
-			if busy {
+		var wake time.Time
+		for inflight < o.workers {
+			q, w, probe := o.next()
+			if probe {
+				probing = true
+				go func() { o.probe(ctx); probed <- struct{}{} }()
 				continue
 			}
-			select {
-			case jobs <- it:
-			case <-ctx.Done():
-				return
+			if q == nil {
+				wake = w
+				break
 			}
+			inflight++
+			jobs <- q
 		}
-		wait := 5 * time.Second
-		if next, ok, err := o.store.OutboxNext(); err == nil && ok {
-			if d := next.Sub(o.clock.Now()); d < wait {
-				wait = max(d, 50*time.Millisecond)
-			}
+		wait := reloadEvery
+		if !wake.IsZero() {
+			wait = min(wait, max(wake.Sub(o.clock.Now()), time.Millisecond))
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
+		case r := <-results:
+			inflight--
+			o.apply(r)
+		case <-probed:
+			probing = false
 		case <-o.kick:
-			t.Stop()
+			if err := o.load(); err != nil {
+				o.log.Error("read outbox", "err", err)
+			}
 		case <-t.C:
+			if err := o.load(); err != nil {
+				o.log.Error("read outbox", "err", err)
+			}
 		}
+		t.Stop()
 	}
 }
 
-// deliver sends one item and records the result in the store.
-func (o *Outbox) deliver(ctx context.Context, it store.OutboxItem) {
-	var m Message
-	if err := json.Unmarshal(it.Body, &m); err != nil {
-		o.log.Error("drop undecodable outbox message", "key", it.Key, "err", err)
-		o.finish(it.Key, nil)
-		return
+// deliver tries one message and records a delivery (or a drop) in the
+// store. What to do next is in the result.
+func (o *Outbox) deliver(ctx context.Context, q *queued) result {
+	key := q.it.Key
+	if q.bad != nil {
+		o.log.Error("drop undecodable outbox message", "key", key, "err", q.bad)
+		o.finish(key, nil)
+		return result{q: q, out: outDone}
 	}
+	m := q.msg
 	now := o.clock.Now()
-	if ch := m.paceChannel(); ch != "" && o.interval > 0 {
-		o.mu.Lock()
-		next := o.pace[ch]
-		if now.Before(next) {
-			o.mu.Unlock()
-			o.retry(it, next, "paced", false)
-			return
-		}
-		o.pace[ch] = now.Add(o.interval)
-		o.mu.Unlock()
+	if isReminder(key) && now.Sub(q.it.Enqueued) > reminderTTL {
+		o.log.Warn("dropping a reminder older than a day", "key", key, "enqueued", q.it.Enqueued, "user", m.User)
+		o.metrics.outboxFailed.WithLabelValues("stale_reminder").Inc()
+		o.finish(key, nil)
+		return result{q: q, out: outDone}
 	}
-	refs, wait, err := o.send(ctx, it.Key, m)
+	refs, wait, err := o.send(ctx, q)
 	switch {
 	case wait:
-		o.retry(it, now.Add(waitForRef), "waiting for the message it replies to", false)
+		return result{q: q, out: outWait}
 	case err == nil:
 		o.metrics.outboxSent.WithLabelValues(m.Kind).Inc()
-		o.finish(it.Key, refs)
-	default:
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) {
-			o.metrics.outboxRetries.WithLabelValues("rate_limited").Inc()
-			o.log.Warn("rate limited by Slack", "key", it.Key, "retry_after", rl.RetryAfter)
-			o.retry(it, now.Add(max(rl.RetryAfter, time.Second)), err.Error(), true)
-			return
-		}
-		if permanent(err) {
-			o.metrics.outboxFailed.WithLabelValues(m.Kind).Inc()
-			o.log.Error("Slack refused message; dropping it", "key", it.Key, "kind", m.Kind, "channel", m.Channel, "user", m.User, "err", err)
-			o.finish(it.Key, nil)
-			return
-		}
-		o.metrics.outboxRetries.WithLabelValues("error").Inc()
-		backoff := min(time.Second<<min(it.Attempts, 10), maxBackoff)
-		level := slog.LevelWarn
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && installationErrors[se.Err] {
-			level = slog.LevelError // an admin must fix the token or scopes
-		}
-		o.log.Log(ctx, level, "Slack delivery failed; will retry", "key", it.Key, "attempt", it.Attempts+1, "in", backoff, "err", err)
-		o.retry(it, now.Add(backoff), err.Error(), true)
+		o.finish(key, refs)
+		return result{q: q, out: outDone}
 	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		o.metrics.outboxRetries.WithLabelValues("rate_limited").Inc()
+		o.log.Warn("rate limited by Slack; pausing the method", "key", key, "method", q.method, "retry_after", rl.RetryAfter)
+		return result{q: q, out: outRateLimited, retryAfter: rl.RetryAfter}
+	}
+	if permanent(err) {
+		o.metrics.outboxFailed.WithLabelValues(m.Kind).Inc()
+		o.log.Error("Slack refused message; dropping it", "key", key, "kind", m.Kind, "channel", m.Channel, "user", m.User, "err", err)
+		o.finish(key, nil)
+		return result{q: q, out: outDone}
+	}
+	o.metrics.outboxRetries.WithLabelValues("error").Inc()
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) && unreachable(err) {
+		// No answer from Slack: a post may have landed all the same.
+		q.uncertain = q.uncertain || q.method == "chat.postMessage"
+		o.log.Warn("Slack unreachable; will retry", "key", key, "attempt", q.failures+1, "err", err)
+		return result{q: q, out: outUnreachable}
+	}
+	level := slog.LevelWarn
+	if installationErrors[se.Err] {
+		level = slog.LevelError // an admin must fix the token or scopes
+	}
+	o.log.Log(ctx, level, "Slack delivery failed; will retry", "key", key, "attempt", q.failures+1, "err", err)
+	return result{q: q, out: outError}
 }
 
-func (m Message) paceChannel() string {
-	switch m.Kind {
-	case KindPost:
-		return m.Channel
-	case KindDM:
-		return "dm:" + m.User
+// unreachable reports whether err means Slack did not answer: a 5xx, a
+// network error or a timeout.
+func unreachable(err error) bool {
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		return sc.Code >= 500
 	}
-	return ""
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 func (o *Outbox) finish(key string, refs map[string]decisions.MessageRef) {
 	if err := o.store.OutboxDone(key, o.clock.Now(), refs); err != nil {
 		o.log.Error("mark outbox message delivered", "key", key, "err", err)
-	}
-}
-
-// retry reschedules it for at; attempted says whether Slack was tried (and
-// so counts toward the backoff) or the message only had to wait.
-func (o *Outbox) retry(it store.OutboxItem, at time.Time, why string, attempted bool) {
-	reschedule := o.store.OutboxPostpone
-	if attempted {
-		reschedule = o.store.OutboxRetry
-	}
-	if err := reschedule(it.Key, at, why); err != nil {
-		o.log.Error("reschedule outbox message", "key", it.Key, "err", err)
 	}
 }
 
@@ -395,115 +479,3 @@ func permanent(err error) bool {
 	}
 	return strings.Contains(err.Error(), "invalid_blocks")
 }
-
-// send performs one message. wait=true means it depends on a message still
-// in the outbox.
-func (o *Outbox) send(ctx context.Context, key string, m Message) (refs map[string]decisions.MessageRef, wait bool, err error) {
-	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
-	if len(m.Blocks) > 0 {
-		var bs slack.Blocks
-		if err := json.Unmarshal(m.Blocks, &bs); err != nil {
-			return nil, false, fmt.Errorf("decode blocks: %w", err)
-		}
-		opts = append(opts, slack.MsgOptionBlocks(bs.BlockSet...))
-	}
-	save := func(channel, ts string) map[string]decisions.MessageRef {
-		if m.SaveRef == "" {
-			return nil
-		}
-		return map[string]decisions.MessageRef{m.SaveRef: {Channel: channel, TS: ts}}
-	}
-	switch m.Kind {
-	case KindPost, KindDM:
-		channel := m.Channel
-		if m.Kind == KindDM {
-			if channel, err = o.dmChannel(ctx, m.User); err != nil {
-				return nil, false, err
-			}
-		}
-		thread := m.ThreadTS
-		if thread == "" && m.ThreadRef != "" {
-			ref, ok, err := o.store.Ref(m.ThreadRef)
-			if err != nil {
-				return nil, false, err
-			}
-			if ok {
-				thread = ref.TS
-				if m.ThreadRoot != "" {
-					thread = m.ThreadRoot
-				}
-				if m.Channel == "" || m.Channel == ref.Channel {
-					channel = ref.Channel
-				}
-			} else if pending, err := o.store.OutboxPending(m.ThreadRef); err != nil {
-				return nil, false, err
-			} else if pending {
-				return nil, true, nil
-			}
-		}
-		if channel == "" {
-			return nil, false, nil // nowhere to post (e.g. thread reply with no announcement and no channel)
-		}
-		if thread != "" {
-			opts = append(opts, slack.MsgOptionTS(thread))
-		}
-		ch, ts, err := o.api.PostMessageContext(ctx, channel, opts...)
-		if err != nil {
-			return nil, false, fmt.Errorf("chat.postMessage to %s: %w", channel, err)
-		}
-		return save(ch, ts), false, nil
-	case KindEphemeral:
-		return nil, false, o.sendEphemeral(ctx, m, opts)
-	case KindUpdate:
-		ref, ok, err := o.store.Ref(m.UpdateRef)
-		if err != nil {
-			return nil, false, err
-		}
-		if !ok {
-			pending, err := o.store.OutboxPending(m.UpdateRef)
-			if err != nil {
-				return nil, false, err
-			}
-			return nil, pending, nil // nothing to update if it was never sent
-		}
-		if _, _, _, err := o.api.UpdateMessageContext(ctx, ref.Channel, ref.TS, opts...); err != nil {
-			return nil, false, fmt.Errorf("chat.update %s/%s: %w", ref.Channel, ref.TS, err)
-		}
-		return nil, false, nil
-	case KindHome:
-		var view slack.HomeTabViewRequest
-		if err := json.Unmarshal(m.View, &view); err != nil {
-			return nil, false, fmt.Errorf("decode home view: %w", err)
-		}
-		if _, err := o.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: m.User, View: view}); err != nil {
-			return nil, false, fmt.Errorf("views.publish for %s: %w", m.User, err)
-		}
-		return nil, false, nil
-	case KindTask:
-		if m.Task == nil || o.runTask == nil {
-			return nil, false, nil
-		}
-		return nil, false, o.runTask(ctx, key, *m.Task)
-	}
-	return nil, false, fmt.Errorf("unknown message kind %q", m.Kind)
-}
-
-func (o *Outbox) dmChannel(ctx context.Context, user string) (string, error) {
-	o.mu.Lock()
-	ch, ok := o.dms[user]
-	o.mu.Unlock()
-	if ok {
-		return ch, nil
-	}
-	c, _, _, err := o.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
-	if err != nil {
-		return "", fmt.Errorf("conversations.open with %s: %w", user, err)
-	}
-	o.mu.Lock()
-	o.dms[user] = c.ID
-	o.mu.Unlock()
-	return c.ID, nil
-}
-
-// storeItem is the store's outbox row.
-type storeItem = store.OutboxItem

@@ -3,7 +3,10 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,37 +18,83 @@ import (
 // countIn counts chat.postMessage posts in channel.
 func countIn(e *e2e, channel string) int { return len(where(e.fake.Posts(), in(channel))) }
 
-// TestRateLimitedThenDelivered: a 429 with Retry-After holds the message
-// exactly that long, then it is delivered once.
-func TestRateLimitedThenDelivered(t *testing.T) {
+// TestRateLimitPausesTheMethod: a 429 with Retry-After pauses every
+// chat.postMessage, for every channel and DM, until it has passed; then
+// everything goes once, in order.
+func TestRateLimitPausesTheMethod(t *testing.T) {
 	e := newE2E(t, e2eOptions{})
 	e.fake.FailNext("chat.postMessage", http.StatusTooManyRequests, 30*time.Second, 1)
 	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.command(tom, chPricing, "Raise the team plan price #pricing")
 	e.flush()
-	// The first post (Ravi's DM) was refused; the announcement went out.
-	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 0 {
-		t.Fatalf("DM delivered despite the 429")
+	// The storm: the clock moves a second at a time through Retry-After,
+	// flushing each time, as a busy outbox would.
+	for range 29 {
+		e.clock.Advance(time.Second)
+		e.flush()
 	}
-	if n := countIn(e, chProduct); n != 1 {
-		t.Fatalf("a 429 on one message held up another: %d announcements", n)
+	if n := e.fake.Calls("chat.postMessage"); n != 1 {
+		t.Fatalf("%d chat.postMessage calls during Retry-After, want only the refused one", n)
 	}
-	e.clock.Advance(29 * time.Second)
-	e.flush()
-	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 0 {
-		t.Fatalf("DM sent before Retry-After elapsed")
+	if n := len(e.fake.Posts()); n != 0 {
+		t.Fatalf("%d posts during Retry-After: %v", n, texts(e.fake.Posts()))
 	}
 	e.clock.Advance(2 * time.Second)
 	e.flush()
-	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 1 {
-		t.Fatalf("after Retry-After: %d DMs, want exactly 1", n)
+	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 2 {
+		t.Errorf("after Retry-After: %d DMs to the decider, want 2", n)
 	}
-	e.clock.Advance(time.Hour)
-	e.flush()
-	if n := len(e.fake.Posts()); n != 2 {
-		t.Errorf("%d posts, want 2: %v", n, texts(e.fake.Posts()))
+	if n := countIn(e, chProduct); n != 1 {
+		t.Errorf("after Retry-After: %d announcements in #product, want 1", n)
 	}
-	if n := e.fake.Calls("chat.postMessage"); n != 3 {
-		t.Errorf("%d chat.postMessage calls, want 3 (one refused)", n)
+	posts := e.fake.Posts()
+	if n := e.fake.Calls("chat.postMessage"); n != len(posts)+1 {
+		t.Errorf("%d chat.postMessage calls for %d posts, want one refused call more", n, len(posts))
+	}
+	if n, _ := e.st.OutboxLen(); n != 0 {
+		t.Errorf("%d messages still waiting", n)
+	}
+}
+
+// TestOutageThenRecovery: while Slack answers nothing but 503s, the outbox
+// stops calling it except for a cheap probe every few seconds; once Slack
+// answers again, everything is delivered within seconds, once.
+func TestOutageThenRecovery(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.SetDown(true)
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.command(tom, chPricing, "Raise the team plan price #pricing")
+	e.command(tom, chProduct, "Sunset the legacy importer #product")
+	for range 150 { // a 150 s outage
+		e.flush()
+		e.clock.Advance(time.Second)
+	}
+	if n := e.fake.Calls("chat.postMessage"); n > 2 {
+		t.Errorf("%d chat.postMessage calls during the outage, want at most 2", n)
+	}
+	if n := e.fake.Calls("auth.test"); n < 10 || n > 150/2 {
+		t.Errorf("%d probes in a 150 s outage, want one every few seconds", n)
+	}
+	e.fake.SetDown(false)
+	back := e.clock.Now()
+	for range 10 {
+		e.flush()
+		if n, _ := e.st.OutboxLen(); n == 0 {
+			break
+		}
+		e.clock.Advance(time.Second)
+	}
+	if n, _ := e.st.OutboxLen(); n != 0 {
+		t.Fatalf("%d messages still waiting %s after Slack came back", n, e.clock.Now().Sub(back))
+	}
+	if d := e.clock.Now().Sub(back); d > 6*time.Second {
+		t.Errorf("delivery resumed %s after Slack came back, want seconds", d)
+	}
+	if n := countIn(e, chProduct); n != 2 {
+		t.Errorf("%d announcements in #product, want 2", n)
+	}
+	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 3 {
+		t.Errorf("%d DMs to ravi, want 3", n)
 	}
 }
 
@@ -128,11 +177,13 @@ func TestRestartDeliversPending(t *testing.T) {
 	e := newE2E(t, e2eOptions{})
 	e.fake.FailNext("chat.postMessage", http.StatusTooManyRequests, 10*time.Second, 1)
 	e.command(tom, chProduct, "Launch the public beta in March #product")
-	e.flush() // the DM is rate limited, the announcement goes out
+	e.flush() // the DM is rate limited, and so everything else
 	e.command(tom, chProduct, "Sunset the legacy importer #product")
 	pending, _ := e.st.OutboxLen()
-	if pending != 3 {
-		t.Fatalf("%d pending before the restart, want 3", pending)
+	// The 429 paused chat.postMessage for every channel: both decisions'
+	// DM and announcement wait.
+	if pending != 4 {
+		t.Fatalf("%d pending before the restart, want 4", pending)
 	}
 
 	e.restart()
@@ -156,36 +207,147 @@ func TestRestartDeliversPending(t *testing.T) {
 	}
 }
 
-// TestPacing: with the default pace (about one post a second per
-// channel), two announcements to one channel are not sent together, and
-// another channel is not held up.
+// TestPacing: Slack allows about one post a second per channel, in
+// bursts of three. A fourth post to one channel at the same instant waits a
+// second; another channel is not held up.
 func TestPacing(t *testing.T) {
 	e := newE2E(t, e2eOptions{paced: true, pace: 0})
-	e.command(tom, chProduct, "Launch the public beta in March #product")
-	e.command(tom, chProduct, "Sunset the legacy importer #product")
-	e.command(tom, chPricing, "Raise the team plan price #pricing")
+	for i := range 4 {
+		e.enqueuePost(fmt.Sprintf("p%d", i), chProduct, e.clock.Now())
+	}
+	e.enqueuePost("other", chPricing, e.clock.Now())
 	e.flush()
-	if n := countIn(e, chProduct); n != 1 {
-		t.Fatalf("%d posts to one channel at the same instant, want 1", n)
+	if n := countIn(e, chProduct); n != 3 {
+		t.Fatalf("%d posts to one channel at the same instant, want a burst of 3", n)
 	}
 	if n := countIn(e, chPricing); n != 1 {
 		t.Errorf("another channel was held up: %d posts", n)
 	}
 	e.clock.Advance(500 * time.Millisecond)
 	e.flush()
-	if n := countIn(e, chProduct); n != 1 {
-		t.Fatalf("second post after half a second")
+	if n := countIn(e, chProduct); n != 3 {
+		t.Fatalf("fourth post after half a second")
 	}
 	e.clock.Advance(600 * time.Millisecond)
 	e.flush()
-	if n := countIn(e, chProduct); n != 2 {
-		t.Errorf("%d posts after a second, want 2", n)
+	if got := texts(where(e.fake.Posts(), in(chProduct))); len(got) != 4 || !strings.HasSuffix(got[3], "p3") {
+		t.Errorf("after a second: %v, want p0…p3 in order", got)
 	}
-	e.clock.Advance(time.Minute)
+}
+
+// enqueuePost queues a plain post with key and text key, as a proposal
+// would, and wakes the outbox.
+func (e *e2e) enqueuePost(key, channel string, at time.Time) {
+	e.t.Helper()
+	body, err := json.Marshal(bot.Message{Kind: bot.KindPost, Channel: channel, Text: key})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.Enqueue(store.OutboxItem{Key: key, Body: body, NotBefore: at, Enqueued: at}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.app.Outbox().Kick()
+}
+
+// checkOrder fails unless every channel got its messages exactly once and
+// in the order of want (channel → texts in enqueue order).
+func checkOrder(t *testing.T, posts []slackfake.Post, want map[string][]string) {
+	t.Helper()
+	got := map[string][]string{}
+	for _, p := range posts {
+		got[p.Channel] = append(got[p.Channel], p.Text)
+	}
+	inversions, bad := 0, 0
+	for ch, w := range want {
+		if !slices.Equal(got[ch], w) {
+			bad++
+			for i := 1; i < len(got[ch]); i++ {
+				if got[ch][i] < got[ch][i-1] {
+					inversions++
+				}
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d channels got their messages out of order, lost or twice (%d inversions)", bad, len(want), inversions)
+	}
+}
+
+// TestOrderManyChannelsPaced: 1,000 messages to 70 channels under Slack's
+// pacing and a workspace limit arrive in enqueue order in every channel,
+// each once, at the workspace rate.
+func TestOrderManyChannelsPaced(t *testing.T) {
+	e := newE2E(t, e2eOptions{paced: true, pace: 0})
+	e.app.Outbox().SetWorkspaceLimit(50, 50)
+	want := map[string][]string{}
+	for i := range 1000 {
+		ch := fmt.Sprintf("C%03d", (i*7+i/13)%70)
+		key := fmt.Sprintf("m%04d", i)
+		e.enqueuePost(key, ch, e.clock.Now())
+		want[ch] = append(want[ch], key)
+	}
+	start := e.clock.Now()
+	for range 600 {
+		e.flush()
+		if len(e.fake.Posts()) == 1000 {
+			break
+		}
+		e.clock.Advance(100 * time.Millisecond)
+	}
+	checkOrder(t, e.fake.Posts(), want)
+	// 50 a second after a burst of 50: about 19 s.
+	if d := e.clock.Now().Sub(start); d > 21*time.Second {
+		t.Errorf("1,000 messages took %s at 50/s", d)
+	}
+	if n := e.fake.Calls("chat.postMessage"); n != 1000 {
+		t.Errorf("%d calls for 1,000 messages", n)
+	}
+}
+
+// TestOrderManyChannelsConcurrent: with eight workers racing, each
+// channel still gets one message at a time, in enqueue order.
+func TestOrderManyChannelsConcurrent(t *testing.T) {
+	e := newE2E(t, e2eOptions{workers: 8})
+	ctx, cancel := context.WithCancel(e.ctx())
+	done := make(chan struct{})
+	go func() { defer close(done); e.app.Outbox().Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	want := map[string][]string{}
+	for i := range 600 {
+		ch := fmt.Sprintf("C%03d", i%20)
+		key := fmt.Sprintf("m%04d", i)
+		e.enqueuePost(key, ch, e.clock.Now())
+		want[ch] = append(want[ch], key)
+	}
+	if _, err := e.fake.Wait(e.ctx(), 600); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	checkOrder(t, e.fake.Posts(), want)
+}
+
+// TestStaleReminderDropped: a reminder that waited more than a day is
+// dropped with a log line; a decider's DM that old is still delivered.
+func TestStaleReminderDropped(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	old := e.clock.Now().Add(-25 * time.Hour)
+	for _, it := range []struct{ key, text string }{{"D-9/remind/4/" + ravi, "reminder"}, {"D-9/dm/" + ravi, "please decide"}} {
+		body, _ := json.Marshal(bot.Message{Kind: bot.KindDM, User: ravi, Text: it.text})
+		if err := e.st.Enqueue(store.OutboxItem{Key: it.key, Body: body, NotBefore: old, Enqueued: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.flush()
-	// Ravi decides both product decisions and co-owns pricing.
-	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 3 {
-		t.Errorf("%d DMs to the decider, want 3", n)
+	got := texts(where(e.fake.Posts(), dmTo(ravi)))
+	if len(got) != 1 || !strings.HasSuffix(got[0], "please decide") {
+		t.Errorf("DMs = %v, want only the decider's DM", got)
+	}
+	if !e.log.has("dropping a reminder older than a day") {
+		t.Error("the dropped reminder was not logged")
+	}
+	if n, _ := e.st.OutboxLen(); n != 0 {
+		t.Errorf("%d messages still waiting", n)
 	}
 }
 

@@ -48,7 +48,12 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 	if err != nil {
 		return decisions.Decision{}, err
 	}
-	r, err := a.routeWith(text, p.Tags, p.Source.Channel, p.Proposer, people)
+	// The id is fixed before routing (a round robin takes turns by id) and
+	// before rendering, so neither runs inside the store's single writer and
+	// two concurrent proposals never share a turn.
+	id, release := a.store.ReserveID()
+	defer release()
+	r, err := a.routeAs(id, text, p.Tags, p.Source.Channel, p.Proposer, people)
 	if err != nil {
 		return decisions.Decision{}, err
 	}
@@ -63,10 +68,13 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 		Title: strings.TrimSpace(title), Details: strings.TrimSpace(details),
 		Proposer: p.Proposer, Source: p.Source, Due: p.Due,
 	}, r, now)
+	d.ID = id
 	dom, _ := a.Router().Domain(r.Domain)
-	build := func(d decisions.Decision) ([]storeItem, error) {
-		return encodeItems(now, a.proposalMessages(d, dom, people))
+	items, err := encodeItems(now, a.proposalMessages(d, dom, people))
+	if err != nil {
+		return decisions.Decision{}, err
 	}
+	build := func(decisions.Decision) ([]storeItem, error) { return items, nil }
 	if p.Once != "" {
 		d, err = a.store.CreateDecisionForEvent(p.Once, now, d, build)
 	} else {
@@ -98,6 +106,16 @@ var slackEntities = strings.NewReplacer(
 
 func unslack(s string) string { return slackEntities.Replace(s) }
 
+// announcedIn reports whether d's announcement was sent or is waiting.
+func announcedIn(r refReader, id decisions.ID) bool {
+	key := refKey(id, "announce")
+	if _, ok, err := r.Ref(key); err == nil && ok {
+		return true
+	}
+	pending, err := r.OutboxPending(key)
+	return err == nil && pending
+}
+
 func refKey(id decisions.ID, parts ...string) string {
 	return id.String() + "/" + strings.Join(parts, "/")
 }
@@ -106,8 +124,14 @@ func refKey(id decisions.ID, parts ...string) string {
 // away) and advisors, and the announcement where the proposal was made.
 func (a *App) proposalMessages(d decisions.Decision, dom decisions.Domain, people decisions.People) []outgoing {
 	var out []outgoing
+	// A decider's DM is the same for every decider: render it once. Those
+	// acting for an away decider get one that says for whom.
+	dm := newMessage(KindDM, blocks.DeciderDM(d, d.Reason, d.CreatedAt, a.loc))
 	for _, t := range deciderTargets(d, d.Deciders, people) {
-		m := newMessage(KindDM, blocks.DeciderDM(d, t.why(d.Reason, people), d.CreatedAt, a.loc))
+		m := dm
+		if t.for_ != "" {
+			m = newMessage(KindDM, blocks.DeciderDM(d, t.why(d.Reason, people), d.CreatedAt, a.loc))
+		}
 		m.User = t.user
 		m.SaveRef = refKey(d.ID, "dm", t.user)
 		out = append(out, outgoing{Key: m.SaveRef, Msg: m})

@@ -32,9 +32,9 @@ func (a *App) respond(responseURL, channel, user, text string) error {
 // not the Web API, so they get a client of their own with a deadline.
 var responseClient = &http.Client{Timeout: 10 * time.Second}
 
-// unreachable are chat.postEphemeral errors that mean the channel cannot
+// channelUnreachable are chat.postEphemeral errors that mean the channel cannot
 // carry the answer (Baton is not in it, it is gone or archived): the DM can.
-var unreachable = map[string]bool{
+var channelUnreachable = map[string]bool{
 	"channel_not_found": true, "not_in_channel": true, "user_not_in_channel": true,
 	"is_archived": true, "channel_is_archived": true, "restricted_action": true,
 }
@@ -66,7 +66,7 @@ func (o *Outbox) sendEphemeral(ctx context.Context, m Message, opts []slack.MsgO
 		return nil
 	}
 	var se slack.SlackErrorResponse
-	if !errors.As(err, &se) || !unreachable[se.Err] {
+	if !errors.As(err, &se) || !channelUnreachable[se.Err] {
 		return fmt.Errorf("chat.postEphemeral to %s in %s: %w", m.User, m.Channel, err)
 	}
 	o.log.Info("cannot answer in the channel; sending the answer as a DM", "user", m.User, "channel", m.Channel, "err", se.Err)

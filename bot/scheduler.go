@@ -373,7 +373,7 @@ var errNothingToDo = errors.New("nothing to do")
 // and commits the change, its NextCheck and its messages together.
 func (a *App) runStep(s *scheduler, id decisions.ID) error {
 	var act decisions.Action
-	d, err := a.store.UpdateDecision(id, func(cur decisions.Decision) (decisions.Decision, []storeItem, error) {
+	d, err := a.store.UpdateDecisionIn(id, func(v store.View, cur decisions.Decision) (decisions.Decision, []storeItem, error) {
 		sit := s.situation(cur)
 		step := s.policy.Next(cur, sit)
 		var ok bool
@@ -386,7 +386,7 @@ func (a *App) runStep(s *scheduler, id decisions.ID) error {
 			return cur, nil, err
 		}
 		next.NextCheck = s.nextCheck(next)
-		items, err := encodeItems(s.now, a.transitionMessages(cur, next, act, s.people))
+		items, err := encodeItems(s.now, a.transitionMessages(v, cur, next, act, s.people))
 		return next, items, err
 	})
 	switch {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
 )
 
 // target is someone to DM about deciding: a decider, or whoever acts for
@@ -52,13 +53,13 @@ func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decis
 	if err != nil {
 		return decisions.Decision{}, err
 	}
-	d, err := a.store.UpdateDecision(id, func(d decisions.Decision) (decisions.Decision, []storeItem, error) {
+	d, err := a.store.UpdateDecisionIn(id, func(v store.View, d decisions.Decision) (decisions.Decision, []storeItem, error) {
 		act.Rules = a.rulesOf(d.Domain)
 		next, err := decisions.Apply(d, act, now)
 		if err != nil {
 			return d, nil, err
 		}
-		items, err := encodeItems(now, a.transitionMessages(d, next, act, people))
+		items, err := encodeItems(now, a.transitionMessages(v, d, next, act, people))
 		return next, items, err
 	})
 	if err != nil {
@@ -70,21 +71,30 @@ func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decis
 	return d, nil
 }
 
-// transitionMessages says what Slack should hear about a change.
-func (a *App) transitionMessages(before, d decisions.Decision, act decisions.Action, people decisions.People) []outgoing {
+// refReader reads where Baton's messages are: the store, or a View of the
+// write transaction a message is built in.
+type refReader interface {
+	Ref(key string) (decisions.MessageRef, bool, error)
+	RefsWithPrefix(p string) (map[string]decisions.MessageRef, error)
+	OutboxPending(key string) (bool, error)
+}
+
+// transitionMessages says what Slack should hear about a change; refs are
+// read from r.
+func (a *App) transitionMessages(r refReader, before, d decisions.Decision, act decisions.Action, people decisions.People) []outgoing {
 	step := strconv.Itoa(len(d.History))
 	last := d.History[len(d.History)-1]
 	switch act.Verb {
 	case decisions.VerbApprove, decisions.VerbReject:
 		switch last.Kind {
 		case decisions.EventVoted:
-			return a.noticeMessages(d, step, "vote", blocks.VoteNotice(d, last), act.Actor.User, true)
+			return a.noticeMessages(r, d, step, "vote", blocks.VoteNotice(d, last), act.Actor.User, true)
 		case decisions.EventObjected:
-			return a.noticeMessages(d, step, "objection", blocks.ObjectionNotice(d, last), act.Actor.User, false)
+			return a.noticeMessages(r, d, step, "objection", blocks.ObjectionNotice(d, last), act.Actor.User, false)
 		}
-		return a.outcomeMessages(d, act.Actor.User)
+		return a.outcomeMessages(r, d, act.Actor.User)
 	case decisions.VerbDefer, decisions.VerbWithdraw, decisions.VerbConsent:
-		return a.outcomeMessages(d, act.Actor.User)
+		return a.outcomeMessages(r, d, act.Actor.User)
 	case decisions.VerbReopen:
 		var out []outgoing
 		for _, t := range deciderTargets(d, d.Deciders, people) {
@@ -135,7 +145,7 @@ func (a *App) transitionMessages(before, d decisions.Decision, act decisions.Act
 // noticeMessages send a notice to every decider (or whoever acts for
 // them) and the proposer, except the actor; with refresh, the deciders'
 // DMs are also redrawn so they show the vote so far.
-func (a *App) noticeMessages(d decisions.Decision, step, kind string, msg blocks.Message, actor string, refresh bool) []outgoing {
+func (a *App) noticeMessages(r refReader, d decisions.Decision, step, kind string, msg blocks.Message, actor string, refresh bool) []outgoing {
 	var out []outgoing
 	told := map[string]bool{actor: true}
 	for _, u := range append(slices.Clone(d.Deciders), d.Proposer) {
@@ -148,15 +158,15 @@ func (a *App) noticeMessages(d decisions.Decision, step, kind string, msg blocks
 		out = append(out, outgoing{Key: refKey(d.ID, kind, step, u), Msg: m})
 	}
 	if refresh {
-		out = append(out, a.refreshDMs(d, step)...)
+		out = append(out, a.refreshDMs(r, d, step)...)
 	}
 	return out
 }
 
 // refreshDMs redraws every decider DM of d that was sent (or is queued),
 // keeping the buttons while it is open.
-func (a *App) refreshDMs(d decisions.Decision, step string) []outgoing {
-	refs, err := a.store.RefsWithPrefix(refKey(d.ID, "dm") + "/")
+func (a *App) refreshDMs(r refReader, d decisions.Decision, step string) []outgoing {
+	refs, err := r.RefsWithPrefix(refKey(d.ID, "dm") + "/")
 	if err != nil {
 		a.log.Warn("read decider DMs", "id", d.ID.String(), "err", err)
 	}
@@ -257,10 +267,10 @@ func (a *App) reminderMessages(before, d decisions.Decision, act decisions.Actio
 // outcomeMessages tell everyone concerned that d changed status: the
 // deciders' DMs are updated, and the outcome goes to the announcement's
 // thread, the informed channels and the proposer.
-func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
+func (a *App) outcomeMessages(r refReader, d decisions.Decision, actor string) []outgoing {
 	step := strconv.Itoa(len(d.History))
 	var out []outgoing
-	refs, err := a.store.RefsWithPrefix(refKey(d.ID, "dm") + "/")
+	refs, err := r.RefsWithPrefix(refKey(d.ID, "dm") + "/")
 	if err != nil {
 		a.log.Warn("read decider DMs", "id", d.ID.String(), "err", err)
 	}
@@ -292,7 +302,7 @@ func (a *App) outcomeMessages(d decisions.Decision, actor string) []outgoing {
 	thread.ThreadRoot = announceThread(d.Source)
 	out = append(out, outgoing{Key: refKey(d.ID, "outcome", step, "thread"), Msg: thread})
 	for _, c := range d.Informed {
-		if c == d.Source.Channel && a.announced(d.ID) {
+		if c == d.Source.Channel && announcedIn(r, d.ID) {
 			continue // the outcome is already in that channel, in the proposal's thread
 		}
 		m := newMessage(KindPost, outcome)

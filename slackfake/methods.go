@@ -20,6 +20,7 @@ var botMethods = map[string]handler{
 	"usergroups.users.list": (*Server).usergroupsUsersList,
 	"conversations.open":    (*Server).conversationsOpen,
 	"conversations.replies": (*Server).conversationsReplies,
+	"conversations.history": (*Server).conversationsHistory,
 	"chat.postMessage":      (*Server).chatPostMessage,
 	"chat.postEphemeral":    (*Server).chatPostEphemeral,
 	"chat.update":           (*Server).chatUpdate,
@@ -219,6 +220,16 @@ func content(rq *request, allowEmpty bool) (text string, blocks json.RawMessage,
 	return text, blocks, nil
 }
 
+// messageJSONMeta is messageJSON with the message's metadata when asked for
+// (include_all_metadata), as Slack answers.
+func messageJSONMeta(m *message, replyCount int, withMeta bool) map[string]any {
+	j := messageJSON(m, replyCount)
+	if withMeta && m.metadata != nil {
+		j["metadata"] = m.metadata
+	}
+	return j
+}
+
 func messageJSON(m *message, replyCount int) map[string]any {
 	j := map[string]any{"type": "message", "ts": m.ts, "text": m.text, "team": TeamID}
 	if m.user != "" {
@@ -250,10 +261,14 @@ func (s *Server) chatPostMessage(rq *request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta, err := metadataArg(rq)
+	if err != nil {
+		return nil, err
+	}
 	m := &message{channel: ch, ts: s.nextTSLocked(), threadTS: rq.str("thread_ts"),
-		user: BotUserID, botID: BotID, text: text, blocks: blocks}
+		user: BotUserID, botID: BotID, text: text, blocks: blocks, metadata: meta}
 	s.messages = append(s.messages, m)
-	s.recordPostLocked(rq, Post{Method: rq.method, Channel: ch, TS: m.ts, ThreadTS: m.threadTS, Text: text, Blocks: blocks})
+	s.recordPostLocked(rq, Post{Method: rq.method, Channel: ch, TS: m.ts, ThreadTS: m.threadTS, Text: text, Blocks: blocks, Metadata: meta})
 	return map[string]any{"channel": ch, "ts": m.ts, "message": messageJSON(m, 0)}, nil
 }
 
@@ -342,14 +357,75 @@ func (s *Server) conversationsReplies(rq *request) (map[string]any, error) {
 		}
 	}
 	slices.SortStableFunc(replies, func(a, b *message) int { return compareTS(a.ts, b.ts) })
+	withMeta := rq.bool("include_all_metadata")
+	oldest := rq.str("oldest")
 	var msgs []map[string]any
 	if parent := s.findMessage(ch, root); parent != nil {
-		msgs = append(msgs, messageJSON(parent, len(replies)))
+		msgs = append(msgs, messageJSONMeta(parent, len(replies), withMeta))
 	}
 	for _, r := range replies {
-		msgs = append(msgs, messageJSON(r, 0))
+		if oldest != "" && compareTS(r.ts, oldest) < 0 {
+			continue
+		}
+		msgs = append(msgs, messageJSONMeta(r, 0, withMeta))
 	}
 	return map[string]any{"messages": msgs, "has_more": false}, nil
+}
+
+// metadataArg reads chat.postMessage's metadata: an object with a string
+// event_type and an object event_payload, as Slack requires.
+func metadataArg(rq *request) (json.RawMessage, error) {
+	raw, ok := rq.json("metadata")
+	if !ok {
+		return nil, nil
+	}
+	var md struct {
+		EventType    string         `json:"event_type"`
+		EventPayload map[string]any `json:"event_payload"`
+	}
+	if err := json.Unmarshal(raw, &md); err != nil || md.EventType == "" || md.EventPayload == nil {
+		return nil, slackErr("invalid_metadata_format")
+	}
+	return raw, nil
+}
+
+// conversationsHistory answers with a channel's top-level messages (not
+// thread replies), newest first, in pages of limit (default 100) after
+// oldest, with a cursor for the next page.
+func (s *Server) conversationsHistory(rq *request) (map[string]any, error) {
+	ch, err := s.resolveChannel(rq.str("channel"))
+	if err != nil {
+		return nil, err
+	}
+	oldest, latest := rq.str("oldest"), rq.str("latest")
+	var top []*message
+	for _, m := range s.messages {
+		if m.channel != ch || (m.threadTS != "" && m.threadTS != m.ts) {
+			continue
+		}
+		if oldest != "" && compareTS(m.ts, oldest) < 0 || latest != "" && compareTS(m.ts, latest) > 0 {
+			continue
+		}
+		top = append(top, m)
+	}
+	slices.SortStableFunc(top, func(a, b *message) int { return compareTS(b.ts, a.ts) })
+	limit, _ := strconv.Atoi(rq.str("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	start, _ := strconv.Atoi(rq.str("cursor"))
+	start = min(max(start, 0), len(top))
+	end := min(start+limit, len(top))
+	withMeta := rq.bool("include_all_metadata")
+	msgs := []map[string]any{}
+	for _, m := range top[start:end] {
+		msgs = append(msgs, messageJSONMeta(m, 0, withMeta))
+	}
+	resp := map[string]any{"messages": msgs, "has_more": end < len(top)}
+	if end < len(top) {
+		resp["response_metadata"] = map[string]any{"next_cursor": strconv.Itoa(end)}
+	}
+	return resp, nil
 }
 
 // compareTS orders Slack timestamps ("1700000000.000100") numerically.

@@ -76,6 +76,9 @@ type Post struct {
 	Text     string
 	// Blocks is the Block Kit array of the message or of the view.
 	Blocks json.RawMessage
+	// Metadata is the message metadata sent with chat.postMessage
+	// ({"event_type": …, "event_payload": {…}}), nil when none.
+	Metadata json.RawMessage
 	// View is the view as sent, for views.* posts.
 	View json.RawMessage
 	// ViewID is the id the fake assigned to the view, for views.* posts.
@@ -123,6 +126,8 @@ type message struct {
 	user, botID           string
 	text                  string
 	blocks                json.RawMessage
+	// metadata is the message metadata as posted ({event_type, event_payload}).
+	metadata json.RawMessage
 }
 
 type view struct {
@@ -158,6 +163,9 @@ type Server struct {
 	rejections   []Rejection
 	calls        map[string]int
 	failures     map[string][]failure
+	lost         map[string][]failure // answers lost after the call took effect
+	down         bool                 // every Web API call answers 503
+	limit        *limiter             // nil: no rate limit enforced
 	onPost       []func(Post)
 	changed      chan struct{} // closed and replaced whenever posts grows
 	socket       *Socket
@@ -180,6 +188,7 @@ func New(opts ...Option) *Server {
 		responseURLs: map[string]responseURL{},
 		calls:        map[string]int{},
 		failures:     map[string][]failure{},
+		lost:         map[string][]failure{},
 		changed:      make(chan struct{}),
 	}
 	s.deliverCond = sync.NewCond(&s.deliverMu)
@@ -374,6 +383,25 @@ func (s *Server) FailNextError(method, slackError string, n int) {
 	}
 }
 
+// LoseNextAnswer makes the next n calls to method take effect (a message
+// is posted) but answer HTTP status instead of the result, as when Slack
+// posts a message and the connection drops before the answer arrives.
+func (s *Server) LoseNextAnswer(method string, status, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.lost[method] = append(s.lost[method], failure{status: status})
+	}
+}
+
+// SetDown makes every Web API call answer HTTP 503 (an outage) until
+// SetDown(false). Calls made while down are counted by Calls.
+func (s *Server) SetDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+}
+
 // Calls reports how many requests reached method, failed ones included.
 func (s *Server) Calls(method string) int {
 	s.mu.Lock()
@@ -462,10 +490,25 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, method, res
 		f = &q[0]
 		s.failures[method] = q[1:]
 	}
+	if f == nil && s.down && method != "response_url" {
+		f = &failure{status: http.StatusServiceUnavailable}
+	}
+	if f == nil && s.limit != nil && method == "chat.postMessage" && perr == nil {
+		if ch, err := s.resolveChannel(rq.str("channel")); err == nil {
+			if wait := s.limit.take(ch); wait > 0 {
+				f = &failure{status: http.StatusTooManyRequests, retryAfter: wait}
+			}
+		}
+	}
 	if f != nil {
 		s.mu.Unlock()
 		writeFailure(w, *f)
 		return
+	}
+	var lost *failure
+	if q := s.lost[method]; len(q) > 0 {
+		lost = &q[0]
+		s.lost[method] = q[1:]
 	}
 	var resp map[string]any
 	var err error
@@ -491,6 +534,10 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, method, res
 	s.mu.Unlock()
 
 	s.deliver(posted)
+	if lost != nil {
+		writeFailure(w, *lost)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 

@@ -14,11 +14,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// CreateDecision stores d as a new decision. In one transaction it takes the
-// next id from the sequence, writes and indexes the decision, calls build with
-// the id set, and enqueues the outbox items build returns. If build fails,
-// nothing is stored (the id is not consumed either) and its error is returned
-// as is. build may be nil.
+// CreateDecision stores d as a new decision, under d.ID if that id came from
+// ReserveID, else under the next id. In one transaction it writes and
+// indexes the decision, calls build with the id set, and enqueues the outbox
+// items build returns. If build fails, nothing is stored (the id is handed
+// back) and its error is returned as is. build may be nil; it should only
+// return items rendered beforehand, since it runs inside the single writer.
 func (s *Store) CreateDecision(d decisions.Decision, build func(d decisions.Decision) ([]OutboxItem, error)) (decisions.Decision, error) {
 	return s.createDecision("", time.Time{}, d, build)
 }
@@ -42,24 +43,32 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err := validate(&d); err != nil {
 		return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	if d.ID == 0 || !s.isReserved(uint64(d.ID)) {
+		id, release := s.ReserveID()
+		defer release()
+		d.ID = id
+	}
+	err := s.update(func(tx *bolt.Tx) error {
 		if eventID != "" {
 			first, err := markEvent(tx, eventID, seenAt)
 			if err != nil {
 				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
 			}
 			if !first {
-				return ErrDuplicateEvent
+				return refuse(ErrDuplicateEvent)
 			}
 		}
 		b := tx.Bucket([]byte(bucketDecisions))
-		seq, err := b.NextSequence()
-		if err != nil {
-			return fmt.Errorf("create decision: next id: %w", err)
+		if b.Get(idKey(d.ID)) != nil {
+			return fmt.Errorf("create decision %s: the id is taken", d.ID)
 		}
-		d.ID = decisions.ID(seq)
 		if err := putDecision(b, &d); err != nil {
 			return fmt.Errorf("create decision: %w", err)
+		}
+		if uint64(d.ID) > b.Sequence() {
+			if err := b.SetSequence(uint64(d.ID)); err != nil {
+				return fmt.Errorf("create decision %s: %w", d.ID, err)
+			}
 		}
 		if err := reindex(tx, nil, indexEntries(&d)); err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
@@ -82,6 +91,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err != nil {
 		return decisions.Decision{}, err
 	}
+	s.stored(uint64(d.ID))
 	return d, nil
 }
 
@@ -102,22 +112,26 @@ func (s *Store) Decision(id decisions.ID) (decisions.Decision, error) {
 // transaction. If fn fails, nothing changes and fn's error is returned as is,
 // so errors.Is and errors.As see it. The id cannot be changed by fn.
 func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (decisions.Decision, []OutboxItem, error)) (decisions.Decision, error) {
+	return s.updateDecision(id, func(_ View, d decisions.Decision) (decisions.Decision, []OutboxItem, error) { return fn(d) })
+}
+
+func (s *Store) updateDecision(id decisions.ID, fn func(v View, d decisions.Decision) (decisions.Decision, []OutboxItem, error)) (decisions.Decision, error) {
 	var out decisions.Decision
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketDecisions))
 		old, err := getDecision(b, id)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		// Computed before fn runs: fn may modify the slices it is handed.
 		oldEntries := indexEntries(&old)
-		nd, items, err := fn(old)
+		nd, items, err := fn(View{tx}, old)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		nd.ID = id
 		if err := validate(&nd); err != nil {
-			return fmt.Errorf("update decision %s: %w", id, err)
+			return refuse(fmt.Errorf("update decision %s: %w", id, err))
 		}
 		if err := putDecision(b, &nd); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
@@ -140,12 +154,12 @@ func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (d
 // PeekNextID is the id the next CreateDecision would get, for previews. It
 // is not reserved.
 func (s *Store) PeekNextID() (decisions.ID, error) {
-	var id decisions.ID
-	err := s.db.View(func(tx *bolt.Tx) error {
-		id = decisions.ID(tx.Bucket([]byte(bucketDecisions)).Sequence() + 1)
-		return nil
-	})
-	return id, err
+	s.ids.mu.Lock()
+	defer s.ids.mu.Unlock()
+	if len(s.ids.free) > 0 {
+		return decisions.ID(s.ids.free[0]), nil
+	}
+	return decisions.ID(s.ids.next + 1), nil
 }
 
 // PutBulk stores many new decisions in one transaction, for seeding, imports
@@ -159,12 +173,13 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 		}
 	}
 	assigned := make([]decisions.ID, len(ds))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	first := s.reserveRange(len(ds))
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketDecisions))
 		// Ids only grow, so pages can be packed full.
 		b.FillPercent = 0.95
 		tx.Bucket([]byte(idxCreated)).FillPercent = 0.95
-		next := b.Sequence()
+		next := first - 1
 		var entries []entry
 		for i := range ds {
 			d := ds[i]
@@ -188,7 +203,7 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 		if err := reindex(tx, nil, entries); err != nil {
 			return fmt.Errorf("bulk put: %w", err)
 		}
-		if err := b.SetSequence(next); err != nil {
+		if err := b.SetSequence(max(next, b.Sequence())); err != nil {
 			return fmt.Errorf("bulk put: set sequence: %w", err)
 		}
 		return addCount(tx, int64(len(ds)))

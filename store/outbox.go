@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -25,7 +27,7 @@ type OutboxItem struct {
 	// Key identifies the message, e.g. "D-7/announce". Enqueueing a key that
 	// is pending or was delivered recently does nothing.
 	Key  string `json:"key"`
-	Body []byte `json:"body"`
+	Body []byte `json:"body,omitempty"` // stored as is, after the header (see encodeOutbox)
 	// NotBefore is the earliest time to send; zero means Enqueued.
 	NotBefore time.Time `json:"not_before"`
 	Attempts  int       `json:"attempts,omitempty"`
@@ -34,13 +36,18 @@ type OutboxItem struct {
 	Enqueued time.Time `json:"enqueued"`
 	// Seq is assigned by the store; it orders items with the same NotBefore.
 	Seq uint64 `json:"seq"`
+	// Attempted is when a sender last recorded, before calling Slack, that
+	// it was about to send this item. An item with Attempted set and still
+	// pending may or may not have reached Slack: the sender must look
+	// before sending it again.
+	Attempted time.Time `json:"attempted,omitzero"`
 }
 
 // Enqueue adds items to the outbox in one transaction. An item whose key is
 // already pending or delivered is skipped silently, which makes retried
 // handlers harmless.
 func (s *Store) Enqueue(items ...OutboxItem) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return enqueue(tx, s.now(), items)
 	})
 }
@@ -70,7 +77,7 @@ func enqueue(tx *bolt.Tx, now time.Time, items []OutboxItem) error {
 		if it.NotBefore.IsZero() {
 			it.NotBefore = it.Enqueued
 		}
-		if err := putOutbox(ob, due, &it); err != nil {
+		if err := putOutboxNew(tx, ob, due, &it); err != nil {
 			return fmt.Errorf("enqueue %s: %w", it.Key, err)
 		}
 	}
@@ -78,7 +85,7 @@ func enqueue(tx *bolt.Tx, now time.Time, items []OutboxItem) error {
 }
 
 func putOutbox(ob, due *bolt.Bucket, it *OutboxItem) error {
-	v, err := json.Marshal(it)
+	v, err := encodeOutbox(it)
 	if err != nil {
 		return err
 	}
@@ -86,6 +93,15 @@ func putOutbox(ob, due *bolt.Bucket, it *OutboxItem) error {
 		return err
 	}
 	return due.Put(outboxDueKey(it), []byte(it.Key))
+}
+
+// putOutboxNew stores a newly enqueued item and indexes it by NotBefore and
+// by sequence number.
+func putOutboxNew(tx *bolt.Tx, ob, due *bolt.Bucket, it *OutboxItem) error {
+	if err := putOutbox(ob, due, it); err != nil {
+		return err
+	}
+	return tx.Bucket([]byte(bucketOutboxSeq)).Put(u64(it.Seq), []byte(it.Key))
 }
 
 func outboxDueKey(it *OutboxItem) []byte { return tsKey(it.NotBefore, u64(it.Seq)) }
@@ -96,10 +112,46 @@ func getOutbox(ob *bolt.Bucket, key string) (OutboxItem, bool, error) {
 	if v == nil {
 		return it, false, nil
 	}
-	if err := json.Unmarshal(v, &it); err != nil {
+	if err := decodeOutbox(v, &it); err != nil {
 		return it, false, fmt.Errorf("decode outbox item %s: %w", key, err)
 	}
 	return it, true, nil
+}
+
+// outboxFormat starts an outbox value laid out as: this byte, the header's
+// length (uvarint), the header (the item as JSON, without its body), then
+// the body as is. JSON would hold the body in base64, a third larger and
+// encoded twice. Values from before start with '{': the whole item as JSON.
+const outboxFormat = 1
+
+func encodeOutbox(it *OutboxItem) ([]byte, error) {
+	h := *it
+	h.Body = nil
+	hdr, err := json.Marshal(&h)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]byte, 0, 1+binary.MaxVarintLen64+len(hdr)+len(it.Body))
+	v = append(v, outboxFormat)
+	v = binary.AppendUvarint(v, uint64(len(hdr)))
+	v = append(v, hdr...)
+	return append(v, it.Body...), nil
+}
+
+func decodeOutbox(v []byte, it *OutboxItem) error {
+	if len(v) == 0 || v[0] != outboxFormat {
+		return json.Unmarshal(v, it)
+	}
+	n, w := binary.Uvarint(v[1:])
+	if w <= 0 || uint64(len(v)-1-w) < n {
+		return fmt.Errorf("truncated outbox value")
+	}
+	hdr := v[1+w : 1+w+int(n)]
+	if err := json.Unmarshal(hdr, it); err != nil {
+		return err
+	}
+	it.Body = bytes.Clone(v[1+w+int(n):])
+	return nil
 }
 
 // OutboxDue lists pending items with NotBefore <= now, ordered by NotBefore
@@ -127,6 +179,77 @@ func (s *Store) OutboxDue(now time.Time, limit int) ([]OutboxItem, error) {
 		return nil, fmt.Errorf("outbox due: %w", err)
 	}
 	return out, nil
+}
+
+// OutboxAfter lists up to limit pending items enqueued after sequence
+// number seq, in enqueue order (limit <= 0: all). Sequence numbers are taken
+// inside the single writer's transaction, so they follow commit order: a
+// sender that remembers the last Seq it read never misses an item, however
+// the enqueueing transactions raced.
+func (s *Store) OutboxAfter(seq uint64, limit int) ([]OutboxItem, error) {
+	var out []OutboxItem
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ob := tx.Bucket([]byte(bucketOutbox))
+		c := tx.Bucket([]byte(bucketOutboxSeq)).Cursor()
+		for k, v := c.Seek(u64(seq + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			it, ok, err := getOutbox(ob, string(v))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%s points at missing item %s", bucketOutboxSeq, v)
+			}
+			out = append(out, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox after %d: %w", seq, err)
+	}
+	return out, nil
+}
+
+// indexOutboxSeq fills outbox_seq from the outbox when the file predates
+// it: an empty index next to a non-empty outbox can only mean that. It runs
+// at open, in the schema transaction.
+func indexOutboxSeq(tx *bolt.Tx) error {
+	ob, bySeq := tx.Bucket([]byte(bucketOutbox)), tx.Bucket([]byte(bucketOutboxSeq))
+	if k, _ := bySeq.Cursor().First(); k != nil {
+		return nil
+	}
+	return ob.ForEach(func(k, v []byte) error {
+		var it OutboxItem
+		if err := decodeOutbox(v, &it); err != nil {
+			return fmt.Errorf("decode outbox item %s: %w", k, err)
+		}
+		return bySeq.Put(u64(it.Seq), k)
+	})
+}
+
+// OutboxAttempt records that key is about to be sent at at, before the
+// call to Slack, so that after a crash the item is known to need a look at
+// Slack before it is sent again. A key not pending gives ErrNotFound.
+func (s *Store) OutboxAttempt(key string, at time.Time) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		ob := tx.Bucket([]byte(bucketOutbox))
+		it, ok, err := getOutbox(ob, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return refuse(ErrNotFound)
+		}
+		it.Attempted = at
+		v, err := encodeOutbox(&it)
+		if err != nil {
+			return err
+		}
+		return ob.Put([]byte(key), v)
+	})
+	if err != nil {
+		return fmt.Errorf("outbox attempt %s: %w", key, err)
+	}
+	return nil
 }
 
 // OutboxNext is the earliest NotBefore among pending items, for the worker
@@ -159,7 +282,7 @@ func (s *Store) OutboxNext() (next time.Time, ok bool, err error) {
 // transaction. Delivered keys older than the retention are forgotten here,
 // a bounded number per call.
 func (s *Store) OutboxDone(key string, now time.Time, refs map[string]decisions.MessageRef) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
 		it, ok, err := getOutbox(ob, key)
 		if err != nil {
@@ -170,6 +293,9 @@ func (s *Store) OutboxDone(key string, now time.Time, refs map[string]decisions.
 				return err
 			}
 			if err := ob.Delete([]byte(key)); err != nil {
+				return err
+			}
+			if err := tx.Bucket([]byte(bucketOutboxSeq)).Delete(u64(it.Seq)); err != nil {
 				return err
 			}
 		}
@@ -236,7 +362,7 @@ func (s *Store) OutboxPostpone(key string, at time.Time, why string) error {
 }
 
 func (s *Store) reschedule(key string, at time.Time, errText string, attempted bool) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
 		due := tx.Bucket([]byte(bucketOutboxDue))
 		it, ok, err := getOutbox(ob, key)
@@ -244,7 +370,7 @@ func (s *Store) reschedule(key string, at time.Time, errText string, attempted b
 			return err
 		}
 		if !ok {
-			return ErrNotFound
+			return refuse(ErrNotFound)
 		}
 		if err := due.Delete(outboxDueKey(&it)); err != nil {
 			return err
@@ -297,7 +423,7 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	if eventID == "" {
 		return false, fmt.Errorf("mark event: empty event id")
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		first, err = markEvent(tx, eventID, now)
 		return err
 	})
@@ -328,7 +454,7 @@ func (s *Store) EventSeen(eventID string) (bool, error) {
 // It reads only the expired range of the time index.
 func (s *Store) ExpireEvents(before time.Time) (int, error) {
 	var n int
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		var err error
 		n, err = expire(tx.Bucket([]byte(bucketEvents)), tx.Bucket([]byte(bucketEventsTime)), before, 0)
 		return err
@@ -359,7 +485,7 @@ func (s *Store) Ref(key string) (decisions.MessageRef, bool, error) {
 
 // SetRef records where the message for key lives.
 func (s *Store) SetRef(key string, ref decisions.MessageRef) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		return putRef(tx.Bucket([]byte(bucketRefs)), key, ref)
 	})
 	if err != nil {
@@ -431,13 +557,13 @@ func (s *Store) CompleteRun(job string, at time.Time, items ...OutboxItem) error
 	if job == "" {
 		return fmt.Errorf("complete run: empty job name")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		last, err := lastRun(tx, job)
 		if err != nil {
 			return err
 		}
 		if !last.IsZero() && !at.After(last) {
-			return fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), ErrAlreadyRun)
+			return refuse(fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), ErrAlreadyRun))
 		}
 		v, err := at.MarshalBinary()
 		if err != nil {
@@ -467,7 +593,7 @@ func (s *Store) SetAway(a Away) error {
 	if a.User == "" {
 		return fmt.Errorf("set away: empty user")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketAway))
 		if a.Until.IsZero() {
 			return b.Delete([]byte(a.User))

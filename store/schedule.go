@@ -60,7 +60,7 @@ type NextCheck struct {
 // It returns how many were set.
 func (s *Store) SetNextChecks(checks []NextCheck) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketDecisions))
 		for _, c := range checks {
 			d, err := getDecision(b, c.ID)

@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -52,6 +53,7 @@ const (
 
 	bucketOutbox        = "outbox"         // key → JSON OutboxItem; its sequence orders items
 	bucketOutboxDue     = "outbox_due"     // ts seq → key
+	bucketOutboxSeq     = "outbox_seq"     // seq → key, pending items in commit order
 	bucketDelivered     = "delivered"      // key → ts
 	bucketDeliveredTime = "delivered_time" // ts key → ""
 
@@ -66,7 +68,7 @@ var allBuckets = []string{
 	idxCheck, idxPending,
 	idxWords, idxReview, idxMisroutes,
 	bucketEvents, bucketEventsTime,
-	bucketOutbox, bucketOutboxDue, bucketDelivered, bucketDeliveredTime,
+	bucketOutbox, bucketOutboxDue, bucketOutboxSeq, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
 	bucketReplay,
 }
@@ -107,13 +109,18 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is an open Baton database. Its methods are safe for concurrent use.
+// Store is an open Baton database. Its methods are safe for concurrent use;
+// writes are group-committed by one writer goroutine (see writer.go).
 // Callbacks passed to CreateDecision, UpdateDecision and Each must not call
 // back into the Store's write methods.
 type Store struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	w    *writer // nil when read-only
+	ids  idPool
+	// groups counts commits by the writer, for tests and benchmarks.
+	groups atomic.Int64
 }
 
 // Open opens or creates the store at path, creates missing buckets and runs
@@ -173,6 +180,10 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	_ = db.View(func(tx *bolt.Tx) error { s.ids.init(tx); return nil }) // cannot fail: the schema was just checked
+	if !opts.ReadOnly {
+		s.startWriter()
+	}
 	return s, nil
 }
 
@@ -181,6 +192,9 @@ func initSchema(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	if err := indexOutboxSeq(tx); err != nil {
+		return fmt.Errorf("index outbox by sequence: %w", err)
 	}
 	meta := tx.Bucket([]byte(bucketMeta))
 	v := schemaVersion(meta)
@@ -223,6 +237,7 @@ func schemaVersion(meta *bolt.Bucket) uint64 {
 
 // Close releases the file. It waits for running transactions.
 func (s *Store) Close() error {
+	s.stopWriter()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", s.path, err)
 	}

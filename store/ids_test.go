@@ -1,0 +1,67 @@
+package store
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/baton-app/baton/decisions"
+)
+
+// TestReservedIDs: reserved ids are distinct, stored under as reserved, and
+// handed back when unused, so ids stay dense; a failed build hands its id
+// back too.
+func TestReservedIDs(t *testing.T) {
+	h := newTestDB(t)
+	a, releaseA := h.ReserveID()
+	b, releaseB := h.ReserveID()
+	if a == b {
+		t.Fatalf("two reservations got %s", a)
+	}
+	d := proposal("second", "U1", "product", "U2")
+	d.ID = b
+	got, err := h.CreateDecision(d, nil)
+	if err != nil || got.ID != b {
+		t.Fatalf("create with reserved %s: %v, %v", b, got.ID, err)
+	}
+	releaseB() // after a successful create: nothing
+	releaseA() // unused: handed back
+	if next, _ := h.PeekNextID(); next != a {
+		t.Errorf("PeekNextID = %s, want the released %s", next, a)
+	}
+	boom := errors.New("boom")
+	if _, err := h.CreateDecision(proposal("fails", "U1", "product", "U2"), func(decisions.Decision) ([]OutboxItem, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("build error = %v", err)
+	}
+	got = h.create(proposal("first", "U1", "product", "U2"))
+	if got.ID != a {
+		t.Errorf("next create got %s, want the released %s", got.ID, a)
+	}
+	h.reopen()
+	if next, _ := h.PeekNextID(); next != b+1 {
+		t.Errorf("after reopen PeekNextID = %s, want %s", next, b+1)
+	}
+}
+
+// TestUpdateSeesItsTransaction: a callback's View reads the transaction it
+// writes in, so a ref saved by a write grouped before it is seen.
+func TestUpdateSeesItsTransaction(t *testing.T) {
+	h := newTestDB(t)
+	d := h.create(proposal("p", "U1", "product", "U2"))
+	if err := h.SetRef("D-1/announce", decisions.MessageRef{Channel: "C1", TS: "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	var seen bool
+	if _, err := h.UpdateDecisionIn(d.ID, func(v View, cur decisions.Decision) (decisions.Decision, []OutboxItem, error) {
+		_, seen, _ = v.Ref("D-1/announce")
+		refs, err := v.RefsWithPrefix("D-1/")
+		if err != nil || len(refs) != 1 {
+			t.Errorf("RefsWithPrefix = %v, %v", refs, err)
+		}
+		return cur, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Error("the view did not see the ref")
+	}
+}

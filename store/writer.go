@@ -1,0 +1,155 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// This file is the group commit: every write goes through one writer
+// goroutine, which takes all the writes queued while the previous commit was
+// syncing, runs them in one bbolt transaction and syncs once. Under load a
+// commit (two fdatasyncs) serves many callers instead of one; alone, a write
+// waits for nothing (unlike bbolt's Batch, which waits up to 10 ms and re-runs
+// the whole batch when one function fails).
+
+// maxGroup bounds the writes in one transaction, so one commit's dirty pages
+// stay small.
+const maxGroup = 256
+
+// ErrClosed is returned, wrapped, by a write to a closed Store.
+var ErrClosed = errors.New("store is closed")
+
+// writeReq is one caller's write, waiting for its commit.
+type writeReq struct {
+	fn   func(tx *bolt.Tx) error
+	done chan error
+}
+
+// refused is an error a write function returns after writing nothing: the
+// caller gets err, and the rest of its group commits normally. A duplicate
+// event or a refused transition is a value, not a rollback.
+type refused struct{ err error }
+
+func (r refused) Error() string { return r.err.Error() }
+func (r refused) Unwrap() error { return r.err }
+
+// refuse marks err as returned before anything was written.
+func refuse(err error) error { return refused{err} }
+
+// writer is the Store's single writer.
+type writer struct {
+	reqs chan *writeReq
+	mu   sync.RWMutex // held for reading while sending, for writing by close
+	shut bool
+	stop chan struct{}
+	done chan struct{}
+}
+
+func (s *Store) startWriter() {
+	s.w = &writer{reqs: make(chan *writeReq), stop: make(chan struct{}), done: make(chan struct{})}
+	go s.writeLoop()
+}
+
+// stopWriter waits for the write in progress, then stops the writer.
+func (s *Store) stopWriter() {
+	if s.w == nil {
+		return
+	}
+	s.w.mu.Lock()
+	if !s.w.shut {
+		s.w.shut = true
+		close(s.w.stop)
+	}
+	s.w.mu.Unlock()
+	<-s.w.done
+}
+
+// update runs fn in a write transaction shared with the writes queued
+// alongside it, and returns once that transaction is durable (or failed).
+// fn may run more than once if another write in its group fails, so it must
+// only set what it returns. It must not call the Store's write methods.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if s.w == nil { // read-only store: let bbolt refuse
+		return s.db.Update(fn)
+	}
+	r := &writeReq{fn: fn, done: make(chan error, 1)}
+	s.w.mu.RLock()
+	if s.w.shut {
+		s.w.mu.RUnlock()
+		return fmt.Errorf("write: %w", ErrClosed)
+	}
+	s.w.reqs <- r
+	s.w.mu.RUnlock()
+	err := <-r.done
+	var ref refused
+	if errors.As(err, &ref) {
+		return ref.err
+	}
+	return err
+}
+
+func (s *Store) writeLoop() {
+	defer close(s.w.done)
+	group := make([]*writeReq, 0, maxGroup)
+	for {
+		select {
+		case r := <-s.w.reqs:
+			group = append(group[:0], r)
+		case <-s.w.stop:
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.w.reqs:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		s.commit(group)
+		s.groups.Add(1)
+	}
+}
+
+// commit runs group in one transaction and answers every caller. If one
+// function fails after writing, the transaction is rolled back and the
+// group is split: the writes before it commit together, it runs alone (so
+// its caller gets exactly its own error), and the writes after it go on.
+func (s *Store) commit(group []*writeReq) {
+	if len(group) == 0 {
+		return
+	}
+	errs := make([]error, len(group))
+	failed := -1
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, r := range group {
+			errs[i] = r.fn(tx)
+			var ref refused
+			if errs[i] != nil && !errors.As(errs[i], &ref) {
+				failed = i
+				return errs[i]
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		for i, r := range group {
+			r.done <- errs[i]
+		}
+	case failed < 0 || len(group) == 1:
+		// The commit itself failed (or a lone write did): nobody's write
+		// happened.
+		for _, r := range group {
+			r.done <- err
+		}
+	default:
+		s.commit(group[:failed])
+		s.commit(group[failed : failed+1])
+		s.commit(group[failed+1:])
+	}
+}
