@@ -316,7 +316,7 @@ func openSubject(cfg *config.Config, path string, history int, o options, stderr
 // round times each read once; keep=false is the warm-up.
 func (s *subject) round(keep bool) error {
 	start := time.Now()
-	dg, err := s.app.DigestFor(now)
+	dg, err := s.app.Scheduler().DigestFor(now)
 	if err != nil {
 		return fmt.Errorf("digest: %w", err)
 	}
@@ -325,7 +325,7 @@ func (s *subject) round(keep bool) error {
 	s.r.outcomes, s.r.blocks = dg.Totals.Decided+dg.Totals.Withdrawn, len(msg.Blocks)
 
 	start = time.Now()
-	plan, err := s.app.PlanReminders(now)
+	plan, err := s.app.Scheduler().PlanReminders(now)
 	if err != nil {
 		return fmt.Errorf("reminder scan: %w", err)
 	}

@@ -2,6 +2,11 @@
 // commands, events, interactions, Socket Mode, the outbox that delivers
 // messages, and the scheduled jobs. Transports (HTTP, Socket Mode, the local
 // shell) all call the same App methods.
+//
+// It is split by concern: App takes in what Slack sends (intake); the
+// Scheduler (App.Scheduler) runs the jobs through narrow interfaces; the
+// directory knows who is who and who acts for whom; the Outbox delivers.
+// What a decision is and how it may change lives in package decisions.
 package bot
 
 import (
@@ -52,6 +57,8 @@ type App struct {
 	// dir is who is who: admins, deactivated users, who is away and who
 	// acts for them, and which user ids Slack knows.
 	dir *directory
+	// sched runs the scheduled jobs.
+	sched *Scheduler
 
 	mu        sync.RWMutex
 	live      *config.Config // decision rights come from it; Reload swaps it
@@ -120,6 +127,7 @@ func New(opts Options) (*App, error) {
 	a.dir.set(admins, nil)
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
+	a.sched = a.newJobs()
 	a.initMetrics(opts.Registerer)
 	return a, nil
 }

@@ -28,17 +28,17 @@ const digestSample = 50
 // only the few open decisions it lists (the oldest, the longest overdue,
 // and those due a look from the scheduler, where the stuck ones are), so
 // its cost follows the week, not the history.
-func (a *App) DigestFor(now time.Time) (decisions.Digest, error) {
-	from := now.In(a.loc).AddDate(0, 0, -7)
-	decided, err := a.store.DecidedBetween(from, now)
+func (sc *Scheduler) DigestFor(now time.Time) (decisions.Digest, error) {
+	from := now.In(sc.loc).AddDate(0, 0, -7)
+	decided, err := sc.store.DecidedBetween(from, now)
 	if err != nil {
 		return decisions.Digest{}, fmt.Errorf("read outcomes: %w", err)
 	}
-	pending, err := a.store.PendingCounts(now)
+	pending, err := sc.store.PendingCounts(now)
 	if err != nil {
 		return decisions.Digest{}, err
 	}
-	load, err := a.store.OpenLoad()
+	load, err := sc.store.OpenLoad()
 	if err != nil {
 		return decisions.Digest{}, fmt.Errorf("read open load: %w", err)
 	}
@@ -48,12 +48,12 @@ func (a *App) DigestFor(now time.Time) (decisions.Digest, error) {
 		return err
 	}
 	err = errors.Join(
-		add(a.store.ByStatusOldest(decisions.StatusOpen, digestSample)),
-		add(a.store.ByStatusOldest(decisions.StatusDeferred, digestSample)),
-		add(a.store.DueBefore(now, digestSample)),
+		add(sc.store.ByStatusOldest(decisions.StatusOpen, digestSample)),
+		add(sc.store.ByStatusOldest(decisions.StatusDeferred, digestSample)),
+		add(sc.store.DueBefore(now, digestSample)),
 		// A decision still late after climbing is nudged at least every
 		// RemindGap, so it is among those due a look within one.
-		add(a.store.CheckDue(now.Add(decisions.DefaultRemindGap), 20*digestSample)),
+		add(sc.store.CheckDue(now.Add(decisions.DefaultRemindGap), 20*digestSample)),
 	)
 	if err != nil {
 		return decisions.Digest{}, fmt.Errorf("read open decisions: %w", err)
@@ -61,7 +61,7 @@ func (a *App) DigestFor(now time.Time) (decisions.Digest, error) {
 	slices.SortFunc(sample, func(x, y decisions.Decision) int { return cmp.Compare(x.ID, y.ID) })
 	sample = slices.CompactFunc(sample, func(x, y decisions.Decision) bool { return x.ID == y.ID })
 
-	s, err := a.newScheduler(now)
+	s, err := sc.newRun(now)
 	if err != nil {
 		return decisions.Digest{}, err
 	}
@@ -132,10 +132,10 @@ func applyCounts(dg *decisions.Digest, pending map[string]store.Pending, load ma
 }
 
 // digestSchedule is the digest job's parsed schedule.
-func (a *App) digestSchedule() (cron.Schedule, error) {
-	s, err := cron.ParseStandard(a.cfg.Digest.Schedule)
+func (sc *Scheduler) digestSchedule() (cron.Schedule, error) {
+	s, err := cron.ParseStandard(sc.cfg.Digest.Schedule)
 	if err != nil {
-		return nil, fmt.Errorf("digest schedule %q: %w", a.cfg.Digest.Schedule, err)
+		return nil, fmt.Errorf("digest schedule %q: %w", sc.cfg.Digest.Schedule, err)
 	}
 	return s, nil
 }
@@ -146,37 +146,37 @@ func (a *App) digestSchedule() (cron.Schedule, error) {
 // the same tick does nothing). The run's record and its messages commit
 // together; message keys name the week and channel, so a re-run after a
 // crash sends nothing twice.
-func (a *App) RunDigest(ctx context.Context, now time.Time) error {
-	sched, err := a.digestSchedule()
+func (sc *Scheduler) RunDigest(ctx context.Context, now time.Time) error {
+	sched, err := sc.digestSchedule()
 	if err != nil {
 		return err
 	}
-	end := lastTick(sched, now, a.loc)
+	end := lastTick(sched, now, sc.loc)
 	if end.IsZero() {
 		end = now
 	}
-	last, err := a.store.LastRun(JobDigest)
+	last, err := sc.store.LastRun(JobDigest)
 	if err != nil {
 		return fmt.Errorf("read last digest run: %w", err)
 	}
 	if !last.IsZero() && !end.After(last) {
-		a.log.Info("digest already sent for this run", "tick", end.Format(time.RFC3339))
+		sc.log.Info("digest already sent for this run", "tick", end.Format(time.RFC3339))
 		return nil
 	}
-	dg, err := a.DigestFor(end)
+	dg, err := sc.DigestFor(end)
 	if err != nil {
 		return err
 	}
-	msg := blocks.Digest(dg, a.slash(), a.loc)
+	msg := blocks.Digest(dg, sc.slash, sc.loc)
 	// A weekly schedule gives one digest per ISO week; a more frequent one
 	// needs its tick in the key, or the outbox would take the second
 	// digest of a week for a duplicate of the first.
 	run := dg.Week
-	if prev := lastTick(sched, end.Add(-time.Second), a.loc); !prev.IsZero() && end.Sub(prev) < 6*24*time.Hour {
-		run = end.In(a.loc).Format("2006-01-02T15:04")
+	if prev := lastTick(sched, end.Add(-time.Second), sc.loc); !prev.IsZero() && end.Sub(prev) < 6*24*time.Hour {
+		run = end.In(sc.loc).Format("2006-01-02T15:04")
 	}
 	var out []outgoing
-	for _, c := range a.cfg.Digest.Channels {
+	for _, c := range sc.cfg.Digest.Channels {
 		m := newMessage(KindPost, msg)
 		m.Channel = c
 		out = append(out, outgoing{Key: "digest/" + run + "/" + c, Msg: m})
@@ -185,27 +185,27 @@ func (a *App) RunDigest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.CompleteRun(JobDigest, end, items...); errors.Is(err, store.ErrAlreadyRun) {
-		a.log.Info("digest already sent for this run", "week", dg.Week)
+	if err := sc.store.CompleteRun(JobDigest, end, items...); errors.Is(err, store.ErrAlreadyRun) {
+		sc.log.Info("digest already sent for this run", "week", dg.Week)
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("record digest run: %w", err)
 	}
-	a.log.Info("digest queued", "week", dg.Week, "channels", len(out), "decided", dg.Totals.Decided, "open", dg.Totals.Open)
-	a.outbox.Kick()
+	sc.log.Info("digest queued", "week", dg.Week, "channels", len(out), "decided", dg.Totals.Decided, "open", dg.Totals.Open)
+	sc.outbox.Kick()
 	return nil
 }
 
 // RunCleanup forgets Slack event ids older than Slack's retry horizon.
-func (a *App) RunCleanup(ctx context.Context, now time.Time) error {
-	n, err := a.store.ExpireEvents(now.Add(-48 * time.Hour))
+func (sc *Scheduler) RunCleanup(ctx context.Context, now time.Time) error {
+	n, err := sc.store.ExpireEvents(now.Add(-48 * time.Hour))
 	if err != nil {
 		return fmt.Errorf("expire events: %w", err)
 	}
 	if n > 0 {
-		a.log.Info("expired old event ids", "count", n)
+		sc.log.Info("expired old event ids", "count", n)
 	}
-	if err := a.store.CompleteRun(JobCleanup, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+	if err := sc.store.CompleteRun(JobCleanup, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
 		return err
 	}
 	return nil

@@ -31,7 +31,7 @@ func (e *e2e) tick(to string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.app.Tick(e.ctx(), e.clock, at); err != nil {
+	if _, err := e.app.Scheduler().Tick(e.ctx(), e.clock, at); err != nil {
 		e.t.Fatalf("tick %s: %v", to, err)
 	}
 	e.flush()

@@ -192,7 +192,7 @@ func (a *App) domainNames() []string {
 // initMetrics creates the start-up label sets and the store-reading gauges.
 func (a *App) initMetrics(reg prometheus.Registerer) {
 	var jobs []string
-	if js, err := a.Jobs(); err == nil {
+	if js, err := a.sched.Jobs(); err == nil {
 		for _, j := range js {
 			jobs = append(jobs, j.Name)
 		}

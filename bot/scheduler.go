@@ -35,14 +35,14 @@ const (
 
 // Jobs returns Baton's scheduled jobs with their parsed schedules. A
 // schedule runs in the configured time zone: Next must be given times in
-// a.loc (cron.WithLocation does that for the cron runner).
-func (a *App) Jobs() ([]Job, error) {
+// sc.loc (cron.WithLocation does that for the cron runner).
+func (sc *Scheduler) Jobs() ([]Job, error) {
 	jobs := []Job{
-		{Name: JobReminders, Spec: a.cfg.Reminders.Schedule, Run: a.RunReminders},
-		{Name: JobDigest, Spec: a.cfg.Digest.Schedule, Run: a.RunDigest},
-		{Name: JobCleanup, Spec: "30 3 * * *", Run: a.RunCleanup},
-		{Name: JobReviews, Spec: a.cfg.Reminders.Schedule, Run: a.RunReviews},
+		{Name: JobReminders, Spec: sc.cfg.Reminders.Schedule, Run: sc.RunReminders},
+		{Name: JobDigest, Spec: sc.cfg.Digest.Schedule, Run: sc.RunDigest},
+		{Name: JobCleanup, Spec: "30 3 * * *", Run: sc.RunCleanup},
 	}
+	jobs = append(jobs, sc.extra...)
 	for i := range jobs {
 		s, err := cron.ParseStandard(jobs[i].Spec)
 		if err != nil {
@@ -55,51 +55,51 @@ func (a *App) Jobs() ([]Job, error) {
 
 // runJob runs a job at now. Each job records its own completed run, in the
 // same transaction as its last change where that matters (the digest).
-func (a *App) runJob(ctx context.Context, j Job, now time.Time) error {
-	a.log.Info("job starting", "job", j.Name, "at", now.In(a.loc).Format(time.RFC3339))
+func (sc *Scheduler) runJob(ctx context.Context, j Job, now time.Time) error {
+	sc.log.Info("job starting", "job", j.Name, "at", now.In(sc.loc).Format(time.RFC3339))
 	if err := j.Run(ctx, now); err != nil {
 		return fmt.Errorf("job %s: %w", j.Name, err)
 	}
-	a.metrics.jobs.WithLabelValues(j.Name).Inc()
+	sc.metrics.jobs.WithLabelValues(j.Name).Inc()
 	return nil
 }
 
 // CatchUp runs, once each, the jobs whose scheduled time passed while Baton
 // was down: one catch-up however many ticks were missed. On the very first
 // start it only records the start, so nothing old is replayed.
-func (a *App) CatchUp(ctx context.Context) error {
-	jobs, err := a.Jobs()
+func (sc *Scheduler) CatchUp(ctx context.Context) error {
+	jobs, err := sc.Jobs()
 	if err != nil {
 		return err
 	}
-	now := a.clock.Now()
+	now := sc.clock.Now()
 	var errs []error
 	for _, j := range jobs {
-		last, err := a.store.LastRun(j.Name)
+		last, err := sc.store.LastRun(j.Name)
 		if err != nil {
 			return fmt.Errorf("read last run of %s: %w", j.Name, err)
 		}
 		if last.IsZero() {
-			if err := a.store.CompleteRun(j.Name, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+			if err := sc.store.CompleteRun(j.Name, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
 				return fmt.Errorf("record first start of %s: %w", j.Name, err)
 			}
 			continue
 		}
-		if next := j.Schedule.Next(last.In(a.loc)); !next.IsZero() && !next.After(now) {
-			a.log.Info("catching up a missed job run", "job", j.Name, "missed", next.Format(time.RFC3339))
-			if err := a.runJob(ctx, j, now); err != nil {
+		if next := j.Schedule.Next(last.In(sc.loc)); !next.IsZero() && !next.After(now) {
+			sc.log.Info("catching up a missed job run", "job", j.Name, "missed", next.Format(time.RFC3339))
+			if err := sc.runJob(ctx, j, now); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
-	a.outbox.Kick()
+	sc.outbox.Kick()
 	return errors.Join(errs...)
 }
 
 // Tick moves a fake clock to `to`, running every job tick due in between
 // in time order and delivering the outbox after each: the shell's `tick`.
-func (a *App) Tick(ctx context.Context, clock *FakeClock, to time.Time) (int, error) {
-	jobs, err := a.Jobs()
+func (sc *Scheduler) Tick(ctx context.Context, clock *FakeClock, to time.Time) (int, error) {
+	jobs, err := sc.Jobs()
 	if err != nil {
 		return 0, err
 	}
@@ -112,7 +112,7 @@ func (a *App) Tick(ctx context.Context, clock *FakeClock, to time.Time) (int, er
 	for _, j := range jobs {
 		t := from
 		for range 10000 {
-			t = j.Schedule.Next(t.In(a.loc))
+			t = j.Schedule.Next(t.In(sc.loc))
 			if t.IsZero() || t.After(to) {
 				break
 			}
@@ -123,39 +123,39 @@ func (a *App) Tick(ctx context.Context, clock *FakeClock, to time.Time) (int, er
 	ran := 0
 	for _, p := range plan {
 		clock.Set(p.at)
-		if err := a.runJob(ctx, p.job, p.at); err != nil {
+		if err := sc.runJob(ctx, p.job, p.at); err != nil {
 			return ran, err
 		}
 		ran++
-		if err := a.outbox.Flush(ctx); err != nil {
+		if err := sc.outbox.Flush(ctx); err != nil {
 			return ran, err
 		}
 	}
 	clock.Set(to)
-	return ran, a.outbox.Flush(ctx)
+	return ran, sc.outbox.Flush(ctx)
 }
 
 // StartCron runs the jobs on their schedules in the configured time zone
 // until the returned stop function is called; stop waits for running jobs.
-func (a *App) StartCron(ctx context.Context) (stop func(), err error) {
-	jobs, err := a.Jobs()
+func (sc *Scheduler) StartCron(ctx context.Context) (stop func(), err error) {
+	jobs, err := sc.Jobs()
 	if err != nil {
 		return nil, err
 	}
-	logger := cronLogger{a.log.With("component", "cron")}
-	c := cron.New(cron.WithLocation(a.loc), cron.WithLogger(logger),
+	logger := cronLogger{sc.log.With("component", "cron")}
+	c := cron.New(cron.WithLocation(sc.loc), cron.WithLogger(logger),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	for _, j := range jobs {
 		c.Schedule(j.Schedule, cron.FuncJob(func() {
-			if err := a.runJob(ctx, j, a.clock.Now()); err != nil {
-				a.log.Error("scheduled job failed", "job", j.Name, "err", err)
+			if err := sc.runJob(ctx, j, sc.clock.Now()); err != nil {
+				sc.log.Error("scheduled job failed", "job", j.Name, "err", err)
 			}
 		}))
 	}
 	c.Start()
 	return func() {
 		<-c.Stop().Done()
-		a.log.Info("scheduler stopped")
+		sc.log.Info("scheduler stopped")
 	}, nil
 }
 
@@ -194,19 +194,19 @@ func lastTick(s cron.Schedule, now time.Time, loc *time.Location) time.Time {
 // ---- Reminders and escalation ----
 
 // policy is the reminder and escalation policy from the config.
-func (a *App) policy() decisions.Policy {
+func (sc *Scheduler) policy() decisions.Policy {
 	return decisions.Policy{
-		EscalateAfter: a.cfg.Reminders.EscalateAfter,
-		MaxPerPerson:  a.cfg.Reminders.MaxPerPerson,
+		EscalateAfter: sc.cfg.Reminders.EscalateAfter,
+		MaxPerPerson:  sc.cfg.Reminders.MaxPerPerson,
 		DueSoon:       decisions.DefaultDueSoon,
 		RemindGap:     decisions.DefaultRemindGap,
 	}
 }
 
-// scheduler is what one reminders run (or a plan) knows: the policy, the
+// reminderRun is what one reminders run (or a plan) knows: the policy, the
 // routing tree, and who is around, read once. The decisions themselves
 // are judged by the pure policy in decisions.
-type scheduler struct {
+type reminderRun struct {
 	now     time.Time
 	policy  decisions.Policy
 	router  *decisions.Router
@@ -214,16 +214,16 @@ type scheduler struct {
 	ladders map[string][]decisions.Rung
 }
 
-func (a *App) newScheduler(now time.Time) (*scheduler, error) {
-	people, err := a.dir.people(now)
+func (sc *Scheduler) newRun(now time.Time) (*reminderRun, error) {
+	people, err := sc.people(now)
 	if err != nil {
 		return nil, err
 	}
-	return &scheduler{now: now, policy: a.policy(), router: a.Router(), people: people, ladders: map[string][]decisions.Rung{}}, nil
+	return &reminderRun{now: now, policy: sc.policy(), router: sc.router(), people: people, ladders: map[string][]decisions.Rung{}}, nil
 }
 
 // situation is what the policy reads about d's surroundings.
-func (s *scheduler) situation(d decisions.Decision) decisions.Situation {
+func (s *reminderRun) situation(d decisions.Decision) decisions.Situation {
 	dom, _ := s.router.Domain(d.Domain)
 	l, ok := s.ladders[d.Domain]
 	if !ok {
@@ -233,11 +233,11 @@ func (s *scheduler) situation(d decisions.Decision) decisions.Situation {
 	return decisions.Situation{Now: s.now, Rules: decisions.RulesOf(dom), People: s.people, Ladder: l}
 }
 
-func (s *scheduler) step(d decisions.Decision) decisions.Step {
+func (s *reminderRun) step(d decisions.Decision) decisions.Step {
 	return s.policy.Next(d, s.situation(d))
 }
 
-func (s *scheduler) nextCheck(d decisions.Decision) time.Time {
+func (s *reminderRun) nextCheck(d decisions.Decision) time.Time {
 	return s.policy.NextCheck(d, s.situation(d))
 }
 
@@ -254,28 +254,28 @@ type ReminderStep struct {
 // says what the policy would do to each, changing nothing. It reads two
 // time-ordered index ranges, so its cost follows what needs attention now,
 // not how many decisions exist.
-func (a *App) PlanReminders(now time.Time) ([]ReminderStep, error) {
-	s, err := a.newScheduler(now)
+func (sc *Scheduler) PlanReminders(now time.Time) ([]ReminderStep, error) {
+	s, err := sc.newRun(now)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := a.reminderCandidates(now, false)
+	ds, err := sc.reminderCandidates(now, false)
 	if err != nil {
 		return nil, err
 	}
 	return s.plan(ds), nil
 }
 
-func (a *App) reminderCandidates(now time.Time, everything bool) ([]decisions.Decision, error) {
-	deferred, err := a.store.DeferredUntilBefore(now)
+func (sc *Scheduler) reminderCandidates(now time.Time, everything bool) ([]decisions.Decision, error) {
+	deferred, err := sc.store.DeferredUntilBefore(now)
 	if err != nil {
 		return nil, fmt.Errorf("scan deferred decisions: %w", err)
 	}
 	var open []decisions.Decision
 	if everything {
-		open, err = a.store.ByStatusOldest(decisions.StatusOpen, 0)
+		open, err = sc.store.ByStatusOldest(decisions.StatusOpen, 0)
 	} else {
-		open, err = a.store.CheckDue(now, 0)
+		open, err = sc.store.CheckDue(now, 0)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("scan open decisions: %w", err)
@@ -283,7 +283,7 @@ func (a *App) reminderCandidates(now time.Time, everything bool) ([]decisions.De
 	return slices.Concat(deferred, open), nil
 }
 
-func (s *scheduler) plan(ds []decisions.Decision) []ReminderStep {
+func (s *reminderRun) plan(ds []decisions.Decision) []ReminderStep {
 	out := make([]ReminderStep, 0, len(ds))
 	seen := make(map[decisions.ID]bool, len(ds))
 	for _, d := range ds {
@@ -306,7 +306,7 @@ func (s *scheduler) plan(ds []decisions.Decision) []ReminderStep {
 // changes (a shorter SLA, say) they may be too late, so the first run
 // under a new policy looks at every open decision once. The key is stored
 // as a job in the store's job records: "this policy's full check ran".
-func (a *App) policyKey(s *scheduler) string {
+func (sc *Scheduler) policyKey(s *reminderRun) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d|%d|%d|%d", s.policy.EscalateAfter, s.policy.DueSoon, s.policy.RemindGap, s.policy.MaxPerPerson)
 	for _, d := range s.router.Domains() {
@@ -321,17 +321,17 @@ func (a *App) policyKey(s *scheduler) string {
 // with its messages, so a run cut short by a crash and run again sends
 // nothing twice: what was done is visible in the decision (its last
 // reminder, its new deciders) and the policy does not repeat it.
-func (a *App) RunReminders(ctx context.Context, now time.Time) error {
-	s, err := a.newScheduler(now)
+func (sc *Scheduler) RunReminders(ctx context.Context, now time.Time) error {
+	s, err := sc.newRun(now)
 	if err != nil {
 		return err
 	}
-	key := a.policyKey(s)
-	last, err := a.store.LastRun(key)
+	key := sc.policyKey(s)
+	last, err := sc.store.LastRun(key)
 	if err != nil {
 		return fmt.Errorf("read policy check: %w", err)
 	}
-	ds, err := a.reminderCandidates(now, last.IsZero())
+	ds, err := sc.reminderCandidates(now, last.IsZero())
 	if err != nil {
 		return err
 	}
@@ -345,22 +345,22 @@ func (a *App) RunReminders(ctx context.Context, now time.Time) error {
 			later = append(later, store.NextCheck{ID: rs.Decision.ID, Events: len(rs.Decision.History), At: rs.NextCheck})
 			continue
 		}
-		if err := a.runStep(s, rs.Decision.ID); err != nil {
+		if err := sc.runStep(s, rs.Decision.ID); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if _, err := a.store.SetNextChecks(later); err != nil {
+	if _, err := sc.store.SetNextChecks(later); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 && last.IsZero() {
-		if err := a.store.CompleteRun(key, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+		if err := sc.store.CompleteRun(key, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
 			errs = append(errs, fmt.Errorf("record policy check: %w", err))
 		}
 	}
-	if err := a.store.CompleteRun(JobReminders, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+	if err := sc.store.CompleteRun(JobReminders, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
 		errs = append(errs, fmt.Errorf("record reminders run: %w", err))
 	}
-	a.outbox.Kick()
+	sc.outbox.Kick()
 	return errors.Join(errs...)
 }
 
@@ -371,9 +371,9 @@ var errNothingToDo = errors.New("nothing to do")
 // runStep applies the policy to decision id as it is inside the write
 // transaction (not as the plan saw it: a decider may have acted since),
 // and commits the change, its NextCheck and its messages together.
-func (a *App) runStep(s *scheduler, id decisions.ID) error {
+func (sc *Scheduler) runStep(s *reminderRun, id decisions.ID) error {
 	var act decisions.Action
-	d, err := a.store.UpdateDecisionIn(id, func(v store.View, cur decisions.Decision) (decisions.Decision, []storeItem, error) {
+	d, err := sc.store.UpdateDecisionIn(id, func(v store.View, cur decisions.Decision) (decisions.Decision, []storeItem, error) {
 		sit := s.situation(cur)
 		step := s.policy.Next(cur, sit)
 		var ok bool
@@ -386,7 +386,7 @@ func (a *App) runStep(s *scheduler, id decisions.ID) error {
 			return cur, nil, err
 		}
 		next.NextCheck = s.nextCheck(next)
-		items, err := encodeItems(s.now, a.transitionMessages(v, cur, next, act, s.people))
+		items, err := encodeItems(s.now, sc.messages(v, cur, next, act, s.people))
 		return next, items, err
 	})
 	switch {
@@ -395,7 +395,7 @@ func (a *App) runStep(s *scheduler, id decisions.ID) error {
 	case err != nil:
 		return fmt.Errorf("%s %s: %w", act.Verb, id, err)
 	}
-	a.metrics.transitions.WithLabelValues(string(act.Verb)).Inc()
-	a.log.Info("decision changed", "id", id.String(), "verb", act.Verb, "by", decisions.SystemActor, "status", d.Status, "deciders", d.Deciders, "why", act.Rationale)
+	sc.metrics.transitions.WithLabelValues(string(act.Verb)).Inc()
+	sc.log.Info("decision changed", "id", id.String(), "verb", act.Verb, "by", decisions.SystemActor, "status", d.Status, "deciders", d.Deciders, "why", act.Rationale)
 	return nil
 }

@@ -170,7 +170,7 @@ func (h *schedHarness) flush() {
 // tick runs every job due up to `to` and delivers what they queued.
 func (h *schedHarness) tick(to time.Time) {
 	h.t.Helper()
-	if _, err := h.app.Tick(h.ctx, h.clock, to); err != nil {
+	if _, err := h.app.Scheduler().Tick(h.ctx, h.clock, to); err != nil {
 		h.t.Fatalf("tick to %s: %v", to, err)
 	}
 }
@@ -306,7 +306,7 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 		"remind D-4 UPRICE1", "remind D-4 UPRICE2",
 		"remind D-5 UPRICE1", "remind D-5 UPRICE2")
 	// The same run again (a retry, a second process) sends nothing.
-	if err := h.app.RunReminders(h.ctx, at(1, 9)); err != nil {
+	if err := h.app.Scheduler().RunReminders(h.ctx, at(1, 9)); err != nil {
 		t.Fatal(err)
 	}
 	h.flush()
@@ -391,7 +391,7 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
 		}
 	}
-	dg, err := h.app.DigestFor(at(7, 9))
+	dg, err := h.app.Scheduler().DigestFor(at(7, 9))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,7 +488,7 @@ func TestEscalationSkipsLevelsWithNobodyAvailable(t *testing.T) {
 // process delivers it once, and running the digest again sends nothing.
 func TestDigestRestartMidRunSendsOnce(t *testing.T) {
 	h := newSched(t, "UTC", mon2.Add(8*time.Hour))
-	if err := h.app.CatchUp(h.ctx); err != nil { // first start: records, sends nothing
+	if err := h.app.Scheduler().CatchUp(h.ctx); err != nil { // first start: records, sends nothing
 		t.Fatal(err)
 	}
 	d := h.propose(uTom, "product/pricing", "Raise prices", time.Time{})
@@ -498,17 +498,17 @@ func TestDigestRestartMidRunSendsOnce(t *testing.T) {
 
 	monday := mon2.AddDate(0, 0, 7).Add(9 * time.Hour)
 	h.clock.Set(monday)
-	if err := h.app.RunDigest(h.ctx, monday); err != nil {
+	if err := h.app.Scheduler().RunDigest(h.ctx, monday); err != nil {
 		t.Fatal(err)
 	}
 	// Crash: the outbox decisions.Never ran.
 	h.restart()
 	h.clock.Set(monday.Add(2 * time.Minute))
-	if err := h.app.CatchUp(h.ctx); err != nil {
+	if err := h.app.Scheduler().CatchUp(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, now := range []time.Time{monday, monday.Add(time.Minute), monday.Add(3 * time.Hour)} {
-		if err := h.app.RunDigest(h.ctx, now); err != nil {
+		if err := h.app.Scheduler().RunDigest(h.ctx, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -525,7 +525,7 @@ func TestDigestRestartMidRunSendsOnce(t *testing.T) {
 	h.restart()
 	h.clock.Set(next.Add(30 * time.Minute))
 	for range 2 {
-		if err := h.app.CatchUp(h.ctx); err != nil {
+		if err := h.app.Scheduler().CatchUp(h.ctx); err != nil {
 			t.Fatal(err)
 		}
 		h.flush()
@@ -541,7 +541,7 @@ func TestDigestRestartMidRunSendsOnce(t *testing.T) {
 // missed Monday) and one reminders run, not one per missed tick.
 func TestCatchUpAfterDowntimeRunsOnce(t *testing.T) {
 	h := newSched(t, "UTC", mon2.Add(8*time.Hour))
-	if err := h.app.CatchUp(h.ctx); err != nil {
+	if err := h.app.Scheduler().CatchUp(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	d := h.propose(uTom, "engineering", "Move to Postgres 18", time.Time{})
@@ -551,7 +551,7 @@ func TestCatchUpAfterDowntimeRunsOnce(t *testing.T) {
 	h.restart()
 	h.clock.Set(mon2.AddDate(0, 0, 10).Add(11 * time.Hour)) // Thursday 12 November
 	for range 3 {
-		if err := h.app.CatchUp(h.ctx); err != nil {
+		if err := h.app.Scheduler().CatchUp(h.ctx); err != nil {
 			t.Fatal(err)
 		}
 		h.flush()
@@ -627,7 +627,7 @@ func TestDigestScheduleTimeZones(t *testing.T) {
 				}
 				// The week runs from the previous Monday 09:00 local: 7 days
 				// of the calendar, 167 or 169 hours across a change.
-				dg, err := h.app.DigestFor(tick)
+				dg, err := h.app.Scheduler().DigestFor(tick)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -691,7 +691,7 @@ func TestDigestOfABusyWeekFits(t *testing.T) {
 	}
 
 	h.clock.Set(monday)
-	if err := h.app.RunDigest(h.ctx, monday); err != nil {
+	if err := h.app.Scheduler().RunDigest(h.ctx, monday); err != nil {
 		t.Fatal(err)
 	}
 	h.flush()
@@ -714,7 +714,7 @@ func TestDigestOfABusyWeekFits(t *testing.T) {
 			t.Errorf("digest pings: %q in it", bad)
 		}
 	}
-	dg, err := h.app.DigestFor(monday)
+	dg, err := h.app.Scheduler().DigestFor(monday)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -761,14 +761,14 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Record the current policy's full check, as an earlier run would have.
-	s, err := h.app.newScheduler(now)
+	s, err := h.app.sched.newRun(now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.CompleteRun(h.app.policyKey(s), now.Add(-time.Hour)); err != nil {
+	if err := h.st.CompleteRun(h.app.sched.policyKey(s), now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := h.app.PlanReminders(now)
+	plan, err := h.app.Scheduler().PlanReminders(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -782,7 +782,7 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 		}
 	}
 	h.clock.Set(now)
-	if err := h.app.RunReminders(h.ctx, now); err != nil {
+	if err := h.app.Scheduler().RunReminders(h.ctx, now); err != nil {
 		t.Fatal(err)
 	}
 	h.flush()
@@ -805,14 +805,14 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 	h.restart()
 	later := now.Add(time.Hour)
 	h.clock.Set(later)
-	if err := h.app.RunReminders(h.ctx, later); err != nil {
+	if err := h.app.Scheduler().RunReminders(h.ctx, later); err != nil {
 		t.Fatal(err)
 	}
 	h.flush()
 	if got := h.events(); len(got) != 397 {
 		t.Errorf("after the policy changed: %d reminders, want the 397 not looked at since", len(got))
 	}
-	plan, err = h.app.PlanReminders(later.Add(time.Hour))
+	plan, err = h.app.Scheduler().PlanReminders(later.Add(time.Hour))
 	if err != nil || len(plan) != 0 {
 		t.Errorf("an hour later the plan reads %d decisions (%v), want none", len(plan), err)
 	}
@@ -855,7 +855,7 @@ func TestRemindersNextCheckNeverMissesAStep(t *testing.T) {
 		if rng.IntN(4) == 0 && len(d.Deciders) > 0 {
 			d.History = append(d.History, decisions.Event{At: t0.Add(-time.Minute), Actor: d.Deciders[0], Kind: decisions.EventAdviceRequested})
 		}
-		s, err := h.app.newScheduler(t0)
+		s, err := h.app.sched.newRun(t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -917,13 +917,13 @@ func TestRemindersReopenDeferredOnItsDate(t *testing.T) {
 // without waiting for a tick.
 func TestSchedulerStartCronStops(t *testing.T) {
 	h := newSched(t, "Asia/Tokyo", mon2)
-	stop, err := h.app.StartCron(h.ctx)
+	stop, err := h.app.Scheduler().StartCron(h.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop()
 	h.cfg.Digest.Schedule = "not a schedule"
-	if _, err := h.app.StartCron(h.ctx); err == nil || !strings.Contains(err.Error(), "digest") {
+	if _, err := h.app.Scheduler().StartCron(h.ctx); err == nil || !strings.Contains(err.Error(), "digest") {
 		t.Errorf("StartCron with a bad schedule: %v", err)
 	}
 }

@@ -189,7 +189,7 @@ func (c *Console) begin(ctx context.Context) error {
 		return nil
 	}
 	c.started = true
-	if err := c.app.CatchUp(ctx); err != nil {
+	if err := c.app.Scheduler().CatchUp(ctx); err != nil {
 		c.logger.Warn("catching up missed jobs", "err", err)
 	}
 	// Whatever catching up queued is delivered now, and not printed: it

@@ -279,7 +279,7 @@ func (c *Console) tick(ctx context.Context, arg string) {
 		c.errorf("That is more than a year ahead; tick at most a year at a time.")
 		return
 	}
-	jobs, err := c.app.Jobs()
+	jobs, err := c.app.Scheduler().Jobs()
 	if err != nil {
 		c.errorf("The schedules in the config do not parse: %v", err)
 		return
@@ -309,7 +309,7 @@ func (c *Console) tick(ctx context.Context, arg string) {
 	slices.SortFunc(runs, func(a, b run) int { return a.at.Compare(b.at) })
 	shownRuns := 0
 	for _, r := range runs {
-		_, err := c.app.Tick(ctx, c.clock, r.at)
+		_, err := c.app.Scheduler().Tick(ctx, c.clock, r.at)
 		if err != nil {
 			c.errorf("A job failed at %s: %v", c.stamp(r.at), err)
 		}
@@ -327,7 +327,7 @@ func (c *Console) tick(ctx context.Context, arg string) {
 			return
 		}
 	}
-	if _, err := c.app.Tick(ctx, c.clock, to); err != nil {
+	if _, err := c.app.Scheduler().Tick(ctx, c.clock, to); err != nil {
 		c.fail(err)
 	}
 	c.printPosts(c.collect(ctx))

@@ -154,7 +154,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	keepCtx, stopKeeping := context.WithCancel(ctx)
 	defer stopKeeping()
 	go app.KeepResolved(keepCtx)
-	if err := app.CatchUp(ctx); err != nil {
+	if err := app.Scheduler().CatchUp(ctx); err != nil {
 		log.Error("catching up missed jobs", "err", err)
 	}
 
@@ -162,7 +162,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
 
-	stopCron, err := app.StartCron(ctx)
+	stopCron, err := app.Scheduler().StartCron(ctx)
 	if err != nil {
 		stopOutbox()
 		wg.Wait()
