@@ -68,6 +68,9 @@ func TestDelegationResolvedWhenSomeoneActs(t *testing.T) {
 	contains(t, "reason", d1.Reason, sofia+" is away until 2026-12-02; "+ben+" acts for them")
 	contains(t, "the delegate's DM", visiblePosts(where(e.postsSince(mark), dmTo(ben))), "needs your decision", "you act for <@"+sofia+">, who is away until 2026-12-02")
 
+	// What Sofia holds waits on Ben while she is away.
+	r = e.command(ben, chRandom, "list mine")
+	contains(t, "the delegate's list", r.all(), "D-1", "D-2")
 	for _, id := range []string{"D-1", "D-2"} {
 		e.command(fatima, chRandom, "advise "+id+" fine by finance")
 	}
@@ -82,8 +85,10 @@ func TestDelegationResolvedWhenSomeoneActs(t *testing.T) {
 	outcome := strings.Join(texts(where(e.postsSince(mark), in(chPricing))), "\n")
 	contains(t, "outcome", outcome+strings.Join(texts(e.postsSince(mark)), "\n"), "<@"+ben+"> for <@"+sofia+"> (away)")
 
-	// Sofia is back: she decides; Ben no longer can.
+	// Sofia is back: she decides; Ben no longer can, nor sees it waiting on him.
 	e.tick("2026-12-03T10:00")
+	r = e.command(ben, chRandom, "list mine")
+	lacks(t, "the former delegate's list", r.all(), "D-2")
 	before := e.counts()
 	r = e.command(ben, chRandom, "approve D-2 yes")
 	contains(t, "delegate after the away window", r.all(), "only the deciders")
