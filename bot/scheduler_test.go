@@ -385,7 +385,7 @@ func TestRemindersEscalationAndDigestOverTwoWeeks(t *testing.T) {
 	text := schedVisible(digest)
 	for _, want := range []string{
 		"week 2026-W45", "Ship it", "Finance is fine with 15%", "Not this quarter", "Students are our future customers",
-		"Stuck: nobody above can take these", "open 7d", "Nobody can decide for", "legal",
+		"Stuck: nobody above can take these", "open 7d", "(after 1 escalation): Finance is fine with 15%", "Nobody can decide for", "legal",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)

@@ -5,6 +5,7 @@ package decisions
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,4 +242,37 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// NewDecision builds an open decision from a proposal and its route, with
+// the first history entry.
+func NewDecision(p Proposal, r Route, now time.Time) Decision {
+	return Decision{
+		Title:       p.Title,
+		Details:     p.Details,
+		Proposer:    p.Proposer,
+		Source:      p.Source,
+		Domain:      r.Domain,
+		Deciders:    slices.Clone(r.Deciders),
+		Owners:      slices.Clone(r.Owners),
+		Advisors:    slices.Clone(r.Advisors),
+		Informed:    slices.Clone(r.Informed),
+		Rule:        r.Rule,
+		Reason:      r.Reason,
+		Escalations: r.Escalations,
+		Due:         p.Due,
+		Status:      StatusOpen,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		History:     []Event{{At: now, Actor: p.Proposer, Kind: EventProposed, Note: r.Reason, Users: slices.Clone(r.Deciders)}},
+	}
+}
+
+// Proposal is what someone asked to be decided, before routing.
+type Proposal struct {
+	Title    string
+	Details  string
+	Proposer string
+	Source   Source
+	Due      time.Time
 }

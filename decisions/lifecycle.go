@@ -206,55 +206,6 @@ func standsFor(d Decision, a Actor) string {
 
 // ---- effects ----
 
-func decide(out *Decision, ev *Event, a Action, now time.Time) error {
-	ev.For = standsFor(*out, a.Actor)
-	objector := a.Verb == VerbReject && a.Rules.Rule == RuleConsent && !mayDecide(*out, a.Actor)
-	if objector {
-		if ev.Note == "" {
-			return inputError("an objection needs a reason: say what would make the proposal safe enough to try")
-		}
-		ev.Kind = EventObjected
-		return nil
-	}
-	if a.Rules.RequireAdvice {
-		switch asked, waived := adviceWaived(*out, a.Rules, now); {
-		case AdviceGiven(*out):
-		case waived:
-			out.NoAdviceFrom = asked
-		default:
-			return adviceMissing(*out, a.Rules)
-		}
-	}
-	status := StatusApproved
-	if a.Verb == VerbReject {
-		status = StatusRejected
-	}
-	if seats := heldSeats(*out, a.Actor); countsVotes(*out, a.Rules.Rule) && len(seats) > 0 {
-		for _, s := range seats {
-			castVote(out, Vote{Owner: s, By: actorID(a.Actor), Approve: a.Verb == VerbApprove, At: now})
-		}
-		if ev.For == "" && seats[0] != a.Actor.User {
-			ev.For = seats[0]
-		}
-		var met bool
-		if status, met = Tally(*out).Outcome(a.Rules.Rule); !met {
-			ev.Kind, ev.Vote = EventVoted, string(a.Verb)
-			return nil
-		}
-	}
-	closeAs(out, ev, status, actorID(a.Actor), a.Rationale, now)
-	return nil
-}
-
-func closeAs(out *Decision, ev *Event, status Status, by, rationale string, now time.Time) {
-	out.Status = status
-	ev.Kind = map[Status]EventKind{StatusApproved: EventApproved, StatusRejected: EventRejected, StatusWithdrawn: EventWithdrawn}[status]
-	out.DeferredUntil = time.Time{}
-	out.Rationale = strings.TrimSpace(rationale)
-	out.DecidedBy = by
-	out.DecidedAt = now
-}
-
 func deferDecision(out *Decision, ev *Event, a Action, now time.Time) error {
 	if a.Until.IsZero() || !a.Until.After(now) {
 		return inputError("a decision can only be deferred until a date in the future")
@@ -354,37 +305,4 @@ func consent(out *Decision, ev *Event, a Action, now time.Time) error {
 	}
 	closeAs(out, ev, StatusApproved, SystemActor, a.Rationale, now)
 	return nil
-}
-
-// NewDecision builds an open decision from a proposal and its route, with
-// the first history entry.
-func NewDecision(p Proposal, r Route, now time.Time) Decision {
-	return Decision{
-		Title:       p.Title,
-		Details:     p.Details,
-		Proposer:    p.Proposer,
-		Source:      p.Source,
-		Domain:      r.Domain,
-		Deciders:    slices.Clone(r.Deciders),
-		Owners:      slices.Clone(r.Owners),
-		Advisors:    slices.Clone(r.Advisors),
-		Informed:    slices.Clone(r.Informed),
-		Rule:        r.Rule,
-		Reason:      r.Reason,
-		Escalations: r.Escalations,
-		Due:         p.Due,
-		Status:      StatusOpen,
-		CreatedAt:   now,
-		UpdatedAt:   now,
-		History:     []Event{{At: now, Actor: p.Proposer, Kind: EventProposed, Note: r.Reason, Users: slices.Clone(r.Deciders)}},
-	}
-}
-
-// Proposal is what someone asked to be decided, before routing.
-type Proposal struct {
-	Title    string
-	Details  string
-	Proposer string
-	Source   Source
-	Due      time.Time
 }

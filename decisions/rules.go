@@ -293,3 +293,55 @@ func DecidedLevel(d Decision) int {
 	}
 	return max(level, 0)
 }
+
+// decide approves or rejects under the decision rule: an owner votes for
+// their seats, and the decision closes when the rule is met; an advisor's
+// rejection of a consent proposal is an objection.
+func decide(out *Decision, ev *Event, a Action, now time.Time) error {
+	ev.For = standsFor(*out, a.Actor)
+	objector := a.Verb == VerbReject && a.Rules.Rule == RuleConsent && !mayDecide(*out, a.Actor)
+	if objector {
+		if ev.Note == "" {
+			return inputError("an objection needs a reason: say what would make the proposal safe enough to try")
+		}
+		ev.Kind = EventObjected
+		return nil
+	}
+	if a.Rules.RequireAdvice {
+		switch asked, waived := adviceWaived(*out, a.Rules, now); {
+		case AdviceGiven(*out):
+		case waived:
+			out.NoAdviceFrom = asked
+		default:
+			return adviceMissing(*out, a.Rules)
+		}
+	}
+	status := StatusApproved
+	if a.Verb == VerbReject {
+		status = StatusRejected
+	}
+	if seats := heldSeats(*out, a.Actor); countsVotes(*out, a.Rules.Rule) && len(seats) > 0 {
+		for _, s := range seats {
+			castVote(out, Vote{Owner: s, By: actorID(a.Actor), Approve: a.Verb == VerbApprove, At: now})
+		}
+		if ev.For == "" && seats[0] != a.Actor.User {
+			ev.For = seats[0]
+		}
+		var met bool
+		if status, met = Tally(*out).Outcome(a.Rules.Rule); !met {
+			ev.Kind, ev.Vote = EventVoted, string(a.Verb)
+			return nil
+		}
+	}
+	closeAs(out, ev, status, actorID(a.Actor), a.Rationale, now)
+	return nil
+}
+
+func closeAs(out *Decision, ev *Event, status Status, by, rationale string, now time.Time) {
+	out.Status = status
+	ev.Kind = map[Status]EventKind{StatusApproved: EventApproved, StatusRejected: EventRejected, StatusWithdrawn: EventWithdrawn}[status]
+	out.DeferredUntil = time.Time{}
+	out.Rationale = strings.TrimSpace(rationale)
+	out.DecidedBy = by
+	out.DecidedAt = now
+}

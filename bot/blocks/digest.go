@@ -180,6 +180,9 @@ func domainDigest(dd decisions.DomainDigest) *slack.SectionBlock {
 	lines := make([]string, 0, len(dd.Outcomes))
 	for _, d := range dd.Outcomes {
 		s := "• " + statusEmoji[d.Status] + " " + idTitle(d, titleList) + " — " + pastVerb(d.Status) + " by " + decidedBy(d)
+		if n := decisions.DecidedLevel(d); n > 0 {
+			s += " (after " + strconv.Itoa(n) + " escalation" + plural(n) + ")"
+		}
 		if r := rationale(d, 200); r != "" {
 			s += ": " + oneLine(r)
 		}
