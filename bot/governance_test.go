@@ -381,3 +381,44 @@ func TestDecisionRulesThroughSlack(t *testing.T) {
 	r = e.command(tom, chRandom, "rights #hiring")
 	contains(t, "rights states the rule", r.all(), "all owners approve")
 }
+
+// Who hears what when people are away: the proposer hears of an
+// escalation himself (his delegate has no part in his proposal), a
+// reopened decision nudges the delegate rather than the away owner, and a
+// reassignment redraws the DMs of everyone who no longer holds it.
+func TestNoticesRespectWhoIsAway(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chRandom, "away until 2026-12-20 delegate <@"+grace2+"|grace>")
+	d := e.propose(tom, chRandom, "upgrade kubernetes to 1.31 #infra")
+	owner := d.Deciders[0]
+	mark := e.mark()
+	e.tick("2026-12-03T10:00")
+	if got := e.decision(d.ID); got.Escalations == 0 {
+		t.Fatal("not escalated")
+	}
+	posts := e.postsSince(mark)
+	contains(t, "the proposer", strings.Join(texts(where(posts, dmTo(tom))), "\n"), "D-1")
+	lacks(t, "the proposer's delegate", strings.Join(texts(where(posts, dmTo(grace2))), "\n"), "D-1")
+
+	// Deferred, then reopened while its owner is away: her delegate is nudged.
+	r := e.command(owner, chRandom, "defer D-1 until 2026-12-07 after the freeze")
+	contains(t, "defer", r.all(), "deferred")
+	e.command(owner, chRandom, "away until 2026-12-20 delegate <@"+kenji+"|kenji>")
+	mark = e.mark()
+	e.tick("2026-12-07T10:00")
+	posts = e.postsSince(mark)
+	if n := len(where(posts, dmTo(owner))); n != 0 {
+		t.Errorf("the away owner got %d DMs when D-1 reopened", n)
+	}
+	contains(t, "her delegate", visiblePosts(where(posts, dmTo(kenji))), "open again", "you act for")
+
+	// Reassigned: the delegate's DM loses its buttons too.
+	mark = e.mark()
+	r = e.command(jonas, chRandom, "reassign D-1 <@"+amara+"|amara> people ops owns the freeze calendar")
+	contains(t, "reassign", r.all(), "now waits on")
+	e.flush()
+	updated := where(e.postsSince(mark), func(p slackfake.Post) bool { return p.Method == "chat.update" && p.Channel == "D"+kenji })
+	if len(updated) == 0 || strings.Contains(visible(updated[len(updated)-1]), "\"approve\"") {
+		t.Errorf("the former delegate's DM still offers buttons: %q", texts(updated))
+	}
+}

@@ -256,7 +256,7 @@ func (a *App) advisorsOf(id decisions.ID) ([]string, error) {
 	}
 	var out []string
 	for _, u := range d.Advisors {
-		if strings.HasPrefix(u, "U") || strings.HasPrefix(u, "W") {
+		if decisions.IsUserID(u) {
 			out = append(out, u)
 		}
 	}

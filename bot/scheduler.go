@@ -310,7 +310,7 @@ func (sc *Scheduler) policyKey(s *reminderRun) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d|%d|%d|%d", s.policy.EscalateAfter, s.policy.DueSoon, s.policy.RemindGap, s.policy.MaxPerPerson)
 	for _, d := range s.router.Domains() {
-		fmt.Fprintf(h, "|%s=%d/%s/%d", strings.ToLower(d.Name), d.SLA, d.Rule, d.ConsentAfter)
+		fmt.Fprintf(h, "|%s=%d/%s/%d/%t", strings.ToLower(d.Name), d.SLA, d.Rule, d.ConsentAfter, d.RequireAdvice)
 	}
 	return fmt.Sprintf("%s/policy-%016x", JobReminders, h.Sum64())
 }

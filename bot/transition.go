@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
@@ -45,6 +46,27 @@ func deciderTargets(d decisions.Decision, users []string, people decisions.Peopl
 	return out
 }
 
+// actingTargets lists who to nudge for users: whoever acts for each of
+// them now — themselves, or their delegate while they are away — and
+// nobody for those away without one.
+func actingTargets(d decisions.Decision, users []string, people decisions.People) []target {
+	var out []target
+	seen := map[string]bool{}
+	for _, u := range users {
+		a := people.ActingOn(u, d.Proposer)
+		if a == "" || seen[a] {
+			continue
+		}
+		seen[a] = true
+		t := target{user: a}
+		if a != u {
+			t.for_ = u
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 // transition applies an action to a decision and commits the messages it
 // causes, in one transaction.
 func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decision, error) {
@@ -59,6 +81,10 @@ func (a *App) transition(id decisions.ID, act decisions.Action) (decisions.Decis
 		if err != nil {
 			return d, nil, err
 		}
+		// What people do can bring the scheduler's work forward (advice
+		// that lets consent pass, a stuck decision handed to someone new):
+		// look at it on the next run, which sets the real next check.
+		next.NextCheck = time.Time{}
 		items, err := encodeItems(now, a.transitionMessages(v, d, next, act, people))
 		return next, items, err
 	})
@@ -88,24 +114,28 @@ func (a *App) transitionMessages(r refReader, before, d decisions.Decision, act 
 	case decisions.VerbApprove, decisions.VerbReject:
 		switch last.Kind {
 		case decisions.EventVoted:
-			return a.noticeMessages(r, d, step, "vote", blocks.VoteNotice(d, last), act.Actor.User, true)
+			return a.noticeMessages(r, d, people, step, "vote", blocks.VoteNotice(d, last), act.Actor.User, true)
 		case decisions.EventObjected:
-			return a.noticeMessages(r, d, step, "objection", blocks.ObjectionNotice(d, last), act.Actor.User, false)
+			return a.noticeMessages(r, d, people, step, "objection", blocks.ObjectionNotice(d, last), act.Actor.User, false)
 		}
 		return a.outcomeMessages(r, d, act.Actor.User)
 	case decisions.VerbDefer, decisions.VerbWithdraw, decisions.VerbConsent:
 		return a.outcomeMessages(r, d, act.Actor.User)
 	case decisions.VerbReopen:
 		var out []outgoing
-		for _, t := range deciderTargets(d, d.Deciders, people) {
-			m := newMessage(KindDM, blocks.Reminder(d, "it was deferred until today and is open again", a.loc))
+		for _, t := range actingTargets(d, d.Deciders, people) {
+			why := "it was deferred until today and is open again"
+			if t.for_ != "" {
+				why += "; " + t.why("", people)
+			}
+			m := newMessage(KindDM, blocks.Reminder(d, why, a.loc))
 			m.User = t.user
 			m.SaveRef = refKey(d.ID, "dm", t.user)
 			out = append(out, outgoing{Key: refKey(d.ID, "reopened", step, t.user), Msg: m})
 		}
 		return out
 	case decisions.VerbReassign:
-		return a.reassignMessages(before, d, act, people, step)
+		return a.reassignMessages(r, before, d, act, people, step)
 	case decisions.VerbEscalate:
 		return a.escalationMessages(before, d, act, people, step)
 	case decisions.VerbAdvise:
@@ -145,10 +175,14 @@ func (a *App) transitionMessages(r refReader, before, d decisions.Decision, act 
 // noticeMessages send a notice to every decider (or whoever acts for
 // them) and the proposer, except the actor; with refresh, the deciders'
 // DMs are also redrawn so they show the vote so far.
-func (a *App) noticeMessages(r refReader, d decisions.Decision, step, kind string, msg blocks.Message, actor string, refresh bool) []outgoing {
+func (a *App) noticeMessages(r refReader, d decisions.Decision, people decisions.People, step, kind string, msg blocks.Message, actor string, refresh bool) []outgoing {
 	var out []outgoing
 	told := map[string]bool{actor: true}
-	for _, u := range append(slices.Clone(d.Deciders), d.Proposer) {
+	users := []string{d.Proposer}
+	for _, t := range deciderTargets(d, d.Deciders, people) {
+		users = append(users, t.user)
+	}
+	for _, u := range users {
 		if told[u] || u == "" {
 			continue
 		}
@@ -183,7 +217,7 @@ func (a *App) refreshDMs(r refReader, d decisions.Decision, step string) []outgo
 // reassignMessages hand the decision to its new deciders, with the note
 // typed with the reassignment, and show those it was taken from where it
 // went instead of buttons they may no longer use.
-func (a *App) reassignMessages(before, d decisions.Decision, act decisions.Action, people decisions.People, step string) []outgoing {
+func (a *App) reassignMessages(r refReader, before, d decisions.Decision, act decisions.Action, people decisions.People, step string) []outgoing {
 	var out []outgoing
 	why := "reassigned to you by " + blocks.User(act.Actor.User)
 	if note := strings.TrimSpace(act.Rationale); note != "" {
@@ -199,10 +233,32 @@ func (a *App) reassignMessages(before, d decisions.Decision, act decisions.Actio
 		m.SaveRef = refKey(d.ID, "dm", t.user)
 		out = append(out, outgoing{Key: refKey(d.ID, "reassign", step, t.user), Msg: m})
 	}
+	// Everyone else with a DM about it — previous deciders and those who
+	// acted for them — sees where it went instead of buttons they may no
+	// longer use.
+	keep := map[string]bool{}
+	for _, t := range deciderTargets(d, d.Deciders, people) {
+		keep[t.user] = true
+	}
+	stale := map[string]bool{}
 	for _, u := range before.Deciders {
-		if d.IsDecider(u) {
-			continue
+		stale[u] = true
+	}
+	refs, err := r.RefsWithPrefix(refKey(d.ID, "dm") + "/")
+	if err != nil {
+		a.log.Warn("read decider DMs", "id", d.ID.String(), "err", err)
+	}
+	for key := range refs {
+		stale[strings.TrimPrefix(key, refKey(d.ID, "dm")+"/")] = true
+	}
+	users := make([]string, 0, len(stale))
+	for u := range stale {
+		if !keep[u] {
+			users = append(users, u)
 		}
+	}
+	slices.Sort(users)
+	for _, u := range users {
 		m := newMessage(KindUpdate, blocks.Resolved(d, a.loc))
 		m.UpdateRef = refKey(d.ID, "dm", u)
 		out = append(out, outgoing{Key: refKey(d.ID, "handed-over", step, u), Msg: m})
@@ -224,7 +280,9 @@ func (a *App) escalationMessages(before, d decisions.Decision, act decisions.Act
 	}
 	notice := blocks.EscalationNotice(d, added, act.Rationale)
 	told := map[string]bool{}
-	for _, t := range deciderTargets(before, append([]string{d.Proposer}, before.Deciders...), people) {
+	// The proposer is told directly; the owners, or whoever acts for them.
+	targets := append([]target{{user: d.Proposer}}, deciderTargets(before, before.Deciders, people)...)
+	for _, t := range targets {
 		if told[t.user] || t.user == "" || slices.Contains(added, t.user) {
 			continue
 		}

@@ -3,7 +3,6 @@ package decisions
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // ErrAdviceRequired refuses a decision made before anyone advised on it,
@@ -42,14 +41,11 @@ func (e *PermissionError) Error() string {
 	}
 	who := "nobody"
 	if len(e.Allowed) > 0 {
-		parts := make([]string, len(e.Allowed))
-		for i, u := range e.Allowed {
-			parts[i] = "<@" + u + ">"
-		}
-		who = strings.Join(parts, ", ")
+		who = mentions(e.Allowed)
 	}
-	if e.Role == "the proposer" {
-		return fmt.Sprintf("only the proposer (%s) or an admin may %s this decision", who, e.Verb)
+	switch e.Role {
+	case "the proposer", "the deciders themselves":
+		return fmt.Sprintf("only %s (%s) or an admin may %s this decision", e.Role, who, e.Verb)
 	}
 	return fmt.Sprintf("only %s (%s), their delegates or an admin may %s this decision", e.Role, who, e.Verb)
 }
@@ -92,6 +88,10 @@ func pastTense(v Verb) string {
 		return "escalated"
 	case VerbRemind:
 		return "reminded"
+	case VerbStuck:
+		return "marked stuck"
+	case VerbConsent:
+		return "approved by consent"
 	}
 	return string(v)
 }

@@ -62,8 +62,7 @@ type statuses func(Status) bool
 var (
 	openOnly     statuses = func(s Status) bool { return s == StatusOpen }
 	deferredOnly statuses = func(s Status) bool { return s == StatusDeferred }
-	decidable    statuses = func(s Status) bool { return s == StatusOpen || s == StatusDeferred }
-	notClosed    statuses = func(s Status) bool { return !s.Closed() }
+	notClosed    statuses = func(s Status) bool { return !s.Closed() } // open or deferred
 )
 
 // who says whether the actor may perform the verb on d; nil means yes.
@@ -80,11 +79,11 @@ type verbSpec struct {
 
 // lifecycle is the whole lifecycle, one row per verb.
 var lifecycle = map[Verb]verbSpec{
-	VerbApprove:   {decidable, deciders, decide},
-	VerbReject:    {decidable, decidersOrObjector, decide},
+	VerbApprove:   {notClosed, deciders, decide},
+	VerbReject:    {notClosed, decidersOrObjector, decide},
 	VerbDefer:     {openOnly, deciders, deferDecision},
 	VerbWithdraw:  {notClosed, proposer, withdraw},
-	VerbReassign:  {notClosed, deciders, reassign},
+	VerbReassign:  {notClosed, holders, reassign},
 	VerbAdvise:    {notClosed, anyone, advise},
 	VerbAskAdvice: {notClosed, decidersOrProposer, askAdvice},
 	VerbReopen:    {deferredOnly, baton(true), reopen},
@@ -144,11 +143,23 @@ func deciders(d Decision, a Action) error {
 	return &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders"}
 }
 
-// decidersOrObjector lets an advisor reject a consent proposal: that is
-// how they object.
-func decidersOrObjector(d Decision, a Action) error {
-	if a.Rules.Rule == RuleConsent && slices.Contains(d.Advisors, a.Actor.User) {
+// holders may hand a decision to someone else: its deciders themselves
+// and admins. A delegate acts for an away owner but may not give the
+// owner's decision away.
+func holders(d Decision, a Action) error {
+	if a.Actor.Admin || a.Actor.System || d.IsDecider(a.Actor.User) {
 		return nil
+	}
+	return &PermissionError{Verb: a.Verb, User: a.Actor.User, Allowed: d.Deciders, Role: "the deciders themselves"}
+}
+
+// decidersOrObjector lets anyone whose advice was asked reject a consent
+// proposal: that is how they object.
+func decidersOrObjector(d Decision, a Action) error {
+	if a.Rules.Rule == RuleConsent {
+		if asked, _ := AdviceAsked(d); slices.Contains(asked, a.Actor.User) {
+			return nil
+		}
 	}
 	return deciders(d, a)
 }

@@ -70,7 +70,8 @@ func TestApplyPermissions(t *testing.T) {
 		{"decider may not withdraw", StatusOpen, Action{Verb: VerbWithdraw, Actor: lcAlice}, []string{"UCAROL"}},
 
 		{"decider reassigns", StatusOpen, Action{Verb: VerbReassign, Actor: lcAlice, Users: []string{"UERIN"}}, nil},
-		{"delegate reassigns", StatusOpen, Action{Verb: VerbReassign, Actor: lcDelegate, Users: []string{"UERIN"}}, nil},
+		// A delegate acts for the away owner but may not give her decision away.
+		{"delegate reassigns", StatusOpen, Action{Verb: VerbReassign, Actor: lcDelegate, Users: []string{"UERIN"}}, deciders},
 		{"proposer may not reassign", StatusOpen, Action{Verb: VerbReassign, Actor: lcCarol, Users: []string{"UERIN"}}, deciders},
 
 		{"anyone advises", StatusOpen, Action{Verb: VerbAdvise, Actor: lcMallory, Rationale: "check churn first"}, nil},

@@ -182,7 +182,7 @@ func (p Policy) Next(d Decision, s Situation) Step {
 	waiting := WaitingOn(d)
 	users := p.remindable(d, waiting, s.People)
 	var advisors []string
-	if s.Rules.RequireAdvice && !AdviceGiven(d) {
+	if s.Rules.RequireAdvice && !AdviceGiven(d, "") {
 		advisors = p.remindable(d, MissingAdvice(d), s.People)
 	}
 
@@ -232,11 +232,11 @@ func (p Policy) remindable(d Decision, users []string, people People) []string {
 // adviceSettled reports whether require_advice no longer holds a decision
 // back: not required, given, or waived after half the SLA.
 func adviceSettled(d Decision, r DomainRules, now time.Time) bool {
-	if !r.RequireAdvice || AdviceGiven(d) {
+	if !r.RequireAdvice || AdviceGiven(d, "") {
 		return true
 	}
-	_, waived := adviceWaived(d, r, now)
-	return waived
+	at := AdviceWaivedAt(d, r)
+	return !at.IsZero() && !now.Before(at)
 }
 
 // NextCheck is the earliest time after now at which the policy could act
@@ -250,21 +250,27 @@ func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 	if d.Status != StatusOpen {
 		return Never
 	}
-	if _, stuck := Stuck(d); stuck {
-		return Never
-	}
 	p = p.withDefaults()
 	s.Rules = s.Rules.For(d)
-	handover := HandedOverAt(d)
-	nudge := handover
-	if d.LastRemindedAt.After(nudge) {
-		nudge = d.LastRemindedAt
-	}
 	next := Never
 	consider := func(t time.Time) {
 		if t.After(s.Now) && t.Before(next) {
 			next = t
 		}
+	}
+	if at := ConsentAt(d, s.Rules); !at.IsZero() {
+		consider(at)
+		if w := AdviceWaivedAt(d, s.Rules); !w.IsZero() {
+			consider(w)
+		}
+	}
+	if _, stuck := Stuck(d); stuck {
+		return next // nothing but consent can happen until someone acts
+	}
+	handover := HandedOverAt(d)
+	nudge := handover
+	if d.LastRemindedAt.After(nudge) {
+		nudge = d.LastRemindedAt
 	}
 	consider(nudge.Add(p.RemindGap))
 	if !d.Due.IsZero() {
@@ -273,12 +279,6 @@ func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 	}
 	if sla := s.Rules.SLA; sla > 0 {
 		consider(handover.Add(sla))
-	}
-	if at := ConsentAt(d, s.Rules); !at.IsZero() {
-		consider(at)
-		if w := AdviceWaivedAt(d, s.Rules); !w.IsZero() {
-			consider(w)
-		}
 	}
 	return next
 }
@@ -347,6 +347,9 @@ func WaitingOn(d Decision) []string {
 		if e.For != "" {
 			acted[e.For] = true
 		}
+	}
+	for _, v := range d.Votes {
+		acted[v.Owner] = true // a delegate's vote covers every seat it was cast for
 	}
 	var out []string
 	for _, u := range d.Deciders {

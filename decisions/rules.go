@@ -133,31 +133,40 @@ func (t VoteTally) Outcome(r Rule) (Status, bool) {
 	return StatusOpen, false
 }
 
-// AdviceGiven reports whether require_advice is met: someone who is
-// neither a decider nor the proposer advised.
-func AdviceGiven(d Decision) bool {
+// AdviceGiven reports whether require_advice is met for a decision made
+// by decider: someone who is neither a decider, nor the proposer, nor the
+// person deciding (a delegate advising himself, then deciding for the away
+// owner, counts no more than the owner advising herself) advised.
+func AdviceGiven(d Decision, decider string) bool {
 	return slices.ContainsFunc(d.Advice, func(a Advice) bool {
-		return a.By != d.Proposer && !d.IsDecider(a.By)
+		return outsider(d, a.By) && a.By != decider
 	})
 }
 
-// AdviceAsked lists whose advice was asked — the advisors notified at the
-// proposal and everyone asked since — and when it was first asked.
+// outsider reports whether user's advice can count: not a decider, not
+// the proposer.
+func outsider(d Decision, user string) bool {
+	return user != "" && user != d.Proposer && !d.IsDecider(user)
+}
+
+// AdviceAsked lists the people outside the decision (not deciders, not
+// the proposer) whose advice was asked — the advisors notified at the
+// proposal and everyone asked since — and when the first of them was.
 func AdviceAsked(d Decision) (who []string, at time.Time) {
-	if len(d.Advisors) > 0 {
-		who, at = slices.Clone(d.Advisors), d.CreatedAt
-	}
-	for _, e := range d.History {
-		if e.Kind != EventAdviceRequested {
-			continue
-		}
-		if at.IsZero() {
-			at = e.At
-		}
-		for _, u := range e.Users {
-			if !slices.Contains(who, u) {
+	add := func(users []string, when time.Time) {
+		for _, u := range users {
+			if outsider(d, u) && !slices.Contains(who, u) {
+				if len(who) == 0 {
+					at = when
+				}
 				who = append(who, u)
 			}
+		}
+	}
+	add(d.Advisors, d.CreatedAt)
+	for _, e := range d.History {
+		if e.Kind == EventAdviceRequested {
+			add(e.Users, e.At)
 		}
 	}
 	return who, at
@@ -166,27 +175,14 @@ func AdviceAsked(d Decision) (who []string, at time.Time) {
 // MissingAdvice lists who was asked for advice and has not given it.
 func MissingAdvice(d Decision) []string {
 	asked, _ := AdviceAsked(d)
-	var out []string
-	for _, u := range asked {
-		if u != d.Proposer && !d.IsDecider(u) && !slices.ContainsFunc(d.Advice, func(a Advice) bool { return a.By == u }) {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
-// adviceWaived reports whether the deciders may decide without advice:
-// advice was asked, none came, and half the SLA has passed since.
-func adviceWaived(d Decision, r DomainRules, now time.Time) (asked []string, ok bool) {
-	asked, at := AdviceAsked(d)
-	if len(asked) == 0 || r.SLA <= 0 {
-		return nil, false
-	}
-	return asked, !now.Before(at.Add(r.SLA / 2))
+	return slices.DeleteFunc(asked, func(u string) bool {
+		return slices.ContainsFunc(d.Advice, func(a Advice) bool { return a.By == u })
+	})
 }
 
 // AdviceWaivedAt is when the deciders may decide without the advice they
-// asked for (zero if never: nobody asked, or no SLA).
+// asked for — half the SLA after the first person outside was asked — or
+// zero if never (nobody outside was asked, or there is no SLA).
 func AdviceWaivedAt(d Decision, r DomainRules) time.Time {
 	asked, at := AdviceAsked(d)
 	if len(asked) == 0 || r.SLA <= 0 {
@@ -217,10 +213,23 @@ func mentions(users []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// Objected reports whether someone objected since the decision last
-// changed hands.
+// consentIndex is the history entry a consent period runs from: the
+// proposal, or the latest reopening, reassignment or decline. Escalation
+// does not restart it: the proposal is the same and so are its objections.
+func consentIndex(d Decision) int {
+	for i := len(d.History) - 1; i >= 0; i-- {
+		switch d.History[i].Kind {
+		case EventProposed, EventReopened, EventReassigned, EventDeclined:
+			return i
+		}
+	}
+	return -1
+}
+
+// Objected reports whether someone objected to the proposal since its
+// consent period began; an objection stands through escalation.
 func Objected(d Decision) bool {
-	for _, e := range d.History[handoverIndex(d)+1:] {
+	for _, e := range d.History[consentIndex(d)+1:] {
 		if e.Kind == EventObjected {
 			return true
 		}
@@ -229,12 +238,16 @@ func Objected(d Decision) bool {
 }
 
 // ConsentAt is when a consent proposal approves itself (zero if the rule
-// is not consent, or someone objected).
+// is not consent, it is not open, or someone objected).
 func ConsentAt(d Decision, r DomainRules) time.Time {
 	if r.Rule != RuleConsent || d.Status != StatusOpen || Objected(d) {
 		return time.Time{}
 	}
-	return HandedOverAt(d).Add(r.consentAfter())
+	from := d.CreatedAt
+	if i := consentIndex(d); i >= 0 && !d.History[i].At.IsZero() {
+		from = d.History[i].At
+	}
+	return from.Add(r.consentAfter())
 }
 
 // Stuck reports whether the decision could climb no higher since it last
@@ -259,12 +272,14 @@ func RemindersTo(d Decision, user string) int {
 	return n
 }
 
-// DecidedLevel says how far the decision had climbed when it was made,
-// and by whom: 0 when one of its owners (or someone acting for them)
-// decided it — the people closest to the work — else the number of
-// escalations that had added the decider. Open decisions are at level 0.
+// DecidedLevel says how far above the owners the decision was made: 0
+// when one of its owners (or someone acting for them) decided it — the
+// people closest to the work — or it was approved by consent; else the
+// level of the escalation that had added the decider (for a proposal that
+// climbed when it was made, the level it climbed to). Open and withdrawn
+// decisions are at 0.
 func DecidedLevel(d Decision) int {
-	if !d.Status.Closed() || d.Status == StatusWithdrawn {
+	if !d.Status.Closed() || d.Status == StatusWithdrawn || d.DecidedBy == SystemActor {
 		return 0
 	}
 	by := d.DecidedBy
@@ -276,22 +291,25 @@ func DecidedLevel(d Decision) int {
 			break
 		}
 	}
-	if slices.Contains(d.Seats(), by) {
-		return 0
+	if slices.Contains(d.Seats(), by) || !d.IsDecider(by) {
+		return 0 // an owner, or an admin deciding outright
 	}
+	// Count the climbs up to the one that added the decider: the climb
+	// made when the proposal was routed (its first deciders were more
+	// than its owners), then each escalation.
 	level := 0
 	for _, e := range d.History {
-		if e.Kind == EventEscalated {
-			level++
-			if slices.Contains(e.Users, by) {
-				return level
-			}
+		climbed := e.Kind == EventEscalated ||
+			e.Kind == EventProposed && slices.ContainsFunc(e.Users, func(u string) bool { return !slices.Contains(d.Seats(), u) })
+		if !climbed {
+			continue
+		}
+		level++
+		if slices.Contains(e.Users, by) {
+			return level
 		}
 	}
-	if by == SystemActor {
-		return 0
-	}
-	return max(level, 0)
+	return max(level, 1)
 }
 
 // decide approves or rejects under the decision rule: an owner votes for
@@ -307,14 +325,11 @@ func decide(out *Decision, ev *Event, a Action, now time.Time) error {
 		ev.Kind = EventObjected
 		return nil
 	}
-	if a.Rules.RequireAdvice {
-		switch asked, waived := adviceWaived(*out, a.Rules, now); {
-		case AdviceGiven(*out):
-		case waived:
-			out.NoAdviceFrom = asked
-		default:
+	if a.Rules.RequireAdvice && !AdviceGiven(*out, a.Actor.User) {
+		if at := AdviceWaivedAt(*out, a.Rules); at.IsZero() || now.Before(at) {
 			return adviceMissing(*out, a.Rules)
 		}
+		out.NoAdviceFrom = MissingAdvice(*out)
 	}
 	status := StatusApproved
 	if a.Verb == VerbReject {
