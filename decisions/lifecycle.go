@@ -110,12 +110,7 @@ func Apply(d Decision, a Action, now time.Time) (Decision, error) {
 	if err := spec.may(d, a); err != nil {
 		return d, err
 	}
-	out := d
-	out.Deciders = slices.Clone(d.Deciders)
-	out.Owners = slices.Clone(d.Owners)
-	out.History = slices.Clone(d.History)
-	out.Advice = slices.Clone(d.Advice)
-	out.Votes = slices.Clone(d.Votes)
+	out := clone(d)
 	ev := Event{At: now, Actor: actorID(a.Actor), Note: strings.TrimSpace(a.Rationale)}
 	if err := spec.effect(&out, &ev, a, now); err != nil {
 		return d, err

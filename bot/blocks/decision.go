@@ -351,13 +351,20 @@ func ruleContext(d decisions.Decision) *slack.ContextBlock {
 	return nil
 }
 
-// Reminder nudges a decider about an open decision, with the same buttons.
-// reason is Baton's own text ("it is due tomorrow").
-func Reminder(d decisions.Decision, reason string, loc *time.Location) Message {
-	lead := ":bell: *Reminder:* " + idTitle(d, titleInline) + " is waiting for your decision"
+// reminderLead is a reminder's first line: ":bell: Reminder: D-7 title
+// <what> (reason)", reason being Baton's own text.
+func reminderLead(d decisions.Decision, what, reason string) string {
+	lead := ":bell: *Reminder:* " + idTitle(d, titleInline) + " " + what
 	if r := strings.TrimSpace(reason); r != "" {
 		lead += " (" + Truncate(Safe(r), reasonMax) + ")"
 	}
+	return lead
+}
+
+// Reminder nudges a decider about an open decision, with the same buttons.
+// reason is Baton's own text ("it is due tomorrow").
+func Reminder(d decisions.Decision, reason string, loc *time.Location) Message {
+	lead := reminderLead(d, "is waiting for your decision", reason)
 	var bs []slack.Block
 	bs = add(bs,
 		section(lead+"."),

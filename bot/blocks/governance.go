@@ -106,10 +106,7 @@ func StuckNotice(d decisions.Decision, reason, slash string) Message {
 
 // AdviceReminder nudges an advisor whose advice a decision still needs.
 func AdviceReminder(d decisions.Decision, reason, slash string) Message {
-	lead := ":bell: *Reminder:* " + idTitle(d, titleInline) + " cannot be decided until someone advises on it"
-	if r := strings.TrimSpace(reason); r != "" {
-		lead += " (" + Truncate(Safe(r), reasonMax) + ")"
-	}
+	lead := reminderLead(d, "cannot be decided until someone advises on it", reason)
 	var bs []slack.Block
 	bs = add(bs,
 		section(lead+"."),
