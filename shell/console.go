@@ -214,6 +214,12 @@ func (c *Console) setStart(arg string) {
 		c.fail(err)
 		return
 	}
+	// A kept store has a history; moving the clock under it would put
+	// new decisions before old ones.
+	if next, err := c.app.Store().PeekNextID(); err != nil || next > 1 {
+		c.errorf("`start` only works on a fresh store (run with -memory): this one already holds decisions. Use `tick` to move the clock forward.")
+		return
+	}
 	c.clock.Set(t)
 	c.printf("⏱ %s\n", c.stamp(t))
 }
