@@ -446,7 +446,7 @@ func TestStartSetsTheDayOnlyBeforeAnythingHappens(t *testing.T) {
 	c, out := newConsole(t, monday)
 	got := run(t, c, out, "start 2027-03-17T09:00\nnow\n/decide a new logo #ux\nstart 2027-03-18T09:00\nnow\n")
 	mustContain(t, got, "⏱ Wed 2027-03-17 09:00", "Proposed D-1", "must come before anything happens")
-	if strings.Contains(got, "⏱ Thu 2027-03-18") || strings.Count(got, "⏱ Wed 2027-03-17 09:00") != 2 {
+	if strings.Contains(got, "⏱ Thu 2027-03-18") || strings.Count(got, "⏱ Wed 2027-03-17 09:00") != 3 {
 		t.Errorf("a late start moved the clock:\n%s", got)
 	}
 	c2, out2 := newConsole(t, monday)
