@@ -77,61 +77,8 @@ func (sc *Scheduler) DigestFor(now time.Time) (decisions.Digest, error) {
 	// named after the week it mostly covers, as ISO weeks are named after
 	// their Thursday.
 	dg.Week = decisions.ISOWeek(from.Add(now.Sub(from) / 2))
-	applyCounts(&dg, pending, load, r.Domains())
+	dg.ApplyCounts(pending, load, r.Domains())
 	return dg, nil
-}
-
-// applyCounts replaces the open, overdue and bottleneck figures BuildDigest
-// computed from the sample with the exact ones counted from the indexes,
-// and adds the domains whose only activity is open decisions the sample
-// did not include.
-func applyCounts(dg *decisions.Digest, pending map[string]store.Pending, load map[string]int, config []decisions.Domain) {
-	have := map[string]bool{}
-	for _, dd := range dg.Domains {
-		have[dd.Domain] = true
-	}
-	for name := range pending {
-		if !have[name] {
-			dg.Domains = append(dg.Domains, decisions.DomainDigest{Domain: name})
-		}
-	}
-	dg.Totals.Open, dg.Totals.Overdue = 0, 0
-	for i := range dg.Domains {
-		p := pending[dg.Domains[i].Domain]
-		st := &dg.Domains[i].Stats
-		st.Open, st.Overdue = p.Open+p.Deferred, p.Overdue
-		dg.Totals.Open += st.Open
-		dg.Totals.Overdue += st.Overdue
-	}
-	order := map[string]int{}
-	for i, d := range config {
-		if _, dup := order[d.Name]; !dup {
-			order[d.Name] = i
-		}
-	}
-	slices.SortStableFunc(dg.Domains, func(x, y decisions.DomainDigest) int {
-		ix, okx := order[x.Domain]
-		iy, oky := order[y.Domain]
-		switch {
-		case okx && oky:
-			return cmp.Compare(ix, iy)
-		case okx:
-			return -1
-		case oky:
-			return 1
-		}
-		return cmp.Compare(x.Domain, y.Domain)
-	})
-	dg.Bottlenecks = dg.Bottlenecks[:0]
-	for u, n := range load {
-		dg.Bottlenecks = append(dg.Bottlenecks, decisions.Bottleneck{User: u, Waiting: n})
-	}
-	slices.SortFunc(dg.Bottlenecks, func(x, y decisions.Bottleneck) int {
-		return cmp.Or(cmp.Compare(y.Waiting, x.Waiting), cmp.Compare(x.User, y.User))
-	})
-	if len(dg.Bottlenecks) > decisions.MaxBottlenecks {
-		dg.Bottlenecks = dg.Bottlenecks[:decisions.MaxBottlenecks]
-	}
 }
 
 // digestSchedule is the digest job's parsed schedule.

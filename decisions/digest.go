@@ -269,3 +269,65 @@ func byCreatedAt(a, b Decision) int {
 func byDecidedAt(a, b Decision) int {
 	return cmp.Or(a.DecidedAt.Compare(b.DecidedAt), cmp.Compare(a.ID, b.ID))
 }
+
+// Pending is what a domain has waiting now, counted from the store's
+// indexes rather than from decisions loaded.
+type Pending struct {
+	Open, Deferred int
+	// Overdue counts the open ones due before the time asked about.
+	Overdue int
+}
+
+// ApplyCounts replaces the open, overdue and bottleneck figures
+// BuildDigest computed from a sample of open decisions with exact ones
+// (pending per domain, load per decider), adds the domains whose only
+// activity is open decisions the sample did not include, and orders the
+// domains as configured.
+func (dg *Digest) ApplyCounts(pending map[string]Pending, load map[string]int, config []Domain) {
+	have := map[string]bool{}
+	for _, dd := range dg.Domains {
+		have[dd.Domain] = true
+	}
+	for name := range pending {
+		if !have[name] {
+			dg.Domains = append(dg.Domains, DomainDigest{Domain: name})
+		}
+	}
+	dg.Totals.Open, dg.Totals.Overdue = 0, 0
+	for i := range dg.Domains {
+		p := pending[dg.Domains[i].Domain]
+		st := &dg.Domains[i].Stats
+		st.Open, st.Overdue = p.Open+p.Deferred, p.Overdue
+		dg.Totals.Open += st.Open
+		dg.Totals.Overdue += st.Overdue
+	}
+	order := map[string]int{}
+	for i, d := range config {
+		if _, dup := order[d.Name]; !dup {
+			order[d.Name] = i
+		}
+	}
+	slices.SortStableFunc(dg.Domains, func(x, y DomainDigest) int {
+		ix, okx := order[x.Domain]
+		iy, oky := order[y.Domain]
+		switch {
+		case okx && oky:
+			return cmp.Compare(ix, iy)
+		case okx:
+			return -1
+		case oky:
+			return 1
+		}
+		return cmp.Compare(x.Domain, y.Domain)
+	})
+	dg.Bottlenecks = dg.Bottlenecks[:0]
+	for u, n := range load {
+		dg.Bottlenecks = append(dg.Bottlenecks, Bottleneck{User: u, Waiting: n})
+	}
+	slices.SortFunc(dg.Bottlenecks, func(x, y Bottleneck) int {
+		return cmp.Or(cmp.Compare(y.Waiting, x.Waiting), cmp.Compare(x.User, y.User))
+	})
+	if len(dg.Bottlenecks) > MaxBottlenecks {
+		dg.Bottlenecks = dg.Bottlenecks[:MaxBottlenecks]
+	}
+}

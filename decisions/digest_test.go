@@ -1,8 +1,10 @@
 package decisions
 
 import (
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -242,5 +244,34 @@ func TestISOWeek(t *testing.T) {
 		if got := ISOWeek(tt.t); got != tt.want {
 			t.Errorf("ISOWeek(%v) = %q, want %q", tt.t, got, tt.want)
 		}
+	}
+}
+
+func TestApplyCounts(t *testing.T) {
+	config := []Domain{{Name: "company"}, {Name: "product"}, {Name: "product/pricing"}}
+	dg := Digest{
+		Domains:     []DomainDigest{{Domain: "product/pricing", Stats: DomainStats{Decided: 2, Open: 1}}, {Domain: "gone"}},
+		Bottlenecks: []Bottleneck{{User: "USAMPLE", Waiting: 9}},
+	}
+	load := map[string]int{"UA": 3, "UB": 1, "UC": 3, "UD": 2, "UE": 1, "UF": 1, "UG": 5}
+	dg.ApplyCounts(map[string]Pending{
+		"product/pricing": {Open: 4, Deferred: 1, Overdue: 2},
+		"company":         {Open: 1},
+	}, load, config)
+	var order []string
+	for _, dd := range dg.Domains {
+		order = append(order, fmt.Sprintf("%s:%d/%d", dd.Domain, dd.Stats.Open, dd.Stats.Overdue))
+	}
+	// Config order, a domain with only open decisions added, one no longer
+	// configured last; exact counts replace the sample's.
+	if want := []string{"company:1/0", "product/pricing:5/2", "gone:0/0"}; !slices.Equal(order, want) {
+		t.Errorf("domains %v, want %v", order, want)
+	}
+	if dg.Totals.Open != 6 || dg.Totals.Overdue != 2 {
+		t.Errorf("totals %+v", dg.Totals)
+	}
+	wantB := []Bottleneck{{"UG", 5}, {"UA", 3}, {"UC", 3}, {"UD", 2}, {"UB", 1}}
+	if !slices.Equal(dg.Bottlenecks, wantB) {
+		t.Errorf("bottlenecks %v, want %v (most first, ties by id, at most %d)", dg.Bottlenecks, wantB, MaxBottlenecks)
 	}
 }

@@ -92,11 +92,7 @@ func (s *Store) SetNextChecks(checks []NextCheck) (int, error) {
 }
 
 // Pending counts a domain's decisions that are not closed.
-type Pending struct {
-	Open, Deferred int
-	// Overdue counts the open ones due before the time asked about.
-	Overdue int
-}
+type Pending = decisions.Pending
 
 // PendingCounts counts open and deferred decisions per domain, and the open
 // ones due before now, from the keys of one index: no decision is read.
