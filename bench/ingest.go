@@ -53,7 +53,10 @@ type ingestRun struct {
 // the rate with raw serial bbolt commits of a proposal's size.
 func benchIngest(ctx context.Context, o options, dir string, f *figures, w io.Writer) ([]ingestRun, error) {
 	dur := 5 * time.Second
-	if o.quick {
+	switch {
+	case o.tiny:
+		dur = 300 * time.Millisecond
+	case o.quick:
 		dur = 2 * time.Second
 	}
 	raw, err := rawCommits(filepath.Join(dir, "raw.db"), dur)
