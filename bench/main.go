@@ -4,24 +4,28 @@
 //   - ingest: signed /decide proposals through the real HTTP handler into a
 //     real store, from 1, 10 and 200 concurrent senders, against raw serial
 //     bbolt commits of a proposal's size (rate and p50/p99 acknowledgement);
+//
 //   - delivery: a backlog drained into a fake Slack that enforces one message
 //     a second per channel (bursts of three) and a workspace limit with 429s:
 //     share of the allowed rate, messages lost, duplicated, out of order;
+//
 //   - crash: `baton serve` as a subprocess under load, SIGKILLed at random
 //     moments (-trials N): acknowledged proposals lost, decisions stored
 //     twice, messages posted twice or lost;
+//
 //   - scan: the weekly digest and the reminders due-scan on a store of -n
 //     decisions spread over five years plus a busy last week, then with a
 //     tenth of the history, to show that both follow the week's activity;
+//
 //   - footprint: `baton serve` on that store: start-up to /healthz, and RSS
 //     idle and after every job has run once.
 //
-//	go run ./bench                      # everything, 1,000,000 decisions
-//	go run ./bench -quick               # under a minute (100,000 decisions)
-//	go run ./bench -json                # one JSON object on stdout
-//	go run ./bench -only crash -trials 50
-//	go run ./bench -only scan,footprint -dir /tmp/b          # keep the seeded store
-//	go run ./bench -only scan -dir /tmp/b -reuse             # measure it again
+//     go run ./bench                      # everything, 1,000,000 decisions
+//     go run ./bench -quick               # under a minute (100,000 decisions)
+//     go run ./bench -json                # one JSON object on stdout
+//     go run ./bench -only crash -trials 50
+//     go run ./bench -only scan,footprint -dir /tmp/b          # keep the seeded store
+//     go run ./bench -only scan -dir /tmp/b -reuse             # measure it again
 package main
 
 import (
