@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -307,40 +306,6 @@ func (s *Store) CreatedBetween(from, to time.Time) ([]decisions.Decision, error)
 	})
 }
 
-// OpenLoad counts open decisions per decider. Users with none are absent.
-// It reads only the open entries of the decider index, seeking from one user
-// to the next.
-func (s *Store) OpenLoad() (map[string]int, error) {
-	load := map[string]int{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket([]byte(idxDecider)).Cursor()
-		k, _ := c.First()
-		for k != nil {
-			i := bytes.IndexByte(k, sep)
-			if i < 0 {
-				return fmt.Errorf("malformed decider index key %q", k)
-			}
-			user := string(k[:i])
-			p := prefix(user, string(decisions.StatusOpen))
-			n := 0
-			for k, _ = c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-				n++
-			}
-			if n > 0 {
-				load[user] = n
-			}
-			// user followed by sep+1 sorts after all of user's keys and
-			// before the next user's.
-			k, _ = c.Seek(append([]byte(user), sep+1))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open load: %w", err)
-	}
-	return load, nil
-}
-
 // eachBatch bounds how many decisions Each reads per transaction, so a long
 // export neither holds a read transaction open nor blocks fn from writing.
 const eachBatch = 1000
@@ -566,12 +531,14 @@ func reindex(tx *bolt.Tx, old, new []entry) error {
 		inNew[e] = true
 	}
 	inOld := make(map[entry]bool, len(old))
+	load := map[string]int{}
 	for _, e := range old {
 		inOld[e] = true
 		if !inNew[e] {
 			if err := tx.Bucket([]byte(e.bucket)).Delete([]byte(e.key)); err != nil {
 				return fmt.Errorf("unindex %s: %w", e.bucket, err)
 			}
+			loadDeltas(load, e, -1)
 		}
 	}
 	for _, e := range new {
@@ -579,7 +546,8 @@ func reindex(tx *bolt.Tx, old, new []entry) error {
 			if err := tx.Bucket([]byte(e.bucket)).Put([]byte(e.key), []byte{}); err != nil {
 				return fmt.Errorf("index %s: %w", e.bucket, err)
 			}
+			loadDeltas(load, e, +1)
 		}
 	}
-	return nil
+	return applyLoad(tx, load)
 }

@@ -79,6 +79,7 @@ func (s *Store) Check() error {
 		}
 		checkDecisionIndexes(tx, report)
 		checkOutboxIndex(tx, report)
+		checkWriterIndexes(tx, report)
 		checkTimeIndex(tx, bucketEvents, bucketEventsTime, report)
 		checkTimeIndex(tx, bucketDelivered, bucketDeliveredTime, report)
 		return nil

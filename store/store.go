@@ -130,6 +130,9 @@ func Open(path string, opts Options) (*Store, error) {
 		Timeout:      timeout,
 		ReadOnly:     opts.ReadOnly,
 		FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
+		// Address space, not memory: a growing file is remapped less often,
+		// and a remap waits for every read transaction to end.
+		InitialMmapSize: 256 << 20,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -165,6 +168,9 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	if err := indexOutboxSeq(tx); err != nil {
 		return fmt.Errorf("index outbox by sequence: %w", err)
+	}
+	if err := indexOpenLoad(tx); err != nil {
+		return fmt.Errorf("count open decisions per decider: %w", err)
 	}
 	meta := tx.Bucket([]byte(bucketMeta))
 	v := schemaVersion(meta)
