@@ -47,7 +47,12 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		defer release()
 		d.ID = id
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	// Encoded before the transaction: the single writer only copies bytes.
+	value, err := json.Marshal(&d)
+	if err != nil {
+		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
+	}
+	err = s.update(func(tx *bolt.Tx) error {
 		if eventID != "" {
 			first, err := markEvent(tx, eventID, seenAt)
 			if err != nil {
@@ -61,8 +66,8 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		if b.Get(idKey(d.ID)) != nil {
 			return fmt.Errorf("create decision %s: the id is taken", d.ID)
 		}
-		if err := putDecision(b, &d); err != nil {
-			return fmt.Errorf("create decision: %w", err)
+		if err := b.Put(idKey(d.ID), value); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
 		if uint64(d.ID) > b.Sequence() {
 			if err := b.SetSequence(uint64(d.ID)); err != nil {
