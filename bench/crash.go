@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-app/baton/decisions"
@@ -19,6 +20,7 @@ import (
 // crashResult is what the crash loop found.
 type crashResult struct {
 	Kills             int `json:"kills"`
+	KilledInPost      int `json:"killed_between_post_and_answer"`
 	Acked             int `json:"acknowledged"`
 	AckedLost         int `json:"acknowledged_lost"`
 	DuplicateDecision int `json:"duplicate_decisions"`
@@ -41,9 +43,10 @@ func benchCrash(ctx context.Context, o options, dir string, f *figures, w io.Wri
 	if err != nil {
 		return r, err
 	}
-	fmt.Fprintf(w, "crash: %d × SIGKILL under load: %d proposals acknowledged, %d lost, %d stored twice; %d messages posted, %d twice, %d lost, %d still queued in the outbox\n",
-		r.Kills, r.Acked, r.AckedLost, r.DuplicateDecision, r.Messages, r.DuplicateMessages, r.LostMessages, r.Queued)
+	fmt.Fprintf(w, "crash: %d × SIGKILL under load (%d of them between Slack accepting a post and Baton hearing back): %d proposals acknowledged, %d lost, %d stored twice; %d messages posted, %d twice, %d lost, %d still queued in the outbox\n",
+		r.Kills, r.KilledInPost, r.Acked, r.AckedLost, r.DuplicateDecision, r.Messages, r.DuplicateMessages, r.LostMessages, r.Queued)
 	f.info("crash", "kills (SIGKILL under load)", float64(r.Kills), "")
+	f.info("crash", "of which right after Slack accepted a post", float64(r.KilledInPost), "")
 	f.zero("crash", "acknowledged proposals lost", r.AckedLost)
 	f.zero("crash", "duplicate decisions", r.DuplicateDecision)
 	f.zero("crash", "duplicate messages", r.DuplicateMessages)
@@ -99,16 +102,45 @@ func crashLoop(ctx context.Context, dir string, trials, senders int) (crashResul
 			}
 		}()
 	}
+	// Every other kill lands in the worst moment: Slack has just accepted a
+	// post and Baton has not heard back, so it cannot have recorded it.
+	var armed atomic.Bool
+	posted, released := make(chan struct{}), make(chan struct{})
+	fake.OnPost(func(slackfake.Post) {
+		if armed.CompareAndSwap(true, false) {
+			posted <- struct{}{}
+			<-released
+		}
+	})
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
-	for range trials {
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Duration(200+rng.IntN(800)) * time.Millisecond):
+	for trial := range trials {
+		inPost := false
+		if trial%2 == 1 {
+			armed.Store(true)
+			select {
+			case <-posted:
+				inPost = true
+			case <-time.After(3 * time.Second): // nothing posted: kill anyway
+				if !armed.CompareAndSwap(true, false) {
+					<-posted // armed and fired at the last moment
+					inPost = true
+				}
+			case <-ctx.Done():
+			}
+		} else {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(200+rng.IntN(800)) * time.Millisecond):
+			}
+		}
+		srv.kill()
+		if inPost {
+			released <- struct{}{}
+			r.KilledInPost++
 		}
 		if ctx.Err() != nil {
 			break
 		}
-		srv.kill()
 		r.Kills++
 		if srv, _, err = startServe(ctx, bin, cfg, base, logPath); err != nil {
 			close(stop)
@@ -152,15 +184,15 @@ func crashLoop(ctx context.Context, dir string, trials, senders int) (crashResul
 	for _, n := range titles {
 		r.DuplicateDecision += n - 1
 	}
-	posted := map[string]int{}
+	sent := map[string]int{}
 	for _, p := range fake.Posts() {
 		if p.Method != "chat.postMessage" {
 			continue
 		}
 		r.Messages++
-		posted[metadataKey(p)]++
+		sent[metadataKey(p)]++
 	}
-	for _, n := range posted {
+	for _, n := range sent {
 		r.DuplicateMessages += n - 1
 	}
 	for _, d := range ds {
@@ -169,7 +201,7 @@ func crashLoop(ctx context.Context, dir string, trials, senders int) (crashResul
 			want = append(want, d.ID.String()+"/dm/"+u)
 		}
 		for _, k := range want {
-			if posted[k] > 0 {
+			if sent[k] > 0 {
 				continue
 			}
 			if queued, err := st.OutboxPending(k); err != nil {

@@ -74,6 +74,9 @@ func benchIngest(ctx context.Context, o options, dir string, f *figures, w io.Wr
 			senders, r.Acked, r.Rate, r.Rate/raw, ms(r.P50), ms(r.P99))
 		runs = append(runs, r)
 		name := fmt.Sprintf("%d senders", senders)
+		if senders == 1 {
+			name = "1 sender"
+		}
 		if senders == 200 {
 			f.add("ingest", name+": rate vs raw serial bbolt", r.Rate/raw, "×", ingestRatioGoal, true)
 			f.add("ingest", name+": p99 ack", float64(r.P99)/float64(time.Millisecond), "ms", float64(ingestP99Goal)/float64(time.Millisecond), false)
