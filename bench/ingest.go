@@ -70,7 +70,7 @@ func benchIngest(ctx context.Context, o options, dir string, f *figures, w io.Wr
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(w, "ingest: %3d senders: %6d proposals acknowledged, %6.0f/s (%.2f× raw), p50 %s, p99 %s\n",
+		fmt.Fprintf(w, "ingest: %3d sender(s): %6d proposals acknowledged, %6.0f/s (%.2f× raw), p50 %s, p99 %s\n",
 			senders, r.Acked, r.Rate, r.Rate/raw, ms(r.P50), ms(r.P99))
 		runs = append(runs, r)
 		name := fmt.Sprintf("%d senders", senders)

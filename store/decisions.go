@@ -331,6 +331,7 @@ func (s *Store) Each(fn func(decisions.Decision) error) error {
 				}
 				batch = append(batch, d)
 			}
+			trim(tx)
 			return nil
 		})
 		if err != nil {
@@ -373,6 +374,10 @@ func addCount(tx *bolt.Tx, delta int64) error {
 	return nil
 }
 
+// trimAfter is how many decisions one read loads before it gives the
+// pages it mapped back (see trim).
+const trimAfter = 500
+
 // query loads, in one read transaction, the decisions whose ids ids returns,
 // in that order.
 func (s *Store) query(ids func(tx *bolt.Tx) []decisions.ID) ([]decisions.Decision, error) {
@@ -387,6 +392,9 @@ func (s *Store) query(ids func(tx *bolt.Tx) []decisions.ID) ([]decisions.Decisio
 				return fmt.Errorf("index points at %s: %w", id, err)
 			}
 			out = append(out, d)
+		}
+		if len(list) >= trimAfter {
+			trim(tx)
 		}
 		return nil
 	})

@@ -116,6 +116,9 @@ type Store struct {
 	ids  idPool
 	// groups counts commits by the writer, for tests and benchmarks.
 	groups atomic.Int64
+	// trimAfterCommit asks the writer to trim (see trim) once the current
+	// commit, which touched many pages, is done.
+	trimAfterCommit atomic.Bool
 }
 
 // Open opens or creates the store at path, creates missing buckets and runs
