@@ -207,14 +207,6 @@ func (o *Outbox) refChannel(key string) string {
 	return ref.Channel
 }
 
-// Pending is how many messages the outbox holds in memory (after the last
-// load): queued, waiting or in flight.
-func (o *Outbox) Pending() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.sched.pending()
-}
-
 func (o *Outbox) next() (*queued, time.Time, bool) {
 	now := o.clock.Now()
 	o.mu.Lock()
