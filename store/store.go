@@ -4,9 +4,11 @@
 // all in one bbolt file.
 //
 // It is the only package that imports bbolt; nothing outside it sees a
-// transaction. Every exported write is one transaction, so a caller never
-// observes half of a change: a decision and the messages announcing it are
-// committed together or not at all.
+// transaction. Every exported write is atomic, so a caller never observes
+// half of a change: a decision and the messages announcing it are committed
+// together or not at all. Writes are group-committed (writer.go): one writer
+// runs the writes queued while the last commit synced in one transaction,
+// and each caller returns once its write is durable.
 package store
 
 import (
