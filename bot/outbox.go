@@ -86,13 +86,40 @@ func newMessage(kind string, m blocks.Message) Message {
 func encodeItems(now time.Time, out []outgoing) ([]store.OutboxItem, error) {
 	items := make([]store.OutboxItem, 0, len(out))
 	for _, o := range out {
-		body, err := json.Marshal(o.Msg)
+		body, err := encodeMessage(o.Msg)
 		if err != nil {
 			return nil, fmt.Errorf("encode outbox message %s: %w", o.Key, err)
 		}
 		items = append(items, store.OutboxItem{Key: o.Key, Body: body, NotBefore: now, Enqueued: now})
 	}
 	return items, nil
+}
+
+// encodeMessage is json.Marshal(m) without re-reading the blocks and the
+// view: they were encoded by newMessage (or the caller) already, and
+// encoding/json would check and compact those bytes again, the largest part
+// of each message.
+func encodeMessage(m Message) ([]byte, error) {
+	blocks, view := m.Blocks, m.View
+	m.Blocks, m.View = nil, nil
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"blocks", blocks}, {"view", view}} {
+		if len(f.raw) == 0 {
+			continue
+		}
+		b = append(b[:len(b)-1], `,"`...) // drop the closing brace
+		b = append(b, f.name...)
+		b = append(b, `":`...)
+		b = append(b, f.raw...)
+		b = append(b, '}')
+	}
+	return b, nil
 }
 
 // enqueue stores messages for delivery on their own (outside a decision's
