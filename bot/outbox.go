@@ -160,7 +160,10 @@ type Outbox struct {
 
 	kick chan struct{}
 
-	mu    sync.Mutex
+	// loadMu makes loads one at a time: two interleaved reads of the same
+	// range could queue again a message delivered in between.
+	loadMu sync.Mutex
+	mu     sync.Mutex
 	sched *pacer
 	dms   map[string]string // user → DM channel id
 }
@@ -204,6 +207,8 @@ func (o *Outbox) Kick() {
 
 // load reads the items enqueued since the last load into the lanes.
 func (o *Outbox) load() error {
+	o.loadMu.Lock()
+	defer o.loadMu.Unlock()
 	o.mu.Lock()
 	after := o.sched.lastSeq
 	o.mu.Unlock()
