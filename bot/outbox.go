@@ -164,8 +164,8 @@ type Outbox struct {
 	// range could queue again a message delivered in between.
 	loadMu sync.Mutex
 	mu     sync.Mutex
-	sched *pacer
-	dms   map[string]string // user → DM channel id
+	sched  *pacer
+	dms    map[string]string // user → DM channel id
 }
 
 // deliveryTimeout bounds one delivery (it may take three Slack calls).
