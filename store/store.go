@@ -132,12 +132,10 @@ func Open(path string, opts Options) (*Store, error) {
 		timeout = time.Second
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      timeout,
-		ReadOnly:     opts.ReadOnly,
-		FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
-		// Address space, not memory: a growing file is remapped less often,
-		// and a remap waits for every read transaction to end.
-		InitialMmapSize: 256 << 20,
+		Timeout:         timeout,
+		ReadOnly:        opts.ReadOnly,
+		FreelistType:    bolt.FreelistMapType, // stays fast as a large file fragments
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
