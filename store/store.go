@@ -132,10 +132,9 @@ func Open(path string, opts Options) (*Store, error) {
 		timeout = time.Second
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         timeout,
-		ReadOnly:        opts.ReadOnly,
-		FreelistType:    bolt.FreelistMapType, // stays fast as a large file fragments
-		InitialMmapSize: initialMmapSize,
+		Timeout:      timeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {

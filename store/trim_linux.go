@@ -8,11 +8,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// initialMmapSize is address space, not memory: a growing file is remapped
-// less often, and a remap waits for every read transaction to end. (On
-// Windows bbolt would grow the file itself to this size.)
-const initialMmapSize = 256 << 20
-
 // trim drops the pages of the store's memory map from this process's
 // resident set. The kernel maps a whole neighbourhood of the file around
 // every page a scan touches (fault-around), so one pass over a few thousand
