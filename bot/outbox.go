@@ -173,7 +173,9 @@ const deliveryTimeout = 30 * time.Second
 
 func newOutbox(st *store.Store, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
 	if workers < 1 {
-		workers = 4
+		// Each worker waits on Slack and on two group commits per post, so
+		// a slow disk or Slack needs several to keep up with the allowance.
+		workers = 16
 	}
 	rate, burst := DefaultWorkspaceRate, DefaultWorkspaceBurst
 	switch {
