@@ -37,7 +37,10 @@ type deliveryResult struct {
 // time taken with the least those limits allow.
 func benchDelivery(ctx context.Context, o options, dir string, f *figures, w io.Writer) (deliveryResult, error) {
 	n, channels, wsRate, wsBurst := 1000, 70, 50.0, 50
-	if o.quick {
+	switch {
+	case o.tiny:
+		n, channels = 120, 20
+	case o.quick:
 		n, channels = 300, 30
 	}
 	lim := slackfake.RateLimit{PerChannel: 1, ChannelBurst: 3, Workspace: wsRate, WorkspaceBurst: wsBurst}

@@ -53,7 +53,10 @@ type ingestRun struct {
 // the rate with raw serial bbolt commits of a proposal's size.
 func benchIngest(ctx context.Context, o options, dir string, f *figures, w io.Writer) ([]ingestRun, error) {
 	dur := 5 * time.Second
-	if o.quick {
+	switch {
+	case o.tiny:
+		dur = 300 * time.Millisecond
+	case o.quick:
 		dur = 2 * time.Second
 	}
 	raw, err := rawCommits(filepath.Join(dir, "raw.db"), dur)
@@ -67,10 +70,13 @@ func benchIngest(ctx context.Context, o options, dir string, f *figures, w io.Wr
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(w, "ingest: %3d senders: %6d proposals acknowledged, %6.0f/s (%.2f× raw), p50 %s, p99 %s\n",
+		fmt.Fprintf(w, "ingest: %3d sender(s): %6d proposals acknowledged, %6.0f/s (%.2f× raw), p50 %s, p99 %s\n",
 			senders, r.Acked, r.Rate, r.Rate/raw, ms(r.P50), ms(r.P99))
 		runs = append(runs, r)
 		name := fmt.Sprintf("%d senders", senders)
+		if senders == 1 {
+			name = "1 sender"
+		}
 		if senders == 200 {
 			f.add("ingest", name+": rate vs raw serial bbolt", r.Rate/raw, "×", ingestRatioGoal, true)
 			f.add("ingest", name+": p99 ack", float64(r.P99)/float64(time.Millisecond), "ms", float64(ingestP99Goal)/float64(time.Millisecond), false)

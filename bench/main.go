@@ -1,21 +1,38 @@
-// Command bench measures the scheduler's two reads on a large store: the
-// weekly digest (DigestFor and its rendering) and the reminders due-scan
-// (PlanReminders: finding what needs a reminder, an escalation or a reopen,
-// without sending anything); and `/decide search` through the word index. It seeds -n decisions spread over five years
-// plus a busy last week, measures, then does the same with a tenth of the
-// history, to show that both follow the week's activity and not the
-// history. Reads are timed in interleaved rounds (the median is shown), so
-// a busy moment on the machine weighs on both sizes alike.
+// Command bench measures Baton against the goals of its issues, each
+// section printing the figure, the goal and the ratio, in one run:
 //
-//	go run ./bench -n 1000000
-//	go run ./bench -n 1000000 -dir /tmp/b          # keep the seeded stores
-//	go run ./bench -n 1000000 -dir /tmp/b -reuse   # measure them again
+//   - ingest: signed /decide proposals through the real HTTP handler into a
+//     real store, from 1, 10 and 200 concurrent senders, against raw serial
+//     bbolt commits of a proposal's size (rate and p50/p99 acknowledgement);
+//
+//   - delivery: a backlog drained into a fake Slack that enforces one message
+//     a second per channel (bursts of three) and a workspace limit with 429s:
+//     share of the allowed rate, messages lost, duplicated, out of order;
+//
+//   - crash: `baton serve` as a subprocess under load, SIGKILLed at random
+//     moments (-trials N): acknowledged proposals lost, decisions stored
+//     twice, messages posted twice or lost;
+//
+//   - scan: the weekly digest, the reminders due-scan and `/decide search`
+//     through the word index, on a store of -n decisions spread over five
+//     years plus a busy last week, then with a tenth of the history, to
+//     show that they follow the week's activity;
+//
+//   - footprint: `baton serve` on that store: start-up to /healthz, and RSS
+//     idle and after every job has run once.
+//
+//     go run ./bench                      # everything, 1,000,000 decisions
+//     go run ./bench -quick               # under a minute (100,000 decisions)
+//     go run ./bench -json                # one JSON object on stdout
+//     go run ./bench -only crash -trials 50
+//     go run ./bench -only scan,footprint -dir /tmp/b          # keep the seeded store
+//     go run ./bench -only scan -dir /tmp/b -reuse             # measure it again
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,138 +92,6 @@ domains:
 `
 
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) }
-
-type options struct {
-	n, week, runs, batch int
-	dir                  string
-	compare, reuse       bool
-	quick, json          bool
-	only                 string
-	trials               int
-	seeded               int // decisions in the footprint store
-}
-
-// sections, in the order they run.
-var sections = []string{"ingest", "delivery", "crash", "footprint", "scan"}
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	fs.IntVar(&o.n, "n", 1_000_000, "scan and footprint: decisions to seed (history plus the last week)")
-	fs.IntVar(&o.week, "week", 2000, "scan: decisions proposed in the last week")
-	fs.IntVar(&o.runs, "runs", 9, "scan: timed runs of each measurement (the median is shown)")
-	fs.IntVar(&o.batch, "batch", 50_000, "decisions per PutBulk transaction")
-	fs.StringVar(&o.dir, "dir", "", "directory for the store files (default: a temporary one, removed after)")
-	fs.BoolVar(&o.compare, "compare", true, "scan: measure again with a tenth of the history")
-	fs.BoolVar(&o.reuse, "reuse", false, "with -dir: measure the stores an earlier run seeded there")
-	fs.BoolVar(&o.quick, "quick", false, "smaller sizes and shorter runs: the whole bench in under a minute")
-	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of tables")
-	fs.StringVar(&o.only, "only", strings.Join(sections, ","), "comma-separated sections to run")
-	fs.IntVar(&o.trials, "trials", 20, "crash: how many times baton serve is killed")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if o.quick {
-		setIfUnset(fs, "n", &o.n, 100_000)
-		setIfUnset(fs, "runs", &o.runs, 3)
-		setIfUnset(fs, "trials", &o.trials, 4)
-	}
-	if o.n <= o.week || o.week < 10 || o.runs < 1 || o.batch < 1 || o.trials < 0 {
-		fmt.Fprintln(stderr, "bench: need -n > -week >= 10, -runs >= 1, -batch >= 1 and -trials >= 0")
-		return 2
-	}
-	want := map[string]bool{}
-	for _, s := range strings.Split(o.only, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if !slices.Contains(sections, s) {
-			fmt.Fprintf(stderr, "bench: unknown section %q (have %s)\n", s, strings.Join(sections, ", "))
-			return 2
-		}
-		want[s] = true
-	}
-	if err := benchAll(ctx, o, want, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "bench:", err)
-		return 1
-	}
-	return 0
-}
-
-// setIfUnset gives a flag the user did not pass a -quick default.
-func setIfUnset(fs *flag.FlagSet, name string, v *int, quick int) {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	if !set {
-		*v = quick
-	}
-}
-
-func benchAll(ctx context.Context, o options, want map[string]bool, stdout, stderr io.Writer) error {
-	dir := o.dir
-	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "baton-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	}
-	// Section details go to stdout as they come, or to stderr with -json
-	// so stdout holds only the object.
-	detail := stdout
-	if o.json {
-		detail = stderr
-	}
-	var f figures
-	extra := map[string]any{"quick": o.quick}
-	started := time.Now()
-	if want["ingest"] {
-		runs, err := benchIngest(ctx, o, dir, &f, detail)
-		if err != nil {
-			return fmt.Errorf("ingest: %w", err)
-		}
-		extra["ingest"] = runs
-	}
-	if want["delivery"] {
-		r, err := benchDelivery(ctx, o, dir, &f, detail)
-		if err != nil {
-			return fmt.Errorf("delivery: %w", err)
-		}
-		extra["delivery"] = r
-	}
-	if want["crash"] {
-		r, err := benchCrash(ctx, o, dir, &f, detail)
-		if err != nil {
-			return fmt.Errorf("crash: %w", err)
-		}
-		extra["crash"] = r
-	}
-	if want["footprint"] {
-		r, err := benchFootprint(ctx, o, dir, &f, detail)
-		if err != nil {
-			return fmt.Errorf("footprint: %w", err)
-		}
-		extra["footprint"] = r
-	}
-	if want["scan"] {
-		rs, err := bench(ctx, o, dir, detail, stderr)
-		if err != nil {
-			return fmt.Errorf("scan: %w", err)
-		}
-		big := rs[0]
-		f.add("scan", "weekly digest", float64(big.digest)/float64(time.Millisecond), "ms", float64(digestBudget)/float64(time.Millisecond), false)
-		f.add("scan", "reminder scan", float64(big.scan)/float64(time.Millisecond), "ms", float64(scanBudget)/float64(time.Millisecond), false)
-		extra["scan"] = rs
-	}
-	extra["seconds"] = time.Since(started).Seconds()
-	if o.json {
-		return f.json(stdout, extra)
-	}
-	fmt.Fprintf(stdout, "\nBaton benchmark (%s), %s\n\n", map[bool]string{true: "-quick", false: "full"}[o.quick], time.Since(started).Round(time.Second))
-	f.print(stdout)
-	return nil
-}
 
 type result struct {
 	history, week         int
@@ -361,6 +246,15 @@ func (s *subject) round(keep bool) error {
 		s.searches = append(s.searches, search)
 	}
 	return nil
+}
+
+// MarshalJSON shows a scan result in -json output.
+func (r result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{
+		"history": r.history, "week": r.week, "open": r.open, "deferred": r.deferred,
+		"digest_ms": float64(r.digest) / float64(time.Millisecond), "reminder_scan_ms": float64(r.scan) / float64(time.Millisecond),
+		"read_all_open_ms": float64(r.fullOld) / float64(time.Millisecond), "outcomes": r.outcomes, "candidates": r.candidates,
+	})
 }
 
 func (s *subject) result() result {

@@ -36,7 +36,7 @@ type Options struct {
 	Clock      Clock                 // default: the wall clock
 	Logger     *slog.Logger          // default: slog.Default()
 	Registerer prometheus.Registerer // nil: metrics are not exported
-	Workers    int                   // outbox workers; default 4
+	Workers    int                   // outbox workers; default 16
 	// Pace is the minimum gap between posts to one channel: 0 means
 	// Slack's ~1 per second, negative turns pacing off (the shell).
 	Pace time.Duration

@@ -133,3 +133,20 @@ func TestAnswerLostIsNotPostedTwice(t *testing.T) {
 		t.Error("the announcement's ref was not saved from the history")
 	}
 }
+
+// TestHistoryRefusedStillPosts: when Slack refuses to show the history (the
+// app lacks a history scope), an uncertain message is posted rather than
+// holding its channel forever, and the risk is logged.
+func TestHistoryRefusedStillPosts(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	crashedPost(t, e, "D-8/announce", bot.Message{Kind: bot.KindPost, Channel: chProduct, Text: "D-8 proposed"}, false)
+	e.fake.FailNextError("conversations.history", "missing_scope", 1)
+	e.restart()
+	e.flush()
+	if n := countIn(e, chProduct); n != 1 {
+		t.Errorf("%d posts, want the message posted once", n)
+	}
+	if !e.log.has("cannot check Slack for an earlier copy") {
+		t.Error("the unchecked post was not logged")
+	}
+}

@@ -91,13 +91,40 @@ func newMessage(kind string, m blocks.Message) Message {
 func encodeItems(now time.Time, out []outgoing) ([]store.OutboxItem, error) {
 	items := make([]store.OutboxItem, 0, len(out))
 	for _, o := range out {
-		body, err := json.Marshal(o.Msg)
+		body, err := encodeMessage(o.Msg)
 		if err != nil {
 			return nil, fmt.Errorf("encode outbox message %s: %w", o.Key, err)
 		}
 		items = append(items, store.OutboxItem{Key: o.Key, Body: body, NotBefore: now, Enqueued: now})
 	}
 	return items, nil
+}
+
+// encodeMessage is json.Marshal(m) without re-reading the blocks and the
+// view: they were encoded by newMessage (or the caller) already, and
+// encoding/json would check and compact those bytes again, the largest part
+// of each message.
+func encodeMessage(m Message) ([]byte, error) {
+	blocks, view := m.Blocks, m.View
+	m.Blocks, m.View = nil, nil
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"blocks", blocks}, {"view", view}} {
+		if len(f.raw) == 0 {
+			continue
+		}
+		b = append(b[:len(b)-1], `,"`...) // drop the closing brace
+		b = append(b, f.name...)
+		b = append(b, `":`...)
+		b = append(b, f.raw...)
+		b = append(b, '}')
+	}
+	return b, nil
 }
 
 // enqueue stores messages for delivery on their own (outside a decision's
@@ -138,9 +165,12 @@ type Outbox struct {
 
 	kick chan struct{}
 
-	mu    sync.Mutex
-	sched *pacer
-	dms   map[string]string // user → DM channel id
+	// loadMu makes loads one at a time: two interleaved reads of the same
+	// range could queue again a message delivered in between.
+	loadMu sync.Mutex
+	mu     sync.Mutex
+	sched  *pacer
+	dms    map[string]string // user → DM channel id
 }
 
 // deliveryTimeout bounds one delivery (it may take three Slack calls).
@@ -148,7 +178,9 @@ const deliveryTimeout = 30 * time.Second
 
 func newOutbox(st *store.Store, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
 	if workers < 1 {
-		workers = 4
+		// Each worker waits on Slack and on two group commits per post, so
+		// a slow disk or Slack needs several to keep up with the allowance.
+		workers = 16
 	}
 	rate, burst := DefaultWorkspaceRate, DefaultWorkspaceBurst
 	switch {
@@ -182,6 +214,8 @@ func (o *Outbox) Kick() {
 
 // load reads the items enqueued since the last load into the lanes.
 func (o *Outbox) load() error {
+	o.loadMu.Lock()
+	defer o.loadMu.Unlock()
 	o.mu.Lock()
 	after := o.sched.lastSeq
 	o.mu.Unlock()
@@ -210,14 +244,6 @@ func (o *Outbox) refChannel(key string) string {
 		return ""
 	}
 	return ref.Channel
-}
-
-// Pending is how many messages the outbox holds in memory (after the last
-// load): queued, waiting or in flight.
-func (o *Outbox) Pending() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.sched.pending()
 }
 
 func (o *Outbox) next() (*queued, time.Time, bool) {

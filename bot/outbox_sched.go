@@ -366,9 +366,6 @@ func (s *pacer) probed(ok bool, now time.Time) {
 	}
 }
 
-// pending is how many messages wait in memory.
-func (s *pacer) pending() int { return len(s.known) }
-
 // isReminder reports whether key is a reminder ("D-7/remind/…"): the only
 // kind of message that is stale after a day.
 func isReminder(key string) bool {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -76,7 +77,14 @@ func (o *Outbox) send(ctx context.Context, q *queued) (refs map[string]decisions
 		}
 		if q.uncertain {
 			ts, found, err := o.lookFor(ctx, key, channel, thread, q.it.Attempted)
-			if err != nil {
+			var se slack.SlackErrorResponse
+			switch {
+			case errors.As(err, &se):
+				// Slack answered but will not show the history (a missing
+				// *:history scope, say): waiting would hold the channel's
+				// messages forever, so post, at the risk of a second copy.
+				o.log.Warn("cannot check Slack for an earlier copy of this message; posting it", "key", key, "channel", channel, "err", err)
+			case err != nil:
 				return nil, false, err
 			}
 			if found {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -48,7 +47,12 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		defer release()
 		d.ID = id
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	// Encoded before the transaction: the single writer only copies bytes.
+	value, err := json.Marshal(&d)
+	if err != nil {
+		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
+	}
+	err = s.update(func(tx *bolt.Tx) error {
 		if eventID != "" {
 			first, err := markEvent(tx, eventID, seenAt)
 			if err != nil {
@@ -62,8 +66,8 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		if b.Get(idKey(d.ID)) != nil {
 			return fmt.Errorf("create decision %s: the id is taken", d.ID)
 		}
-		if err := putDecision(b, &d); err != nil {
-			return fmt.Errorf("create decision: %w", err)
+		if err := b.Put(idKey(d.ID), value); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
 		if uint64(d.ID) > b.Sequence() {
 			if err := b.SetSequence(uint64(d.ID)); err != nil {
@@ -307,40 +311,6 @@ func (s *Store) CreatedBetween(from, to time.Time) ([]decisions.Decision, error)
 	})
 }
 
-// OpenLoad counts open decisions per decider. Users with none are absent.
-// It reads only the open entries of the decider index, seeking from one user
-// to the next.
-func (s *Store) OpenLoad() (map[string]int, error) {
-	load := map[string]int{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket([]byte(idxDecider)).Cursor()
-		k, _ := c.First()
-		for k != nil {
-			i := bytes.IndexByte(k, sep)
-			if i < 0 {
-				return fmt.Errorf("malformed decider index key %q", k)
-			}
-			user := string(k[:i])
-			p := prefix(user, string(decisions.StatusOpen))
-			n := 0
-			for k, _ = c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-				n++
-			}
-			if n > 0 {
-				load[user] = n
-			}
-			// user followed by sep+1 sorts after all of user's keys and
-			// before the next user's.
-			k, _ = c.Seek(append([]byte(user), sep+1))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open load: %w", err)
-	}
-	return load, nil
-}
-
 // eachBatch bounds how many decisions Each reads per transaction, so a long
 // export neither holds a read transaction open nor blocks fn from writing.
 const eachBatch = 1000
@@ -361,6 +331,7 @@ func (s *Store) Each(fn func(decisions.Decision) error) error {
 				}
 				batch = append(batch, d)
 			}
+			trim(tx)
 			return nil
 		})
 		if err != nil {
@@ -403,6 +374,10 @@ func addCount(tx *bolt.Tx, delta int64) error {
 	return nil
 }
 
+// trimAfter is how many decisions one read loads before it gives the
+// pages it mapped back (see trim).
+const trimAfter = 500
+
 // query loads, in one read transaction, the decisions whose ids ids returns,
 // in that order.
 func (s *Store) query(ids func(tx *bolt.Tx) []decisions.ID) ([]decisions.Decision, error) {
@@ -417,6 +392,9 @@ func (s *Store) query(ids func(tx *bolt.Tx) []decisions.ID) ([]decisions.Decisio
 				return fmt.Errorf("index points at %s: %w", id, err)
 			}
 			out = append(out, d)
+		}
+		if len(list) >= trimAfter {
+			trim(tx)
 		}
 		return nil
 	})
@@ -566,12 +544,14 @@ func reindex(tx *bolt.Tx, old, new []entry) error {
 		inNew[e] = true
 	}
 	inOld := make(map[entry]bool, len(old))
+	load := map[string]int{}
 	for _, e := range old {
 		inOld[e] = true
 		if !inNew[e] {
 			if err := tx.Bucket([]byte(e.bucket)).Delete([]byte(e.key)); err != nil {
 				return fmt.Errorf("unindex %s: %w", e.bucket, err)
 			}
+			loadDeltas(load, e, -1)
 		}
 	}
 	for _, e := range new {
@@ -579,7 +559,8 @@ func reindex(tx *bolt.Tx, old, new []entry) error {
 			if err := tx.Bucket([]byte(e.bucket)).Put([]byte(e.key), []byte{}); err != nil {
 				return fmt.Errorf("index %s: %w", e.bucket, err)
 			}
+			loadDeltas(load, e, +1)
 		}
 	}
-	return nil
+	return applyLoad(tx, load)
 }

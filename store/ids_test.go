@@ -2,9 +2,11 @@ package store
 
 import (
 	"errors"
+	"maps"
 	"testing"
 
 	"github.com/baton-app/baton/decisions"
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestReservedIDs: reserved ids are distinct, stored under as reserved, and
@@ -63,5 +65,33 @@ func TestUpdateSeesItsTransaction(t *testing.T) {
 	}
 	if !seen {
 		t.Error("the view did not see the ref")
+	}
+}
+
+// TestOpenLoadKeptAndRebuilt: the open counts follow creates and
+// transitions, and a file without them gets them at open.
+func TestOpenLoadKeptAndRebuilt(t *testing.T) {
+	h := newTestDB(t)
+	h.create(proposal("a", "U1", "product", "UA", "UB"))
+	d := h.create(proposal("b", "U1", "product", "UA"))
+	if _, err := h.UpdateDecision(d.ID, func(cur decisions.Decision) (decisions.Decision, []OutboxItem, error) {
+		cur.Status = decisions.StatusApproved
+		return cur, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"UA": 1, "UB": 1}
+	if got, err := h.OpenLoad(); err != nil || !maps.Equal(got, want) {
+		t.Fatalf("OpenLoad = %v, %v; want %v", got, err, want)
+	}
+	if err := h.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte(bucketOpenLoad)) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	if got, err := h.OpenLoad(); err != nil || !maps.Equal(got, want) {
+		t.Errorf("after rebuild OpenLoad = %v, %v; want %v", got, err, want)
 	}
 }

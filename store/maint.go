@@ -96,6 +96,7 @@ func (s *Store) check(tx *bolt.Tx, report func(error) bool) error {
 	}
 	checkDecisionIndexes(tx, report)
 	checkOutboxIndex(tx, report)
+	checkWriterIndexes(tx, report)
 	checkTimeIndex(tx, bucketEvents, bucketEventsTime, report)
 	checkTimeIndex(tx, bucketDelivered, bucketDeliveredTime, report)
 	return nil

@@ -69,7 +69,10 @@ func TestOutboxSeqIndexRebuilt(t *testing.T) {
 	if err := h.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte(bucketOutboxSeq)) }); err != nil {
 		t.Fatal(err)
 	}
-	h.reopen()
+	if err := h.Store.Close(); err != nil { // not h.close: its check would (rightly) fail
+		t.Fatal(err)
+	}
+	h.open()
 	its, err := h.OutboxAfter(0, 0)
 	if err != nil || len(its) != 2 || its[0].Key != "x" {
 		t.Fatalf("after rebuild: %v, %v", its, err)

@@ -83,6 +83,9 @@ func (s *Store) SetNextChecks(checks []NextCheck) (int, error) {
 			}
 			n++
 		}
+		if len(checks) >= trimAfter {
+			s.trimAfterCommit.Store(true)
+		}
 		return nil
 	})
 	if err != nil {

@@ -4,9 +4,11 @@
 // all in one bbolt file.
 //
 // It is the only package that imports bbolt; nothing outside it sees a
-// transaction. Every exported write is one transaction, so a caller never
-// observes half of a change: a decision and the messages announcing it are
-// committed together or not at all.
+// transaction. Every exported write is atomic, so a caller never observes
+// half of a change: a decision and the messages announcing it are committed
+// together or not at all. Writes are group-committed (writer.go): one writer
+// runs the writes queued while the last commit synced in one transaction,
+// and each caller returns once its write is durable.
 package store
 
 import (
@@ -121,6 +123,9 @@ type Store struct {
 	ids  idPool
 	// groups counts commits by the writer, for tests and benchmarks.
 	groups atomic.Int64
+	// trimAfterCommit asks the writer to trim (see trim) once the current
+	// commit, which touched many pages, is done.
+	trimAfterCommit atomic.Bool
 }
 
 // Open opens or creates the store at path, creates missing buckets and runs
@@ -195,6 +200,9 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	if err := indexOutboxSeq(tx); err != nil {
 		return fmt.Errorf("index outbox by sequence: %w", err)
+	}
+	if err := indexOpenLoad(tx); err != nil {
+		return fmt.Errorf("count open decisions per decider: %w", err)
 	}
 	meta := tx.Bucket([]byte(bucketMeta))
 	v := schemaVersion(meta)

@@ -112,6 +112,9 @@ func (s *Store) writeLoop() {
 		}
 		s.commit(group)
 		s.groups.Add(1)
+		if s.trimAfterCommit.Swap(false) {
+			_ = s.db.View(func(tx *bolt.Tx) error { trim(tx); return nil })
+		}
 	}
 }
 
