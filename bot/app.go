@@ -59,6 +59,9 @@ type App struct {
 	dir *directory
 	// sched runs the scheduled jobs.
 	sched *Scheduler
+	// leastLoaded makes proposals to least_loaded domains take turns from
+	// routing to commit, so each sees the load the last one left.
+	leastLoaded sync.Mutex
 
 	mu        sync.RWMutex
 	live      *config.Config // decision rights come from it; Reload swaps it

@@ -57,6 +57,17 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 	if err != nil {
 		return decisions.Decision{}, err
 	}
+	if dom, _ := a.Router().Domain(r.Domain); dom.Assign == decisions.AssignLeastLoaded {
+		// The load is read before the single writer: two proposals in
+		// flight would both pick whoever was least loaded. Proposals to
+		// such domains take turns until committed, each routed again on
+		// the load the previous one left.
+		a.leastLoaded.Lock()
+		defer a.leastLoaded.Unlock()
+		if r, err = a.routeAs(id, text, p.Tags, p.Source.Channel, p.Proposer, people); err != nil {
+			return decisions.Decision{}, err
+		}
+	}
 	if !r.Matched() {
 		return decisions.Decision{}, errNoRoute{r}
 	}

@@ -49,3 +49,43 @@ func TestConcurrentRoundRobinTakesTurns(t *testing.T) {
 		t.Errorf("turns = %v, want %d each", per, n/2)
 	}
 }
+
+// Concurrent proposals to a least_loaded domain (engineering/infrastructure,
+// three owners) each see the load the ones before them committed, so they
+// spread evenly instead of all landing on whoever was least loaded first.
+func TestConcurrentLeastLoadedSpreads(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	const n = 30
+	var wg sync.WaitGroup
+	for i := range n {
+		sc := slashCommand{
+			TeamID: slackfake.TeamID, AppID: slackfake.AppID, Command: "/decide",
+			User: ravi, UserName: "ravi", Channel: chRandom, ChannelName: "random",
+			Text:        fmt.Sprintf("Deploy service %d to the new kubernetes cluster", i),
+			ResponseURL: e.fake.ResponseURLFor(chRandom, ravi), TriggerID: fmt.Sprintf("1337.42.ll%04d", i),
+		}
+		body := render(t, "slash_command.tmpl", sc)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := e.send("/slack/commands", "application/x-www-form-urlencoded", body, nil); r.Status != http.StatusOK {
+				t.Errorf("proposal answered %d", r.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	per := map[string]int{}
+	for id := 1; id <= n; id++ {
+		d := e.decision(decisions.ID(id))
+		if d.Domain != "engineering/infrastructure" || len(d.Deciders) != 1 {
+			t.Fatalf("%s: domain %s, deciders %v", d.ID, d.Domain, d.Deciders)
+		}
+		per[d.Deciders[0]]++
+	}
+	for _, u := range []string{"U03PRIYA6", "U03LARS07", "U03MEI008"} {
+		if per[u] != n/3 {
+			t.Errorf("load = %v, want %d each", per, n/3)
+			break
+		}
+	}
+}
