@@ -108,7 +108,7 @@ func (a *App) cmdPropose(ctx context.Context, inv invocation, c command.Command)
 	if err != nil {
 		return a.proposeError(err)
 	}
-	return reply(blocks.Ack(d, a.loc))
+	return a.withDueNote(reply(blocks.Ack(d, a.loc)), d, c.DueUnread)
 }
 
 func (a *App) proposeError(err error) Reply {

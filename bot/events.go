@@ -136,13 +136,16 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 	if err != nil {
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(err.Error()))
 	}
-	_, err = a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src, Once: eventID})
+	d, err := a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src, Once: eventID})
 	if errors.Is(err, store.ErrDuplicateEvent) {
 		return err
 	}
 	if err != nil {
 		r := a.proposeError(err)
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
+	}
+	if c.DueUnread != "" {
+		return a.say(e.Channel, thread, "mention/"+eventID+"/due", blocks.Text(a.dueNote(d, c.DueUnread)))
 	}
 	return nil
 }

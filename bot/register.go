@@ -688,3 +688,21 @@ func (a *App) cmdRightsRegister(ctx context.Context, inv invocation, c command.C
 	s := decisions.Suggest(ds, a.Router().Domains())
 	return reply(blocks.Suggestions(s.YAML()))
 }
+
+// dueNote says that a phrase in proposal d looked like a due date but could
+// not be read, and how to set one.
+func (a *App) dueNote(d decisions.Decision, phrase string) string {
+	return fmt.Sprintf(":warning: I couldn't read “%s” as a date, so %s has no due date. To set one: `%s edit %s by friday` (or `by Dec 5`, `by 2026-12-05`, `in 2w`).",
+		blocks.Escape(phrase), d.ID, a.slash(), d.ID)
+}
+
+// withDueNote adds dueNote to a proposal's acknowledgement when needed.
+func (a *App) withDueNote(r Reply, d decisions.Decision, phrase string) Reply {
+	if phrase == "" {
+		return r
+	}
+	note := blocks.Text(a.dueNote(d, phrase))
+	r.Text += " " + note.Text
+	r.Blocks = append(r.Blocks, note.Blocks...)
+	return r
+}

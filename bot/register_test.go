@@ -374,3 +374,37 @@ func TestReviewComesDue(t *testing.T) {
 		t.Errorf("D-2 after revisit: review %v", d2.ReviewOn)
 	}
 }
+
+// TestDatesPeopleWrite: a time after the date is kept and leaves the
+// title; a phrase that only looks like a date is not silently ignored.
+func TestDatesPeopleWrite(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	r := e.command(tom, chProduct, "Pick the beta vendor by friday 17:00 #product")
+	d := e.decision(1)
+	london, _ := time.LoadLocation("Europe/London")
+	if want := time.Date(2026, 11, 27, 17, 0, 0, 0, london); !d.Due.Equal(want) || d.Title != "Pick the beta vendor #product" {
+		t.Errorf("due %v title %q; want %v and the phrase gone", d.Due, d.Title, want)
+	}
+	lacks(t, "ack", r.all(), "couldn't read")
+
+	r = e.command(tom, chProduct, "Pick the beta vendor by the 5th #product")
+	contains(t, "ack", r.all(), "Proposed", "D-2", "I couldn't read “by the 5th” as a date, so D-2 has no due date", "/decide edit D-2 by friday")
+	if d := e.decision(2); !d.Due.IsZero() || d.Title != "Pick the beta vendor by the 5th #product" {
+		t.Errorf("unreadable: due %v title %q", d.Due, d.Title)
+	}
+
+	const ts = "1764151200.000300"
+	e.event(e.mentionBody(mention{EventID: "Ev0DUE", User: tom, Channel: chRandom, TS: ts,
+		Text: "<@" + slackfake.BotUserID + "> Pick the beta vendor by the 5th #product"}), 0)
+	e.flush()
+	if n, _ := e.st.Count(); n != 3 {
+		t.Fatalf("the mention did not propose: %d decisions", n)
+	}
+	var note bool
+	for _, p := range where(e.fake.Posts(), in(chRandom)) {
+		note = note || (p.ThreadTS == ts && strings.Contains(visible(p), "I couldn't read “by the 5th”"))
+	}
+	if !note {
+		t.Errorf("no note in the mention's thread: %v", texts(where(e.fake.Posts(), in(chRandom))))
+	}
+}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -256,10 +257,15 @@ func (c *parser) propose(s string) (Command, error) {
 	if s == "" {
 		return Command{}, c.fail("What should be decided? Try `%s`.", code(c.example()))
 	}
-	text, due := s, time.Time{}
+	text, due, unread := s, time.Time{}, ""
 	if c.ExtractDue != nil {
 		d, rest, err := c.ExtractDue(s, c.now, c.loc)
-		if err != nil {
+		var de *decisions.DateError
+		switch {
+		case errors.As(err, &de) && de.Unreadable:
+			// Propose anyway, without a due date, and say so.
+			rest, unread = s, de.Phrase
+		case err != nil:
 			return Command{}, c.fail("I couldn't use the due date: %s. Nothing was created.", message(err))
 		}
 		text, due = strings.TrimSpace(rest), d
@@ -274,7 +280,7 @@ func (c *parser) propose(s string) (Command, error) {
 		}
 		return Command{}, c.fail("That proposal has %s. Say what should be decided, like `%s`.", what, code(c.example()))
 	}
-	return Command{Verb: VerbPropose, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due}, nil
+	return Command{Verb: VerbPropose, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due, DueUnread: unread}, nil
 }
 
 func (c *parser) parsePropose(rest string) (Command, error) { return c.propose(rest) }
