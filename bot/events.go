@@ -221,22 +221,11 @@ func conversationRefused(err error) bool {
 // publishHome queues a refresh of user's App Home tab.
 func (a *App) publishHome(user, key string) error {
 	now := a.clock.Now()
-	waiting, err := a.store.ByDecider(user, decisions.StatusOpen, 20)
+	h, err := a.homeFor(user, now)
 	if err != nil {
-		return fmt.Errorf("home: waiting: %w", err)
+		return err
 	}
-	mine, err := a.store.ByProposer(user, 20)
-	if err != nil {
-		return fmt.Errorf("home: proposed: %w", err)
-	}
-	recent, err := a.store.DecidedBetween(now.AddDate(0, 0, -14), now.Add(1))
-	if err != nil {
-		return fmt.Errorf("home: recent: %w", err)
-	}
-	if len(recent) > 20 {
-		recent = recent[len(recent)-20:]
-	}
-	view := blocks.HomeView(waiting, mine, recent, now, a.loc)
+	view := blocks.HomeFor(h, now, a.loc)
 	raw, err := jsonMarshal(view)
 	if err != nil {
 		return err

@@ -440,3 +440,71 @@ func (a *App) withDueNote(r Reply, d decisions.Decision, phrase string) Reply {
 	r.Blocks = append(r.Blocks, note.Blocks...)
 	return r
 }
+
+// homeLimit is how many decisions each part of the App Home reads.
+const homeLimit = 20
+
+// homeFor gathers a person's App Home: waiting on them (and on those they
+// stand in for), advice they owe, reviews due, their proposals, and recent
+// outcomes in the domains they own (everywhere, if they own none).
+func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
+	h := blocks.Home{Slash: a.slash()}
+	var err error
+	if h.Waiting, err = a.store.ByDecider(user, decisions.StatusOpen, homeLimit); err != nil {
+		return h, fmt.Errorf("home: waiting: %w", err)
+	}
+	aways, err := a.store.Aways()
+	if err != nil {
+		return h, fmt.Errorf("home: aways: %w", err)
+	}
+	for _, aw := range aways {
+		if aw.Delegate != user || !now.Before(aw.Until) {
+			continue
+		}
+		ds, err := a.store.ByDecider(aw.User, decisions.StatusOpen, homeLimit)
+		if err != nil {
+			return h, fmt.Errorf("home: delegated: %w", err)
+		}
+		for _, d := range ds {
+			if !d.IsDecider(user) && !slices.ContainsFunc(h.Delegated, func(x decisions.Decision) bool { return x.ID == d.ID }) {
+				h.Delegated = append(h.Delegated, d)
+			}
+		}
+	}
+	if h.Advice, err = a.store.AdviceOwedBy(user, homeLimit); err != nil {
+		return h, fmt.Errorf("home: advice: %w", err)
+	}
+	due, err := a.store.ReviewsBetween(time.Time{}, now.Add(time.Second))
+	if err != nil {
+		return h, fmt.Errorf("home: reviews: %w", err)
+	}
+	for _, d := range due {
+		if slices.Contains(reviewers(d), user) {
+			h.Reviews = append(h.Reviews, d)
+		}
+	}
+	if h.Proposed, err = a.store.ByProposer(user, homeLimit); err != nil {
+		return h, fmt.Errorf("home: proposed: %w", err)
+	}
+	recent, err := a.store.DecidedBetween(now.AddDate(0, 0, -14), now.Add(1))
+	if err != nil {
+		return h, fmt.Errorf("home: recent: %w", err)
+	}
+	var owned []string
+	for _, dm := range a.Router().Domains() {
+		if slices.Contains(dm.Owners, user) {
+			owned = append(owned, dm.Name)
+		}
+	}
+	if len(owned) > 0 {
+		h.RecentTitle = "Recent outcomes in your domains"
+		recent = slices.DeleteFunc(recent, func(d decisions.Decision) bool {
+			return !slices.ContainsFunc(owned, func(o string) bool { return d.Domain == o || strings.HasPrefix(d.Domain, o+"/") })
+		})
+	}
+	if len(recent) > homeLimit {
+		recent = recent[len(recent)-homeLimit:]
+	}
+	h.Recent = recent
+	return h, nil
+}

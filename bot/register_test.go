@@ -408,3 +408,55 @@ func TestDatesPeopleWrite(t *testing.T) {
 		t.Errorf("no note in the mention's thread: %v", texts(where(e.fake.Posts(), in(chRandom))))
 	}
 }
+
+// openHome opens user's App Home and returns what it shows.
+func openHome(t *testing.T, e *e2e, user, eventID string) string {
+	t.Helper()
+	ev := map[string]any{
+		"token": "ZZZZZZWSxiZZZ2yIvs3peJ", "team_id": slackfake.TeamID, "api_app_id": slackfake.AppID,
+		"type": "event_callback", "event_id": eventID, "event_time": 1764151200,
+		"event": map[string]any{"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home", "event_ts": "1764151200.000100"},
+	}
+	body, _ := json.Marshal(ev)
+	mark := e.mark()
+	if resp := e.event(body, 0); resp.Status != http.StatusOK {
+		t.Fatalf("app_home_opened: %s", resp)
+	}
+	e.flush()
+	home := where(e.postsSince(mark), method("views.publish"))
+	if len(home) != 1 || home[0].User != user {
+		t.Fatalf("want the home tab published for %s, got %v", user, texts(e.postsSince(mark)))
+	}
+	return visible(home[0])
+}
+
+// TestAppHomeRegister: the App Home shows what a delegate may decide,
+// advice owed, reviews due, and recent outcomes in the viewer's domains.
+func TestAppHomeRegister(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chPricing, "Raise the team plan price #pricing")           // D-1: sofia and ravi decide, ben and fatima advise
+	e.command(tom, chProduct, "Launch the public beta in March #product")     // D-2: ravi decides
+	e.command(tom, chGeneral, "Adopt a four-day week #company")               // D-3: maya decides
+	e.command(ben, chPricing, "advise D-1 sales can live with it")            // ben no longer owes advice
+	e.command(ravi, chProduct, "approve D-2 go, review 2026-11-27")           // a review, due tomorrow
+	e.command(maya, chGeneral, "away until 2026-12-10 delegate <@"+sofia+">") // sofia stands in for maya
+	e.flush()
+
+	e.clock.Set(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	fatima := openHome(t, e, fatima, "Ev0HOME1")
+	contains(t, "advisor", fatima, "Advice you owe (2)", "D-1", "/decide advise D-1", "D-3")
+	lacks(t, "advisor", fatima, "Reviews due")
+	benHome := openHome(t, e, ben, "Ev0HOME2")
+	lacks(t, "advised already", benHome, "Advice you owe")
+
+	tomHome := openHome(t, e, tom, "Ev0HOME3")
+	contains(t, "proposer", tomHome, "Reviews due (1)", "D-2", "Proposed by you (3)")
+
+	sofiaHome := openHome(t, e, sofia, "Ev0HOME4")
+	contains(t, "delegate", sofiaHome, "Waiting on you (1)", "Yours to decide as a delegate (1)", "Adopt a four-day week")
+
+	raviHome := openHome(t, e, ravi, "Ev0HOME5")
+	contains(t, "owner of product", raviHome, "Recent outcomes in your domains", "Launch the public beta", "Approved")
+	graceHome := openHome(t, e, grace, "Ev0HOME6")
+	contains(t, "owner of design", graceHome, "Recent outcomes in your domains", "No recent outcomes")
+}
