@@ -67,7 +67,7 @@ func (a *App) HandleCommand(ctx context.Context, sc slack.SlashCommand) Reply {
 		return replyText("This command came from a workspace Baton is not installed for.")
 	}
 	inv := invocation{User: sc.UserID, Channel: sc.ChannelID, Now: a.clock.Now()}
-	c, err := a.parser.Parse(sc.Text, inv.Now)
+	c, err := a.parseFor(ctx, sc.UserID, sc.Text, inv.Now)
 	if err != nil {
 		a.metrics.commands.WithLabelValues("invalid").Inc()
 		var pe *command.Error

@@ -122,7 +122,7 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 	// text is as Slack sent it, with &, < and > already escaped, and the
 	// parser's messages neutralise what they quote: escaping either again
 	// would show "R&amp;D". blocks.Text still defuses any live markup.
-	c, err := a.parser.Parse(text, now)
+	c, err := a.parseFor(ctx, e.User, text, now)
 	if err == nil && c.Verb != command.VerbPropose {
 		// "@Baton approve D-7" etc. is not a proposal: point to the command.
 		return a.say(e.Channel, thread, "mention/"+eventID+"/verb", blocks.Text(fmt.Sprintf(

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -459,4 +460,38 @@ func TestAppHomeRegister(t *testing.T) {
 	contains(t, "owner of product", raviHome, "Recent outcomes in your domains", "Launch the public beta", "Approved")
 	graceHome := openHome(t, e, grace, "Ev0HOME6")
 	contains(t, "owner of design", graceHome, "Recent outcomes in your domains", "No recent outcomes")
+}
+
+// TestDueDateInTheProposersZone: "by friday" is the end of Friday where the
+// proposer is (users.info tz), not in the workspace's zone; the zone is
+// cached, and every date shown is a Slack date token each reader sees in
+// their own zone.
+func TestDueDateInTheProposersZone(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: tom, Name: "Tom Okafor", TZ: "America/New_York"})
+	ny, _ := time.LoadLocation("America/New_York")
+	r := e.command(tom, chProduct, "Launch the public beta by friday #product")
+	if d := e.decision(1); !d.Due.Equal(time.Date(2026, 11, 27, 23, 59, 59, 0, ny)) {
+		t.Errorf("due %v, want the end of Friday in New York", d.Due.In(ny))
+	}
+	contains(t, "ack", r.all(), "<!date^"+strconv.FormatInt(time.Date(2026, 11, 27, 23, 59, 59, 0, ny).Unix(), 10)+"^{date_short_pretty} {time}|Sat 28 Nov 2026 04:59>")
+
+	before := e.fake.Calls("users.info")
+	e.command(tom, chProduct, "Launch the private beta by friday #product")
+	e.command(tom, chProduct, "Launch the GA by Dec 5 #product")
+	if n := e.fake.Calls("users.info") - before; n != 0 {
+		t.Errorf("users.info called %d more times; the zone should be cached", n)
+	}
+	// A day later the cache is fresh for another day; after that Baton asks again.
+	e.clock.Set(e2eStart.Add(25 * time.Hour))
+	e.command(tom, chProduct, "Launch the mobile beta by Dec 5 #product")
+	if n := e.fake.Calls("users.info") - before; n != 1 {
+		t.Errorf("users.info called %d times after a day, want 1", n)
+	}
+	// People in the workspace's zone, and commands without a date, are read as before.
+	e.command(ravi, chProduct, "Hire a designer by friday #product")
+	london, _ := time.LoadLocation("Europe/London")
+	if d := e.decision(5); !d.Due.Equal(time.Date(2026, 12, 4, 23, 59, 59, 0, london)) { // on Friday, "friday" is next week's
+		t.Errorf("due %v, want the end of next Friday in London", d.Due)
+	}
 }
