@@ -205,6 +205,10 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 	default:
 		return nil, nil
 	}
+	review, msg := a.reviewFromModal(get(blocks.BlockReview, blocks.ActionReview).SelectedDate, now)
+	if msg != "" {
+		return fieldErr(blocks.BlockReview, msg)
+	}
 	if _, err := a.transition(id, act); err != nil {
 		var pe *decisions.PermissionError
 		var se *decisions.StateError
@@ -218,6 +222,7 @@ func (a *App) onSubmit(ic slack.InteractionCallback) (any, error) {
 		}
 		return nil, err
 	}
+	a.reviewAfterOutcome(invocation{User: ic.User.ID, Now: now}, decisions.Decision{ID: id}, review)
 	return nil, nil
 }
 

@@ -289,3 +289,19 @@ func (a *App) onDeclineSubmit(ic slack.InteractionCallback, id decisions.ID, rea
 func plainMsg(s string) string {
 	return strings.NewReplacer("*", "", "`", "", "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
+
+// reviewFromModal reads the optional "Review on" date of the approve and
+// reject dialogs; msg says what is wrong with it.
+func (a *App) reviewFromModal(date string, now time.Time) (time.Time, string) {
+	if date == "" {
+		return time.Time{}, ""
+	}
+	t, err := time.ParseInLocation("2006-01-02", date, a.loc)
+	if err != nil {
+		return time.Time{}, "Pick a date."
+	}
+	if t = workdayStart(t, a.loc); !t.After(now) {
+		return time.Time{}, "Pick a date in the future."
+	}
+	return t, ""
+}

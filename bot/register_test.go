@@ -495,3 +495,30 @@ func TestDueDateInTheProposersZone(t *testing.T) {
 		t.Errorf("due %v, want the end of next Friday in London", d.Due)
 	}
 }
+
+// TestReviewOnInTheDialog: the approve dialog takes an optional review
+// date; a past one is refused in the dialog.
+func TestReviewOnInTheDialog(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	dm := proposeProduct(t, e, "Launch the public beta in March")
+	modal := openModal(t, e, ravi, dm, "approve", "trigger-review")
+	values := func(date string) map[string]map[string]map[string]any {
+		return map[string]map[string]map[string]any{
+			"rationale": {"rationale_input": {"type": "plain_text_input", "value": "go"}},
+			"review":    {"review_input": {"type": "datepicker", "selected_date": date}},
+		}
+	}
+	before := e.counts()
+	resp := e.submit(ravi, modal, values("2026-11-01"))
+	contains(t, "past review", string(resp.Body), "response_action", "in the future")
+	e.unchanged("a past review date", before)
+
+	if resp := e.submit(ravi, modal, values("2027-05-26")); resp.Status != http.StatusOK || len(resp.Body) != 0 {
+		t.Fatalf("submit: %s", resp)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	d := e.decision(1)
+	if d.Status != "approved" || !d.ReviewOn.Equal(time.Date(2027, 5, 26, 9, 0, 0, 0, london)) {
+		t.Errorf("after the dialog: %s, review %v", d.Status, d.ReviewOn)
+	}
+}

@@ -537,14 +537,15 @@ func TestDecideModal(t *testing.T) {
 		blocks   []string // input block ids, in order
 		optional map[string]bool
 	}{
-		{decisions.VerbApprove, []string{BlockRationale}, map[string]bool{BlockRationale: true}},
-		{decisions.VerbReject, []string{BlockRationale}, map[string]bool{BlockRationale: false}},
+		{decisions.VerbApprove, []string{BlockRationale, BlockReview}, map[string]bool{BlockRationale: true, BlockReview: true}},
+		{decisions.VerbReject, []string{BlockRationale, BlockReview}, map[string]bool{BlockRationale: false, BlockReview: true}},
 		{decisions.VerbDefer, []string{BlockUntil, BlockRationale}, map[string]bool{BlockUntil: false, BlockRationale: true}},
 		{decisions.VerbReassign, []string{BlockUsers, BlockRationale}, map[string]bool{BlockUsers: false, BlockRationale: true}},
 		{decisions.VerbAskAdvice, []string{BlockUsers, BlockRationale}, map[string]bool{BlockUsers: true, BlockRationale: true}},
 		{decisions.VerbWithdraw, []string{BlockRationale}, map[string]bool{BlockRationale: true}},
+		{decisions.VerbDecline, []string{BlockRationale, BlockDomain}, map[string]bool{BlockRationale: false, BlockDomain: true}},
 	}
-	actions := map[string]string{BlockRationale: ActionRationale, BlockUntil: ActionUntil, BlockUsers: ActionUsers}
+	actions := map[string]string{BlockRationale: ActionRationale, BlockUntil: ActionUntil, BlockUsers: ActionUsers, BlockReview: ActionReview, BlockDomain: ActionDomain}
 	for _, tt := range tests {
 		for _, d := range []decisions.Decision{basic(), huge()} {
 			v := DecideModal(d, tt.verb, `{"id":"D-7"}`)
@@ -577,7 +578,7 @@ func TestDecideModal(t *testing.T) {
 					t.Errorf("%s: %s element %s", name, in.BlockID, js)
 				}
 				switch in.BlockID {
-				case BlockUntil:
+				case BlockUntil, BlockReview:
 					if !strings.Contains(js, `"type":"datepicker"`) {
 						t.Errorf("%s: until is %s", name, js)
 					}

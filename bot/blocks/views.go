@@ -21,10 +21,13 @@ var verbLabels = map[decisions.Verb][2]string{
 	decisions.VerbDecline:   {"Not mine:", "Hand it on"},
 }
 
-// Ids of the decline ("Not mine") modal's domain input.
+// Ids of the decline ("Not mine") modal's domain input, and of the
+// optional review date in the approve and reject modals.
 const (
 	BlockDomain  = "domain"
 	ActionDomain = "domain_input"
+	BlockReview  = "review"
+	ActionReview = "review_input"
 )
 
 // DecideModal is the dialog a decision button opens (callback_id "decide").
@@ -88,6 +91,13 @@ func DecideModal(d decisions.Decision, verb decisions.Verb, privateMetadata stri
 		WithMultiline(true).WithMaxLength(MaxRationale)
 	rat := slack.NewInputBlock(BlockRationale, plainText(rationaleLabel), nil, text)
 	inputs = append(inputs, rat.WithOptional(rationaleOptional))
+	if verb == decisions.VerbApprove || verb == decisions.VerbReject {
+		picker := slack.NewDatePickerBlockElement(ActionReview)
+		picker.Placeholder = plainText("Pick a date")
+		in := slack.NewInputBlock(BlockReview, plainText("Review on (optional)"),
+			plainText("On this date the deciders and the proposer are asked whether to keep the outcome or revisit it."), picker)
+		inputs = append(inputs, in.WithOptional(true))
+	}
 	if verb == decisions.VerbDecline {
 		dom := slack.NewPlainTextInputBlockElement(plainText("e.g. finance — leave empty for one level up"), ActionDomain).WithMaxLength(100)
 		in := slack.NewInputBlock(BlockDomain, plainText("Hand it to the domain"), plainText("Baton routes it there and keeps it as a misroute, so the rights map can learn."), dom)
