@@ -446,7 +446,8 @@ const homeLimit = 20
 
 // homeFor gathers a person's App Home: waiting on them (and on those they
 // stand in for), advice they owe, reviews due, their proposals, and recent
-// outcomes in the domains they own (everywhere, if they own none).
+// outcomes in the domains they own (everywhere, for admins and those who
+// own none).
 func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 	h := blocks.Home{Slash: a.slash()}
 	var err error
@@ -496,7 +497,8 @@ func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 			owned = append(owned, dm.Name)
 		}
 	}
-	if len(owned) > 0 {
+	// Admins see every outcome; so does someone who owns no domain.
+	if len(owned) > 0 && !a.isAdmin(user) {
 		h.RecentTitle = "Recent outcomes in your domains"
 		recent = slices.DeleteFunc(recent, func(d decisions.Decision) bool {
 			return !slices.ContainsFunc(owned, func(o string) bool { return d.Domain == o || strings.HasPrefix(d.Domain, o+"/") })

@@ -110,10 +110,6 @@ func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback
 // It runs on the reminders' schedule.
 const JobReviews = "reviews"
 
-// EventReviewAsked marks that the review DMs for the current review date
-// went out, so a later run does not send them again.
-const EventReviewAsked decisions.EventKind = "review_asked"
-
 // RunReviews sends the review DM (Keep / Revisit) to the deciders and the
 // proposer of every decision whose review date has come, once per date.
 func (a *App) RunReviews(ctx context.Context, now time.Time) error {
@@ -131,7 +127,7 @@ func (a *App) RunReviews(ctx context.Context, now time.Time) error {
 				return d, nil, errNoReviewDue
 			}
 			next := d
-			next.History = append(slices.Clone(d.History), decisions.Event{At: now, Actor: decisions.SystemActor, Kind: EventReviewAsked, Users: reviewers(d)})
+			next.History = append(slices.Clone(d.History), decisions.Event{At: now, Actor: decisions.SystemActor, Kind: decisions.EventReviewAsked, Users: reviewers(d)})
 			step := strconv.Itoa(len(next.History))
 			var out []outgoing
 			for _, u := range reviewers(d) {
@@ -161,7 +157,7 @@ var errNoReviewDue = errors.New("no review due")
 func reviewAsked(d decisions.Decision) bool {
 	for i := len(d.History) - 1; i >= 0; i-- {
 		switch d.History[i].Kind {
-		case EventReviewAsked:
+		case decisions.EventReviewAsked:
 			return true
 		case decisions.EventReviewSet, decisions.EventReviewed:
 			return false

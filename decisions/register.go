@@ -27,6 +27,9 @@ const (
 	EventReviewSet EventKind = "review_set"
 	// EventReviewed is a review on its date: Note "kept", or "revisited as D-9".
 	EventReviewed EventKind = "reviewed"
+	// EventReviewAsked marks that Baton sent the review DMs for the current
+	// review date (Users: who was asked), so they go out once.
+	EventReviewAsked EventKind = "review_asked"
 )
 
 // Register verbs, for errors and metrics.

@@ -196,6 +196,10 @@ func eventText(e decisions.Event) string {
 		return who + " declined it (not theirs), handing it to " + users + note
 	case decisions.EventReviewSet:
 		return who + " set a review date" + note
+	case decisions.EventReviewAsked:
+		return who + " asked " + users + " to review it"
+	case decisions.EventReviewed:
+		return who + " reviewed it" + note
 	}
 	return who + " " + Escape(string(e.Kind)) + note
 }
