@@ -522,3 +522,12 @@ func TestReviewOnInTheDialog(t *testing.T) {
 		t.Errorf("after the dialog: %s, review %v", d.Status, d.ReviewOn)
 	}
 }
+
+// TestShowHasTheReviewAndTheLink: show gives the review date and the
+// decision revisited.
+func TestShowHasTheReviewAndTheLink(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.command(ravi, chProduct, "approve D-1 go, review 2026-12-15")
+	contains(t, "show", e.command(tom, chProduct, "show D-1").all(), "Review on", "Tue 15 Dec 2026 09:00")
+}

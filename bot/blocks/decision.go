@@ -539,6 +539,12 @@ func Show(d decisions.Decision, loc *time.Location) Message {
 	if d.Status.Closed() {
 		fs = append(fs, field{"Decided", actor(d.DecidedBy) + ", " + Date(d.DecidedAt, loc)})
 	}
+	if !d.ReviewOn.IsZero() {
+		fs = append(fs, field{"Review on", Date(d.ReviewOn, loc)})
+	}
+	if d.Revisits != 0 {
+		fs = append(fs, field{"Revisits", d.Revisits.String()})
+	}
 	var rat *slack.SectionBlock
 	if r := rationale(d, adviceShort); r != "" {
 		rat = section("*Rationale*\n" + r)
