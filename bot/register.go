@@ -363,17 +363,17 @@ func (a *App) cmdListRegister(ctx context.Context, inv invocation, c command.Com
 	switch {
 	case byStatus:
 		title = upperFirst(string(st)) + " decisions"
-		ds, err = a.store.ByStatus(st, 0)
+		ds, err = a.store.ByStatus(st, listLimit)
 	case c.Filter == command.FilterDomain:
 		dom, ok := a.Router().Lookup(c.Domain)
 		if !ok {
 			return replyText("There is no domain `#%s`. `%s rights` lists them.", blocks.Escape(c.Domain), a.slash())
 		}
 		title = "Decisions in " + dom.Name
-		ds, err = a.store.ByDomainTree(dom.Name, 0)
+		ds, err = a.store.ByDomainTree(dom.Name, listLimit)
 	case c.Filter == command.FilterOpen:
 		title = "Open decisions"
-		ds, err = a.store.ByStatus(decisions.StatusOpen, 0)
+		ds, err = a.store.ByStatus(decisions.StatusOpen, listLimit)
 	case c.Filter == command.FilterOverdue:
 		title = "Overdue decisions"
 		ds, err = a.store.DueBetween(time.Time{}, inv.Now)
