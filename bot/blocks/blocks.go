@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // Block Kit limits, in characters (runes) unless noted.
@@ -118,7 +120,7 @@ const MaxLiveMentions = 5
 
 // userMentionRE matches a user mention as Slack writes it in message text:
 // "<@U1>" or "<@U1|label>".
-var userMentionRE = regexp.MustCompile(`<@[UW][A-Z0-9]+(?:\|[^<>]*)?>`)
+var userMentionRE = slacktext.UserMentionPattern()
 
 // dropLabel turns "<@U1|label>" into "<@U1>" and returns other tokens as
 // they are.

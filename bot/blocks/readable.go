@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // Names maps a user id to a display name; it may return "" for unknown
@@ -12,8 +14,8 @@ import (
 type Names func(userID string) string
 
 var (
-	mentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)>`)
-	chanRE    = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
+	mentionRE = slacktext.UserMentionPattern()
+	chanRE    = slacktext.ChannelLinkPattern()
 	linkRE    = regexp.MustCompile(`<((?:https?://|mailto:)[^<>|\s]+)(?:\|([^<>]*))?>`)
 	// dateRE is Slack's date token; a terminal shows its fallback.
 	dateRE = regexp.MustCompile(`<!date\^-?\d+\^[^<>|]*\|([^<>]*)>`)

@@ -22,6 +22,8 @@ var (
 	// control is any Slack control sequence: mentions, channel links,
 	// usergroups, <!here> and friends.
 	control = regexp.MustCompile(`<[@#!][^<>]*>`)
+	// channelLink is a channel reference: <#C123> or <#C123|general>.
+	channelLink = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
 	// decisionID is a decision id as people type it.
 	decisionID = regexp.MustCompile(`^[dD]-[0-9]+$`)
 	userID     = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
@@ -31,6 +33,11 @@ var (
 // UserMentionPattern is the regular expression of a user mention, with
 // the user id as its first group, for callers that replace mentions.
 func UserMentionPattern() *regexp.Regexp { return userMention }
+
+// ChannelLinkPattern is the regular expression of a channel reference,
+// with the channel id as its first group and the label, if any, as its
+// second.
+func ChannelLinkPattern() *regexp.Regexp { return channelLink }
 
 // Mentions returns the user ids mentioned in text, in order, without
 // duplicates.
