@@ -15,6 +15,7 @@ import (
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/slackfake"
 )
 
@@ -509,22 +510,20 @@ func (c *Console) submit(ctx context.Context, modal slackfake.Post, in clickInpu
 	c.printPosts(c.collect(ctx))
 }
 
-var userIDRE = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
-
 // looksLikeID tells a user id (U01MAYA01, or u01maya01 typed lazily) from
 // a name such as "Wendy": ids are upper case or carry a digit.
 func looksLikeID(s string) bool {
 	s = strings.TrimPrefix(s, "@")
 	up := strings.ToUpper(s)
-	return userIDRE.MatchString(up) && (s == up || strings.ContainsAny(s, "0123456789"))
+	return slacktext.IsUserID(up) && len(up) <= 21 && (s == up || strings.ContainsAny(s, "0123456789"))
 }
 
 // lookupUser finds a person by id (U…/W…), "@name", full name or first
 // name, ignoring case.
 func (c *Console) lookupUser(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if m := slackMentionRE.FindStringSubmatch(s); m != nil {
-		s = m[1]
+	if u, rest, ok := slacktext.LeadingMention(s); ok && rest == "" {
+		s = u
 	}
 	s = strings.TrimPrefix(s, "@")
 	s = strings.TrimRight(s, ",.;:")
@@ -568,10 +567,9 @@ func (c *Console) lookupUser(s string) (string, error) {
 	return "", fmt.Errorf("%q could be %s: use the full name or the id", clip(s, 40), strings.Join(names, " or "))
 }
 
-var (
-	slackMentionRE = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
-	atRE           = regexp.MustCompile(`(^|[\s(\[{,;:])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
-)
+// atRE finds "@name" as a person types it in the console, to be sent as
+// Slack's <@U…> mention.
+var atRE = regexp.MustCompile(`(^|[\s(\[{,;:])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
 
 // slackText turns typed text into what Slack sends: &, < and > escaped,
 // "@name" of a known person turned into a mention (<@U…|name> in slash

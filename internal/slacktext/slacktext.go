@@ -28,6 +28,7 @@ var (
 	decisionID = regexp.MustCompile(`^[dD]-[0-9]+$`)
 	userID     = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	convID     = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 )
 
 // UserMentionPattern is the regular expression of a user mention, with
@@ -84,6 +85,19 @@ func IsUserID(s string) bool { return userID.MatchString(s) }
 
 // IsChannelID reports whether s is a public or private channel id.
 func IsChannelID(s string) bool { return channelID.MatchString(s) }
+
+// IsConversationID reports whether s is a channel or DM id (C…, G…, D…).
+func IsConversationID(s string) bool { return convID.MatchString(s) }
+
+// ChannelLink reads a whole token that is a channel reference
+// ("<#C123|general>") and returns the channel id.
+func ChannelLink(tok string) (string, bool) {
+	loc := channelLink.FindStringSubmatchIndex(tok)
+	if loc == nil || loc[0] != 0 || loc[1] != len(tok) {
+		return "", false
+	}
+	return tok[loc[2]:loc[3]], true
+}
 
 // DecisionID reports whether tok is written as a decision id ("D-7",
 // "d-7", trailing punctuation allowed: "D-7:") and returns it without the

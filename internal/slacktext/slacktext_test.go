@@ -143,3 +143,18 @@ func FuzzTags(f *testing.F) {
 		}
 	})
 }
+
+func TestChannelLinkAndConversationIDs(t *testing.T) {
+	for tok, want := range map[string]string{"<#C01GENERAL|general>": "C01GENERAL", "<#G123>": "G123", "<#C1|x> y": "", "x <#C1>": "", "C01GENERAL": "", "<#D123>": ""} {
+		got, ok := ChannelLink(tok)
+		if ok != (want != "") || got != want {
+			t.Errorf("ChannelLink(%q) = %q, %v; want %q", tok, got, ok, want)
+		}
+	}
+	if !IsConversationID("D0DM12345") || !IsConversationID("C01GENERAL") || IsConversationID("U01MAYA01") {
+		t.Error("IsConversationID")
+	}
+	if m := ChannelLinkPattern().FindStringSubmatch("see <#C1AB|pricing>"); m == nil || m[1] != "C1AB" || m[2] != "pricing" {
+		t.Errorf("ChannelLinkPattern groups: %q", m)
+	}
+}
