@@ -192,16 +192,11 @@ func clean(s string) string {
 	}, s)
 }
 
-var (
-	userIDRE    = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
-	channelIDRE = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
-)
-
 // User renders a user id as a mention ("<@U123>"). Anything else (an email,
 // a usergroup id "S…" that was never resolved) is shown as escaped text:
 // Baton never pings a group.
 func User(id string) string {
-	if userIDRE.MatchString(id) {
+	if slacktext.IsUserID(id) {
 		return "<@" + id + ">"
 	}
 	return Escape(id)
@@ -209,7 +204,7 @@ func User(id string) string {
 
 // Channel renders a channel id as a link ("<#C123>"), anything else as text.
 func Channel(id string) string {
-	if channelIDRE.MatchString(id) {
+	if slacktext.IsConversationID(id) {
 		return "<#" + id + ">"
 	}
 	return Escape(id)

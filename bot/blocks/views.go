@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/slack-go/slack"
 )
 
@@ -70,7 +71,7 @@ func DecideModal(d decisions.Decision, verb decisions.Verb, privateMetadata stri
 		users := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plainText("Choose advisors"), ActionUsers)
 		var initial []string
 		for _, a := range d.Advisors {
-			if userIDRE.MatchString(a) {
+			if slacktext.IsUserID(a) {
 				initial = append(initial, a)
 			}
 		}

@@ -26,9 +26,9 @@ var (
 	channelLink = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
 	// decisionID is a decision id as people type it.
 	decisionID = regexp.MustCompile(`^[dD]-[0-9]+$`)
-	userID     = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
-	convID     = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	userID     = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
+	convID     = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
 )
 
 // UserMentionPattern is the regular expression of a user mention, with

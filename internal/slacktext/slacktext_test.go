@@ -113,7 +113,7 @@ func TestIDs(t *testing.T) {
 			t.Errorf("DecisionID(%q) = %q, %v; want %q", tok, got, ok, want)
 		}
 	}
-	if !IsUserID("U01MAYA01") || !IsUserID("W123") || IsUserID("C123") || IsUserID("U1") {
+	if !IsUserID("U01MAYA01") || !IsUserID("W123") || !IsUserID("U1") || IsUserID("C123") || IsUserID("u123") || IsUserID("U") {
 		t.Error("IsUserID")
 	}
 	if !IsChannelID("C01GENERAL") || !IsChannelID("G123") || IsChannelID("D123") {
