@@ -399,6 +399,15 @@ func dateToken(t time.Time, format, fallback string) string {
 	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^" + format + "|" + fallback + ">"
 }
 
+// historyStamp is when a history event happened: a date token each reader
+// sees in their own zone, with the stamp in code as its fallback.
+func historyStamp(t time.Time, loc *time.Location) string {
+	if loc != nil {
+		t = t.In(loc)
+	}
+	return dateToken(t, "{date_short_pretty} {time}", "`"+stamp(t, loc)+"`")
+}
+
 // stamp formats a moment for history lines, always with the time.
 func stamp(t time.Time, loc *time.Location) string {
 	if loc != nil {

@@ -154,7 +154,7 @@ func adviceSection(d decisions.Decision, loc *time.Location, max int) *slack.Sec
 func historyLines(d decisions.Decision, loc *time.Location) []string {
 	lines := make([]string, 0, len(d.History))
 	for _, e := range d.History {
-		lines = append(lines, Truncate("`"+stamp(e.At, loc)+"` "+eventText(e), historyEntry))
+		lines = append(lines, Truncate(historyStamp(e.At, loc)+" "+eventText(e), historyEntry))
 	}
 	return lines
 }
