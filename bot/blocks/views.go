@@ -227,11 +227,12 @@ func HomeFor(h Home, now time.Time, loc *time.Location) slack.HomeTabViewRequest
 	}
 }
 
+// stampTime is when the App Home was drawn, in the reader's own zone.
 func stampTime(t time.Time, loc *time.Location) string {
 	if loc != nil {
 		t = t.In(loc)
 	}
-	return t.Format("Mon 2 Jan 2006 15:04")
+	return dateToken(t, "{date_short_pretty} {time}", t.Format("Mon 2 Jan 2006 15:04"))
 }
 
 func homeList(ds []decisions.Decision, max int, empty string, line func(decisions.Decision) string) []slack.Block {
