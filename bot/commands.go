@@ -333,7 +333,7 @@ func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Re
 	if err := a.store.SetAway(store.Away{User: inv.User, Until: c.Until, Delegate: c.Delegate}); err != nil {
 		return a.internalError("record that you are away", err)
 	}
-	until := c.Until.In(a.loc).Format("Mon 2 Jan 2006")
+	until := blocks.Date(c.Until, a.loc)
 	if c.Delegate == "" {
 		return replyText("Noted: you're away until %s. New decisions skip you meanwhile.", until)
 	}
