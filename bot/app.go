@@ -77,6 +77,8 @@ type App struct {
 	// seq makes keys of one-off messages unique within a process.
 	seq   atomic.Uint64
 	ready readiness
+	// zones caches each person's time zone (zones.go).
+	zones zoneCache
 }
 
 // New builds an App. It does not call Slack; call Resolve for that.

@@ -67,7 +67,7 @@ func (a *App) HandleCommand(ctx context.Context, sc slack.SlashCommand) Reply {
 		return replyText("This command came from a workspace Baton is not installed for.")
 	}
 	inv := invocation{User: sc.UserID, Channel: sc.ChannelID, Now: a.clock.Now()}
-	c, err := a.parser.Parse(sc.Text, inv.Now)
+	c, err := a.parseFor(ctx, sc.UserID, sc.Text, inv.Now)
 	if err != nil {
 		a.metrics.commands.WithLabelValues("invalid").Inc()
 		var pe *command.Error
@@ -108,7 +108,7 @@ func (a *App) cmdPropose(ctx context.Context, inv invocation, c command.Command)
 	if err != nil {
 		return a.proposeError(err)
 	}
-	return reply(blocks.Ack(d, a.loc))
+	return a.withDueNote(reply(blocks.Ack(d, a.loc)), d, c.DueUnread)
 }
 
 func (a *App) proposeError(err error) Reply {
@@ -367,7 +367,7 @@ func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Re
 	if err := a.store.SetAway(store.Away{User: inv.User, Until: c.Until, Delegate: c.Delegate}); err != nil {
 		return a.internalError("record that you are away", err)
 	}
-	until := c.Until.In(a.loc).Format("Mon 2 Jan 2006")
+	until := blocks.Date(c.Until, a.loc)
 	if c.Delegate == "" {
 		return replyText("Noted: you're away until %s. New decisions skip you meanwhile.", until)
 	}

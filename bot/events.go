@@ -176,7 +176,7 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 	// text is as Slack sent it, with &, < and > already escaped, and the
 	// parser's messages neutralise what they quote: escaping either again
 	// would show "R&amp;D". blocks.Text still defuses any live markup.
-	c, err := a.parser.Parse(text, now)
+	c, err := a.parseFor(ctx, e.User, text, now)
 	if err == nil && c.Verb != command.VerbPropose {
 		// "@Baton approve D-7" etc. is not a proposal: point to the command.
 		return a.say(e.Channel, thread, "mention/"+eventID+"/verb", blocks.Text(fmt.Sprintf(
@@ -190,13 +190,16 @@ func (a *App) onMention(ctx context.Context, eventID string, e *slackevents.AppM
 	if err != nil {
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Text(err.Error()))
 	}
-	_, err = a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src, Once: eventID})
+	d, err := a.propose(ctx, proposal{Text: c.Text, Tags: c.Tags, Due: c.Due, Proposer: e.User, Source: src, Once: eventID})
 	if errors.Is(err, store.ErrDuplicateEvent) {
 		return err
 	}
 	if err != nil {
 		r := a.proposeError(err)
 		return a.say(e.Channel, thread, "mention/"+eventID+"/error", blocks.Message{Text: r.Text, Blocks: r.Blocks})
+	}
+	if c.DueUnread != "" {
+		return a.say(e.Channel, thread, "mention/"+eventID+"/due", blocks.Text(a.dueNote(d, c.DueUnread)))
 	}
 	return nil
 }
@@ -279,22 +282,11 @@ func conversationRefused(err error) bool {
 // publishHome queues a refresh of user's App Home tab.
 func (a *App) publishHome(user, key string) error {
 	now := a.clock.Now()
-	waiting, err := a.waitingOn(user, now, 20)
+	h, err := a.homeFor(user, now)
 	if err != nil {
-		return fmt.Errorf("home: waiting: %w", err)
+		return err
 	}
-	mine, err := a.store.ByProposer(user, 20)
-	if err != nil {
-		return fmt.Errorf("home: proposed: %w", err)
-	}
-	recent, err := a.store.DecidedBetween(now.AddDate(0, 0, -14), now.Add(1))
-	if err != nil {
-		return fmt.Errorf("home: recent: %w", err)
-	}
-	if len(recent) > 20 {
-		recent = recent[len(recent)-20:]
-	}
-	view := blocks.HomeView(waiting, mine, recent, now, a.loc)
+	view := blocks.HomeFor(h, now, a.loc)
 	raw, err := jsonMarshal(view)
 	if err != nil {
 		return err

@@ -28,6 +28,9 @@ func FuzzHandleCommand(f *testing.F) {
 		"list", "list mine", "list #product", "list #", "list all extra", "who change the price #pricing",
 		"rights", "rights #", "rights #nosuch", "away until friday delegate <@U02GRACE5>", "away off", "back",
 		"<!channel> by tomorrow", "in 3d", "by 9999-12-31 x", "#a #b #c", "\x00\xff\ufffd", strings.Repeat("x ", 5000),
+		"edit D-1 new title #pricing", "comment D-1 hi", "decline D-1 #finance not ours", "decline D-1 nope",
+		"review D-1 in 6 months", "search beta", "list approved since 30d", "rights suggest", "not mine D-1",
+		"approve D-1 fine, review in 2w", "Pick it by the 5th",
 	} {
 		f.Add(s)
 	}

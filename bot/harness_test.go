@@ -7,9 +7,6 @@ package bot_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -214,12 +211,7 @@ func (e *e2e) flush() {
 }
 
 // sign returns Slack's v0 signature of body at ts.
-func sign(secret, ts string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:", ts)
-	mac.Write(body)
-	return "v0=" + hex.EncodeToString(mac.Sum(nil))
-}
+func sign(secret, ts string, body []byte) string { return slackfake.Signature(secret, ts, body) }
 
 // response is what the handler answered.
 type response struct {
@@ -231,35 +223,16 @@ type response struct {
 func (r response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
 // send posts body to path, signed now with the harness secret unless
-// header already carries a signature.
+// header already carries a signature (or slackfake.NoSignature), through
+// the same signed-request client baton shell uses.
 func (e *e2e) send(path, contentType string, body []byte, header http.Header) response {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx(), http.MethodPost, e.srv.URL+path, bytes.NewReader(body))
+	c := slackfake.Client{Secret: e.secret, BaseURL: e.srv.URL}
+	r, err := c.Send(e.ctx(), path, contentType, body, header)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", contentType)
-	if header.Get("X-Slack-Signature") == "" && header.Get("X-No-Signature") == "" {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		req.Header.Set("X-Slack-Request-Timestamp", ts)
-		req.Header.Set("X-Slack-Signature", sign(e.secret, ts, body))
-	}
-	for k, vs := range header {
-		if k == "X-No-Signature" {
-			continue
-		}
-		req.Header[k] = vs
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return response{Status: r.Status, Header: r.Header, Body: r.Body}
 }
 
 func (e *e2e) get(path string) response {

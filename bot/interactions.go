@@ -204,6 +204,10 @@ func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, 
 	default:
 		return nil, nil
 	}
+	review, msg := a.reviewFromModal(get(blocks.BlockReview, blocks.ActionReview).SelectedDate, now)
+	if msg != "" {
+		return fieldErr(blocks.BlockReview, msg)
+	}
 	if _, err := a.transition(id, act); err != nil {
 		var pe *decisions.PermissionError
 		var se *decisions.StateError
@@ -217,6 +221,7 @@ func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, 
 		}
 		return nil, err
 	}
+	a.reviewAfterOutcome(invocation{User: ic.User.ID, Now: now}, decisions.Decision{ID: id}, review)
 	return nil, nil
 }
 

@@ -11,7 +11,7 @@ import (
 
 // DueForms lists the due-date forms Baton understands, for help and error
 // messages.
-const DueForms = "by 2026-12-01, by friday, by tomorrow, by today, by next week, by end of month, in 36h, in 3d, in 2w, in 6 months"
+const DueForms = "by 2026-12-01, by Dec 5, by 5 December, by friday, by friday 17:00, by tomorrow, by next week, by end of month, in 3d, in 2w, in 6 months"
 
 // MaxHorizon is how far ahead a due date (or a defer or away date) may be.
 // Anything further is almost always a typo ("in 99999d", "by 2062-12-01").
@@ -22,6 +22,10 @@ const MaxHorizon = 2 * 365 * 24 * time.Hour
 type DateError struct {
 	Phrase  string // what was typed, e.g. "by 2026-13-45"
 	Problem string // e.g. "2026-13-45 is not a calendar date"
+	// Unreadable marks a phrase that only looks like a due date ("by the
+	// 5th", "by 12/05"): ExtractDue reports it with the text unchanged, so
+	// the proposal can go ahead without a due date and say so.
+	Unreadable bool
 }
 
 func (e *DateError) Error() string {
@@ -32,26 +36,101 @@ func (e *DateError) Error() string {
 // leftmost-first, so longer spellings come before their prefixes.
 const (
 	reWeekday = `monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun`
+	reMonth   = `january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug|september|sept|sep|october|oct|november|nov|december|dec`
+	reOrd     = `(?:st|nd|rd|th)?`
 	reDateWd  = `\d{4}-\d{1,2}-\d{1,2}` +
+		`|(?:` + reMonth + `)\.?\s+\d{1,2}` + reOrd + `(?:,?\s+\d{4})?\b` +
+		`|\d{1,2}` + reOrd + `\s+(?:of\s+)?(?:` + reMonth + `)\b(?:,?\s+\d{4}\b)?` +
 		`|today|tonight|eod|end\s+of\s+(?:the\s+)?day` +
 		`|tomorrow|tmrw` +
 		`|next\s+week` +
 		`|end\s+of\s+(?:the\s+)?month|eom` +
+		`|end\s+of\s+(?:` + reMonth + `)\b` +
 		`|next\s+(?:` + reWeekday + `)` +
 		`|` + reWeekday
-	reDur = `(\d+)\s*(hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w|months|month|mos|mo|years|year|yrs|yr)`
+	// reTime is a time of day after a date: "17:00", "at 5pm", "9:30 am".
+	// A bare number is not a time ("by friday 5 people").
+	reTime = `\s+(?:at\s+)?(?P<hour>\d{1,2})(?::(?P<min>\d{2})\s*(?P<ampm>am|pm)?|\s*(?P<ampm2>am|pm))\b`
+	reDur  = `(?P<count>\d+)\s*(?P<unit>hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w|months|month|mos|mo|years|year|yrs|yr)`
 )
 
 var (
-	// dueRE finds a due phrase inside free text: "by <date>", "due <date>",
-	// "due by <date>" or "in <duration>". Submatches: 1 date, 2 count, 3 unit.
-	dueRE = regexp.MustCompile(`(?i)\b(?:(?:due\s+by|due|by)\s+(` + reDateWd + `)|in\s+` + reDur + `)`)
+	// dueRE finds a due phrase inside free text: "by <date> [time]", "due
+	// <date>", "due by <date>", "in <duration>", or "next week" alone.
+	dueRE = regexp.MustCompile(`(?i)\b(?:(?:due\s+by|due|by|before)\s+(?P<date>` + reDateWd + `)(?:` + reTime + `)?|in\s+` + reDur + `|(?P<bare>next\s+week))`)
 	// dateRE and durRE match a whole argument, as in "defer D-7 until friday".
-	dateRE = regexp.MustCompile(`(?i)^(?:by\s+)?(` + reDateWd + `)$`)
+	dateRE = regexp.MustCompile(`(?i)^(?:by\s+)?(?P<date>` + reDateWd + `)(?:` + reTime + `)?$`)
 	durRE  = regexp.MustCompile(`(?i)^(?:in\s+)?` + reDur + `$`)
 	isoRE  = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-	spaces = regexp.MustCompile(`\s+`)
+	// monthDayRE reads "dec 5", "december 5th, 2026", "5 dec", "5th of
+	// december 2026" once folded to lower case.
+	monthDayRE = regexp.MustCompile(`^(?:(?P<m1>[a-z]+)\.?\s+(?P<d1>\d{1,2})` + reOrd + `|(?P<d2>\d{1,2})` + reOrd + `\s+(?:of\s+)?(?P<m2>[a-z]+))(?:,?\s+(?P<y>\d{4}))?$`)
+	// unreadRE finds what looks like a due date but is not one Baton reads:
+	// "by the 5th", "due 5/12/2026". "by 12/01" alone may be a fraction
+	// ("cut costs by 1/3"), so it stays prose.
+	unreadRE = regexp.MustCompile(`(?i)\b(?:due\s+by|due|by|before)\s+(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b(?:\s+of\s+(?:the\s+)?month)?|\d{1,2}/\d{1,2}/\d{2,4}\b|(?:` + reMonth + `)\s+\d{3,}\b)`)
+	spaces   = regexp.MustCompile(`\s+`)
 )
+
+// group returns the submatch of re named name in m (indices into s), or "".
+func group(re *regexp.Regexp, s string, m []int, name string) string {
+	i := re.SubexpIndex(name)
+	if i < 0 || m[2*i] < 0 {
+		return ""
+	}
+	return s[m[2*i]:m[2*i+1]]
+}
+
+// phraseTime reads a matched phrase of re: the date or duration, then the
+// time of day if one was written.
+func phraseTime(re *regexp.Regexp, s string, m []int, now time.Time, loc *time.Location) (time.Time, error) {
+	if w := group(re, s, m, "date"); w != "" {
+		due, err := dateWord(w, now, loc)
+		if err != nil {
+			return due, err
+		}
+		if h := group(re, s, m, "hour"); h != "" {
+			ampm := group(re, s, m, "ampm") + group(re, s, m, "ampm2")
+			return atTime(due, h, group(re, s, m, "min"), ampm, now, loc)
+		}
+		return due, nil
+	}
+	if w := group(re, s, m, "bare"); w != "" {
+		return dateWord(w, now, loc)
+	}
+	return duration(group(re, s, m, "count"), group(re, s, m, "unit"), now, loc)
+}
+
+// atTime moves a date (the end of its day) to hour:min that day.
+func atTime(day time.Time, hour, min, ampm string, now time.Time, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = now.Location()
+	}
+	h, _ := strconv.Atoi(hour)
+	mi := 0
+	if min != "" {
+		mi, _ = strconv.Atoi(min)
+	}
+	switch strings.ToLower(ampm) {
+	case "am", "pm":
+		if h < 1 || h > 12 {
+			return time.Time{}, fmt.Errorf("%s%s is not a time", hour, ampm)
+		}
+		h %= 12
+		if strings.EqualFold(ampm, "pm") {
+			h += 12
+		}
+	}
+	if h > 23 || mi > 59 {
+		return time.Time{}, fmt.Errorf("%s:%s is not a time of day", hour, min)
+	}
+	y, mo, d := day.In(loc).Date()
+	t := time.Date(y, mo, d, h, mi, 0, 0, loc)
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("%s %02d:%02d is in the past", t.Format("Mon 2 Jan"), h, mi)
+	}
+	return t, nil
+}
 
 // ExtractDue finds a due-date phrase in proposal text and returns the text
 // without it. Phrases are matched case-insensitively anywhere in the text;
@@ -74,15 +153,13 @@ func ExtractDue(text string, now time.Time, loc *time.Location) (due time.Time, 
 			continue // "by tomorrow's standup", "in 3d-printing"
 		}
 		phrase := text[m[0]:m[1]]
-		if m[2] >= 0 {
-			due, err = dateWord(text[m[2]:m[3]], now, loc)
-		} else {
-			due, err = duration(text[m[4]:m[5]], text[m[6]:m[7]], now, loc)
-		}
-		if err != nil {
+		if due, err = phraseTime(dueRE, text, m, now, loc); err != nil {
 			return time.Time{}, text, &DateError{Phrase: phrase, Problem: err.Error()}
 		}
 		return due, cut(text, m[0], m[1]), nil
+	}
+	if m := unreadRE.FindStringIndex(text); m != nil {
+		return time.Time{}, text, &DateError{Phrase: text[m[0]:m[1]], Problem: "this is not a date Baton can read", Unreadable: true}
 	}
 	return time.Time{}, text, nil
 }
@@ -100,10 +177,10 @@ func ParseDate(s string, now time.Time, loc *time.Location) (time.Time, error) {
 		due time.Time
 		err error
 	)
-	if m := dateRE.FindStringSubmatch(t); m != nil {
-		due, err = dateWord(m[1], now, loc)
-	} else if m := durRE.FindStringSubmatch(t); m != nil {
-		due, err = duration(m[1], m[2], now, loc)
+	if m := dateRE.FindStringSubmatchIndex(t); m != nil {
+		due, err = phraseTime(dateRE, t, m, now, loc)
+	} else if m := durRE.FindStringSubmatchIndex(t); m != nil {
+		due, err = phraseTime(durRE, t, m, now, loc)
 	} else {
 		return time.Time{}, &DateError{Phrase: s, Problem: "this is not a date Baton understands"}
 	}
@@ -143,8 +220,23 @@ func dateWord(w string, now time.Time, loc *time.Location) (time.Time, error) {
 		due = endOfDay(y, mo, d+1, loc)
 	case word == "next week":
 		due = endOfDay(y, mo, d+daysUntil(local.Weekday(), time.Monday), loc)
-	case word == "eom" || strings.HasPrefix(word, "end of"):
+	case word == "eom" || word == "end of month" || word == "end of the month":
 		due = endOfDay(y, mo+1, 0, loc)
+	case strings.HasPrefix(word, "end of "):
+		m, ok := month(strings.TrimPrefix(word, "end of "))
+		if !ok { // unreachable while reDateWd and month agree
+			return time.Time{}, fmt.Errorf("%s is not a date Baton understands", w)
+		}
+		yy := y
+		if m < mo {
+			yy++ // "end of march" in November: next March
+		}
+		due = endOfDay(yy, m+1, 0, loc)
+	case monthDayRE.MatchString(word):
+		var err error
+		if due, err = monthDay(word, w, local, loc); err != nil {
+			return time.Time{}, err
+		}
 	case strings.HasPrefix(word, "next "):
 		// "next friday" is this week's Friday to some and next week's to others.
 		return time.Time{}, fmt.Errorf("%q is ambiguous: write the weekday alone (the next one) or the date", w)
@@ -228,6 +320,54 @@ func daysUntil(today, wd time.Weekday) int {
 		n = 7
 	}
 	return n
+}
+
+// monthDay reads "dec 5", "5th of december 2026": without a year, the
+// next such day (today counts).
+func monthDay(word, typed string, local time.Time, loc *time.Location) (time.Time, error) {
+	m := monthDayRE.FindStringSubmatch(word)
+	name, day := m[monthDayRE.SubexpIndex("m1")], m[monthDayRE.SubexpIndex("d1")]
+	if name == "" {
+		name, day = m[monthDayRE.SubexpIndex("m2")], m[monthDayRE.SubexpIndex("d2")]
+	}
+	mo, ok := month(name)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%s is not a date Baton understands", typed)
+	}
+	dd, _ := strconv.Atoi(day)
+	y, year := local.Year(), m[monthDayRE.SubexpIndex("y")]
+	if year != "" {
+		y, _ = strconv.Atoi(year)
+	}
+	due := endOfDay(y, mo, dd, loc)
+	if dd < 1 || due.Day() != dd {
+		return time.Time{}, fmt.Errorf("%s is not a calendar date", typed)
+	}
+	if year == "" && due.Before(local) {
+		due = endOfDay(y+1, mo, dd, loc) // "by Jan 5" in December: next January
+		if due.Day() != dd {
+			return time.Time{}, fmt.Errorf("%s is not a calendar date next year", typed)
+		}
+	}
+	if due.Before(local) {
+		return time.Time{}, fmt.Errorf("%s is in the past", typed)
+	}
+	return due, nil
+}
+
+// month reads a month name or its abbreviation.
+func month(s string) (time.Month, bool) {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) < 3 {
+		return 0, false
+	}
+	for m := time.January; m <= time.December; m++ {
+		full := strings.ToLower(m.String())
+		if s == full || s == full[:3] || (s == "sept" && m == time.September) {
+			return m, true
+		}
+	}
+	return 0, false
 }
 
 func weekday(w string) (time.Weekday, bool) {

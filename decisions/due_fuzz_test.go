@@ -21,6 +21,7 @@ func FuzzExtractDue(f *testing.F) {
 		"by",
 		"in 0h",
 		"\xff by fri \xfe",
+		"by Dec 5 9:30 am", "by 5th of January 2027", "by friday 25:00", "by the 5th", "next week", "by end of march",
 	} {
 		f.Add(s, int64(1795597200)) // 2026-11-25 10:00 CET
 	}

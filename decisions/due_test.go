@@ -57,6 +57,23 @@ func TestExtractDue(t *testing.T) {
 		// No phrase: nothing changes.
 		{"Pick a vendor", time.Time{}, "Pick a vendor"},
 		{"", time.Time{}, ""},
+		// dates people write
+		{"Pick a vendor next week", dueEOD(2026, 11, 30), "Pick a vendor"},
+		{"Pick a vendor by Dec 5", dueEOD(2026, 12, 5), "Pick a vendor"},
+		{"Pick a vendor by dec. 5th", dueEOD(2026, 12, 5), "Pick a vendor"},
+		{"Pick a vendor by 5 December", dueEOD(2026, 12, 5), "Pick a vendor"},
+		{"Pick a vendor by the", time.Time{}, "Pick a vendor by the"},
+		{"Pick a vendor by 5th of January", dueEOD(2027, 1, 5), "Pick a vendor"}, // next January
+		{"Pick a vendor by December 5th, 2027", dueEOD(2027, 12, 5), "Pick a vendor"},
+		{"Pick a vendor by Nov 25", dueEOD(2026, 11, 25), "Pick a vendor"}, // today counts
+		{"Pick a vendor by friday 17:00", time.Date(2026, 11, 27, 17, 0, 0, 0, dueCET), "Pick a vendor"},
+		{"Pick a vendor by friday at 5pm.", time.Date(2026, 11, 27, 17, 0, 0, 0, dueCET), "Pick a vendor."},
+		{"Pick a vendor by Dec 5 9:30 am", time.Date(2026, 12, 5, 9, 30, 0, 0, dueCET), "Pick a vendor"},
+		{"Pick a vendor by friday 5 people", dueEOD(2026, 11, 27), "Pick a vendor 5 people"},
+		{"Pick a vendor by end of month", dueEOD(2026, 11, 30), "Pick a vendor"},
+		{"Pick a vendor by end of March", dueEOD(2027, 3, 31), "Pick a vendor"},
+		{"Pick a vendor in 6 months", dueEOD(2027, 5, 25), "Pick a vendor"},
+		{"Plan the may offsite", time.Time{}, "Plan the may offsite"},
 		{"Raise prices by 10%", time.Time{}, "Raise prices by 10%"},
 		{"Cut costs by 1/3", time.Time{}, "Cut costs by 1/3"},
 		{"Ship by 12/01", time.Time{}, "Ship by 12/01"}, // US or EU? not guessed
@@ -101,6 +118,11 @@ func TestExtractDueErrors(t *testing.T) {
 		{"Pick a vendor in 999999999999999999999999w", "more than 2 years away"},
 		{"Pick a vendor in 200w", "more than 2 years away"},
 		{"Pick a vendor by next friday", "ambiguous"},
+		{"Pick a vendor by Feb 30", "not a calendar date"},
+		{"Pick a vendor by friday 25:00", "not a time of day"},
+		{"Pick a vendor by friday 13pm", "not a time"},
+		{"Pick a vendor by today 09:00", "in the past"},
+		{"Pick a vendor by Dec 5, 2020", "in the past"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -217,5 +239,36 @@ func TestMonthsClampToTheMonthsLastDay(t *testing.T) {
 	}
 	if _, err := ParseDate("in 30 months", dueNow, dueCET); err == nil {
 		t.Error("in 30 months: want more than 2 years away")
+	}
+}
+
+// A phrase that only looks like a due date is reported, the text kept, so
+// the proposal goes ahead without one and says so.
+func TestExtractDueUnreadable(t *testing.T) {
+	for _, text := range []string{"Pick a vendor by the 5th", "Pick a vendor by 5th", "Pick a vendor due 5/12/2026", "Pick a vendor by the 5th of the month"} {
+		due, rest, err := ExtractDue(text, dueNow, dueCET)
+		var de *DateError
+		if !errors.As(err, &de) || !de.Unreadable || !due.IsZero() || rest != text || !strings.HasPrefix(strings.ToLower(de.Phrase), "by") && !strings.HasPrefix(de.Phrase, "due") {
+			t.Errorf("ExtractDue(%q) = %v, %q, %v; want an unreadable phrase and the text kept", text, due, rest, err)
+		}
+	}
+}
+
+func TestParseDatePeopleWrite(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"Dec 5", dueEOD(2026, 12, 5)},
+		{"5 dec 2026", dueEOD(2026, 12, 5)},
+		{"friday 17:00", time.Date(2026, 11, 27, 17, 0, 0, 0, dueCET)},
+		{"end of march", dueEOD(2027, 3, 31)},
+		{"by 5 December", dueEOD(2026, 12, 5)},
+	}
+	for _, tt := range tests {
+		got, err := ParseDate(tt.in, dueNow, dueCET)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
 	}
 }

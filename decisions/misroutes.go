@@ -101,10 +101,18 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 	bad := map[key][]ID{}
 	for i := range ds {
 		d := &ds[i]
-		if len(d.Misroutes) == 0 {
+		// A decline to other people in the same domain says nothing about
+		// the domain's rules.
+		moved := 0
+		for _, m := range d.Misroutes {
+			if m.From != m.To {
+				moved++
+			}
+		}
+		if moved == 0 {
 			continue
 		}
-		s.Misroutes += len(d.Misroutes)
+		s.Misroutes += moved
 		seen := map[string]bool{}
 		for _, w := range searchWords(d.Title) {
 			if covered[w] || seen[w] || genericWords[w] || len(w) < 3 || isDigits(w) {
@@ -114,7 +122,7 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 			words[key{d.Domain, w}] = append(words[key{d.Domain, w}], d.ID)
 		}
 		for _, m := range d.Misroutes {
-			if !m.Declined {
+			if !m.Declined || m.From == m.To {
 				continue
 			}
 			for _, sub := range keywordReason.FindAllStringSubmatch(m.FromReason, -1) {

@@ -27,6 +27,8 @@ func TestSuggest(t *testing.T) {
 		declined(12, "Invoice numbering 2027", "finance/billing", "product/pricing", "#pricing tag matched domain product/pricing"),
 		{ID: 40, Title: "Pricing of invoices yes", Domain: "finance/billing",
 			Misroutes: []Misroute{{At: at, From: "product/pricing", To: "finance/billing"}}}, // a retagging edit
+		{ID: 41, Title: "Invoice font", Domain: "finance", // handed to a colleague in the same domain: not a misroute of the rules
+			Misroutes: []Misroute{{At: at, From: "finance", FromReason: `keyword "budget" matched finance`, To: "finance", Declined: true}}},
 	}
 	s := Suggest(ds, domains)
 	if s.Misroutes != 4 {

@@ -27,6 +27,9 @@ const (
 	EventReviewSet EventKind = "review_set"
 	// EventReviewed is a review on its date: Note "kept", or "revisited as D-9".
 	EventReviewed EventKind = "reviewed"
+	// EventReviewAsked marks that Baton sent the review DMs for the current
+	// review date (Users: who was asked), so they go out once.
+	EventReviewAsked EventKind = "review_asked"
 )
 
 // Register verbs, for errors and metrics.
@@ -335,4 +338,34 @@ func searchWord(f string) (string, bool) {
 		w = w[:len(w)-1]
 	}
 	return w, true
+}
+
+// AdviceOwed lists who still owes advice on d: its advisors and the people
+// asked for advice, who are neither deciders nor the proposer and have not
+// advised since. Only user ids count (usergroups cannot owe anything).
+// Closed decisions owe nothing.
+func AdviceOwed(d *Decision) []string {
+	if d.Status.Closed() {
+		return nil
+	}
+	var out []string
+	add := func(u string) {
+		if (strings.HasPrefix(u, "U") || strings.HasPrefix(u, "W")) && !slices.Contains(out, u) &&
+			!d.IsDecider(u) && u != d.Proposer {
+			out = append(out, u)
+		}
+	}
+	for _, u := range d.Advisors {
+		add(u)
+	}
+	for _, e := range d.History {
+		if e.Kind == EventAdviceRequested {
+			for _, u := range e.Users {
+				add(u)
+			}
+		}
+	}
+	return slices.DeleteFunc(out, func(u string) bool {
+		return slices.ContainsFunc(d.Advice, func(a Advice) bool { return a.By == u })
+	})
 }

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // maxLine is the longest line Run reads; Slack's own request bodies are
@@ -244,23 +245,19 @@ func (c *Console) as(arg string) {
 	c.printf("You are now %s.\n", c.display(id))
 }
 
-var channelIDRE = regexp.MustCompile(`^[CGD][A-Z0-9]{2,20}$`)
-
 // in switches the channel lines are typed in.
 func (c *Console) in(arg string) {
 	ch := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
-	if m := slackChannelRE.FindStringSubmatch(arg); m != nil {
-		ch = m[1]
+	if id, ok := slacktext.ChannelLink(strings.TrimSpace(arg)); ok {
+		ch = id
 	}
-	if !channelIDRE.MatchString(ch) {
+	if !slacktext.IsConversationID(ch) || len(ch) > 21 {
 		c.errorf("Give a channel id such as C01GENERAL (`in C01GENERAL`); the config's channels are ids, not names.")
 		return
 	}
 	c.channel = ch
 	c.printf("You are now in %s.\n", channelName(ch))
 }
-
-var slackChannelRE = regexp.MustCompile(`^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$`)
 
 // tick moves the clock, running each job run due on the way, in order, and
 // printing what each run posted.

@@ -1,8 +1,11 @@
 package shell
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The register from the console: text that only looks like a command is
@@ -44,5 +47,35 @@ tick 2026-12-10T10:00
 	mustContain(t, got, "kept as it is")
 	if strings.Contains(got, "no keep button") {
 		t.Errorf("keep was not found in Tom's DMs:\n%s", got)
+	}
+}
+
+// registerMoments are what the demo's register section must show, whatever
+// day it starts on.
+var registerMoments = []string{
+	"`not mine` is not one of my commands",
+	"D-8 now goes to @Fatima Zahra in finance",
+	"add keyword `receipt` to finance — 2 misroutes: D-8, D-9",
+	"Review on",
+	"Review due: D-8",
+	"kept D-8",
+	"reviewed it: kept",
+}
+
+func TestDemoRegisterOnEveryWeekday(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("..", "examples", "demo.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day := 30; day <= 36; day++ {
+		start := time.Date(2026, 11, day, 10, 0, 0, 0, time.UTC).Format("2006-01-02T15:04")
+		t.Run(start, func(t *testing.T) {
+			c, out := newConsole(t, start)
+			got := run(t, c, out, string(script))
+			mustContain(t, got, registerMoments...)
+			if strings.Count(got, "Review due: D-8") != 1 {
+				t.Errorf("the review was sent %d times, want once", strings.Count(got, "Review due: D-8"))
+			}
+		})
 	}
 }

@@ -3,40 +3,40 @@ package shell
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/baton-app/baton/slackfake"
 )
 
 // deliver sends body to path on Baton's HTTP handler, signed with the
 // console's secret exactly as Slack signs requests (v0, with the wall-clock
-// timestamp the 5-minute replay window checks).
+// timestamp the 5-minute replay window checks), through the same
+// signed-request client the end-to-end tests use.
 func (c *Console) deliver(ctx context.Context, path, contentType string, body []byte) *httptest.ResponseRecorder {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(c.secret))
-	mac.Write([]byte("v0:" + ts + ":"))
-	mac.Write(body)
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	client := slackfake.Client{Secret: c.secret, Handler: c.handler}
 	rec := httptest.NewRecorder()
-	c.handler.ServeHTTP(rec, req)
+	r, err := client.Send(ctx, path, contentType, body, nil)
+	if err != nil { // only a transport error; in process there is none
+		rec.Code = http.StatusBadGateway
+		rec.Body.WriteString(err.Error())
+		return rec
+	}
+	for k, vs := range r.Header {
+		rec.Header()[k] = vs
+	}
+	rec.Code = r.Status
+	rec.Body.Write(r.Body)
 	return rec
 }
 
@@ -510,22 +510,20 @@ func (c *Console) submit(ctx context.Context, modal slackfake.Post, in clickInpu
 	c.printPosts(c.collect(ctx))
 }
 
-var userIDRE = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
-
 // looksLikeID tells a user id (U01MAYA01, or u01maya01 typed lazily) from
 // a name such as "Wendy": ids are upper case or carry a digit.
 func looksLikeID(s string) bool {
 	s = strings.TrimPrefix(s, "@")
 	up := strings.ToUpper(s)
-	return userIDRE.MatchString(up) && (s == up || strings.ContainsAny(s, "0123456789"))
+	return slacktext.IsUserID(up) && len(up) <= 21 && (s == up || strings.ContainsAny(s, "0123456789"))
 }
 
 // lookupUser finds a person by id (U…/W…), "@name", full name or first
 // name, ignoring case.
 func (c *Console) lookupUser(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if m := slackMentionRE.FindStringSubmatch(s); m != nil {
-		s = m[1]
+	if u, rest, ok := slacktext.LeadingMention(s); ok && rest == "" {
+		s = u
 	}
 	s = strings.TrimPrefix(s, "@")
 	s = strings.TrimRight(s, ",.;:")
@@ -569,10 +567,9 @@ func (c *Console) lookupUser(s string) (string, error) {
 	return "", fmt.Errorf("%q could be %s: use the full name or the id", clip(s, 40), strings.Join(names, " or "))
 }
 
-var (
-	slackMentionRE = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
-	atRE           = regexp.MustCompile(`(^|[\s(\[{,;:])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
-)
+// atRE finds "@name" as a person types it in the console, to be sent as
+// Slack's <@U…> mention.
+var atRE = regexp.MustCompile(`(^|[\s(\[{,;:])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
 
 // slackText turns typed text into what Slack sends: &, < and > escaped,
 // "@name" of a known person turned into a mention (<@U…|name> in slash

@@ -17,6 +17,9 @@ const (
 	idxReview = "idx_review" // ts id, decisions with a review date
 	// idxMisroutes has one key per misroute (decline or retagging edit).
 	idxMisroutes = "idx_misroutes" // ts id
+	// idxAdvice lists who owes advice on open decisions
+	// (decisions.AdviceOwed), for the App Home.
+	idxAdvice = "idx_advice" // user 0 id
 )
 
 // registerEntries are the register's index keys for d; indexEntries
@@ -32,6 +35,9 @@ func registerEntries(d *decisions.Decision) []entry {
 	}
 	for _, m := range d.Misroutes {
 		es = append(es, entry{idxMisroutes, string(tsKey(m.At, id))})
+	}
+	for _, u := range decisions.AdviceOwed(d) {
+		es = append(es, entry{idxAdvice, string(append(prefix(u), id...))})
 	}
 	return es
 }
@@ -149,5 +155,12 @@ func (s *Store) Misrouted(from, to time.Time) ([]decisions.Decision, error) {
 			}
 		}
 		return out
+	})
+}
+
+// AdviceOwedBy lists the open decisions user owes advice on, newest first.
+func (s *Store) AdviceOwedBy(user string, limit int) ([]decisions.Decision, error) {
+	return s.query(func(tx *bolt.Tx) []decisions.ID {
+		return newest(tx.Bucket([]byte(idxAdvice)), prefix(user), limit)
 	})
 }

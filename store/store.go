@@ -68,7 +68,7 @@ var allBuckets = []string{
 	bucketMeta, bucketDecisions,
 	idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated,
 	idxCheck, idxPending,
-	idxWords, idxReview, idxMisroutes,
+	idxWords, idxReview, idxMisroutes, idxAdvice,
 	bucketEvents, bucketEventsTime,
 	bucketOutbox, bucketOutboxDue, bucketOutboxSeq, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
@@ -95,8 +95,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		return indexPending(tx, idxCheck, idxPending)
 	},
-	// v3: the decision register's indexes, idx_words, idx_review and
-	// idx_misroutes.
+	// v3: the decision register's indexes, idx_words, idx_review,
+	// idx_misroutes and idx_advice.
 	indexRegister,
 }
 

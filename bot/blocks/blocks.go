@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // Block Kit limits, in characters (runes) unless noted.
@@ -118,7 +120,7 @@ const MaxLiveMentions = 5
 
 // userMentionRE matches a user mention as Slack writes it in message text:
 // "<@U1>" or "<@U1|label>".
-var userMentionRE = regexp.MustCompile(`<@[UW][A-Z0-9]+(?:\|[^<>]*)?>`)
+var userMentionRE = slacktext.UserMentionPattern()
 
 // dropLabel turns "<@U1|label>" into "<@U1>" and returns other tokens as
 // they are.
@@ -190,16 +192,11 @@ func clean(s string) string {
 	}, s)
 }
 
-var (
-	userIDRE    = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
-	channelIDRE = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
-)
-
 // User renders a user id as a mention ("<@U123>"). Anything else (an email,
 // a usergroup id "S…" that was never resolved) is shown as escaped text:
 // Baton never pings a group.
 func User(id string) string {
-	if userIDRE.MatchString(id) {
+	if slacktext.IsUserID(id) {
 		return "<@" + id + ">"
 	}
 	return Escape(id)
@@ -207,7 +204,7 @@ func User(id string) string {
 
 // Channel renders a channel id as a link ("<#C123>"), anything else as text.
 func Channel(id string) string {
-	if channelIDRE.MatchString(id) {
+	if slacktext.IsConversationID(id) {
 		return "<#" + id + ">"
 	}
 	return Escape(id)
@@ -254,8 +251,8 @@ func isEntity(s string) bool {
 }
 
 // safeTokenRE matches the markup Safe lets through: entities, user and
-// channel mentions, and web or mail links.
-var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>`)
+// channel mentions, web or mail links, and Baton's own date tokens (Date).
+var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>|<!date\^-?\d+\^\{date_short_pretty\}(?: \{time\})?\|[^<>]*>`)
 
 // Safe escapes Baton-made mrkdwn that may hold both plain text and Baton's
 // own markup: user and channel mentions (a user mention's label dropped, as
@@ -376,9 +373,13 @@ func Duration(d time.Duration) string {
 	}
 }
 
-// Date formats a date in loc (nil: the time's own location) the one way
-// Baton shows dates: "Mon 1 Dec 2026". It adds the time of day ("Mon 1 Dec 2026 14:00") unless the time is
-// midnight or the end of the day, which is what a date-only due means.
+// Date formats a date the one way Baton shows dates: Slack's date token,
+// which each reader sees in their own time zone, with "Mon 1 Dec 2026" in
+// loc (nil: the time's own location) as the fallback Slack shows where it
+// cannot format (notifications, old clients) and Readable shows in a
+// terminal. The time of day is added ("Mon 1 Dec 2026 14:00") unless the
+// time is midnight or the end of the day, which is what a date-only due
+// means.
 func Date(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
@@ -388,9 +389,23 @@ func Date(t time.Time, loc *time.Location) string {
 	}
 	h, m, _ := t.Clock()
 	if (h == 0 && m == 0) || (h == 23 && m == 59) {
-		return t.Format("Mon 2 Jan 2006")
+		return dateToken(t, "{date_short_pretty}", t.Format("Mon 2 Jan 2006"))
 	}
-	return t.Format("Mon 2 Jan 2006 15:04")
+	return dateToken(t, "{date_short_pretty} {time}", t.Format("Mon 2 Jan 2006 15:04"))
+}
+
+// dateToken is Slack's <!date^unix^format|fallback>.
+func dateToken(t time.Time, format, fallback string) string {
+	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^" + format + "|" + fallback + ">"
+}
+
+// historyStamp is when a history event happened: a date token each reader
+// sees in their own zone, with the stamp in code as its fallback.
+func historyStamp(t time.Time, loc *time.Location) string {
+	if loc != nil {
+		t = t.In(loc)
+	}
+	return dateToken(t, "{date_short_pretty} {time}", "`"+stamp(t, loc)+"`")
 }
 
 // stamp formats a moment for history lines, always with the time.

@@ -154,12 +154,17 @@ func TestDuration(t *testing.T) {
 func TestDate(t *testing.T) {
 	loc := time.FixedZone("CET", 3600)
 	endOfDay := time.Date(2026, 12, 1, 23, 59, 59, 0, loc)
-	if got := Date(endOfDay, loc); got != "Tue 1 Dec 2026" {
+	// Each reader sees Slack's rendering in their own zone; the fallback is
+	// in loc.
+	if got := Date(endOfDay, loc); got != "<!date^1796165999^{date_short_pretty}|Tue 1 Dec 2026>" {
 		t.Errorf("end of day: %q", got)
 	}
 	afternoon := time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC)
-	if got := Date(afternoon, loc); got != "Tue 1 Dec 2026 14:00" {
+	if got := Date(afternoon, loc); got != "<!date^1796130000^{date_short_pretty} {time}|Tue 1 Dec 2026 14:00>" {
 		t.Errorf("afternoon in loc: %q", got)
+	}
+	if got := Readable(Text("due "+Date(afternoon, loc)), nil); got != "due Tue 1 Dec 2026 14:00" {
+		t.Errorf("Readable shows %q, want the fallback", got)
 	}
 	if got := Date(time.Time{}, loc); got != "" {
 		t.Errorf("zero: %q", got)

@@ -155,7 +155,7 @@ func adviceSection(d decisions.Decision, loc *time.Location, max int) *slack.Sec
 func historyLines(d decisions.Decision, loc *time.Location) []string {
 	lines := make([]string, 0, len(d.History))
 	for _, e := range d.History {
-		lines = append(lines, Truncate("`"+stamp(e.At, loc)+"` "+eventText(e), historyEntry))
+		lines = append(lines, Truncate(historyStamp(e.At, loc)+" "+eventText(e), historyEntry))
 	}
 	return lines
 }
@@ -206,6 +206,10 @@ func eventText(e decisions.Event) string {
 		return who + " declined it (not theirs), handing it to " + users + note
 	case decisions.EventReviewSet:
 		return who + " set a review date" + note
+	case decisions.EventReviewAsked:
+		return who + " asked " + users + " to review it"
+	case decisions.EventReviewed:
+		return who + " reviewed it" + note
 	}
 	return who + " " + Escape(string(e.Kind)) + note
 }
@@ -602,6 +606,12 @@ func Show(d decisions.Decision, loc *time.Location) Message {
 	}
 	if l := ruleLine(d); l != "" {
 		fs = append(fs, field{"Rule", strings.TrimPrefix(l, "*Rule:* ")})
+	}
+	if !d.ReviewOn.IsZero() {
+		fs = append(fs, field{"Review on", Date(d.ReviewOn, loc)})
+	}
+	if d.Revisits != 0 {
+		fs = append(fs, field{"Revisits", d.Revisits.String()})
 	}
 	var rat *slack.SectionBlock
 	if r := rationale(d, adviceShort); r != "" {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/baton-app/baton/internal/slacktext"
 )
 
 // Names maps a user id to a display name; it may return "" for unknown
@@ -12,9 +14,11 @@ import (
 type Names func(userID string) string
 
 var (
-	mentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)>`)
-	chanRE    = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
+	mentionRE = slacktext.UserMentionPattern()
+	chanRE    = slacktext.ChannelLinkPattern()
 	linkRE    = regexp.MustCompile(`<((?:https?://|mailto:)[^<>|\s]+)(?:\|([^<>]*))?>`)
+	// dateRE is Slack's date token; a terminal shows its fallback.
+	dateRE = regexp.MustCompile(`<!date\^-?\d+\^[^<>|]*\|([^<>]*)>`)
 )
 
 // Readable renders blocks as plain lines for a terminal (baton shell) or a
@@ -52,6 +56,7 @@ func Readable(m Message, names Names) string {
 		}
 		return m[1]
 	})
+	s = dateRE.ReplaceAllString(s, "$1")
 	s = strings.ReplaceAll(s, "\u2060", "")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }

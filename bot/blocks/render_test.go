@@ -101,10 +101,11 @@ func encode(t *testing.T, v any) string {
 	return buf.String()
 }
 
-// allowedMarkup is the only "<…>" Baton emits: user and channel mentions and
-// links.
+// allowedMarkup is the only "<…>" Baton emits: user and channel mentions,
+// links, and its own date tokens (dateToken), which ping nobody.
 var (
 	angleRE       = regexp.MustCompile(`<[^<>]*>?`)
+	dateTokenRE   = regexp.MustCompile(`<!date\^-?\d+\^\{date_short_pretty\}(?: \{time\})?\|[^<>]*>`)
 	allowedMarkup = regexp.MustCompile(`^(<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+(\|[^<>|]*)?>|<(https?://|mailto:)[^<>|\s]+(\|[^<>]*)?>)$`)
 )
 
@@ -113,6 +114,7 @@ var (
 // only has inside user text.
 func checkSafe(t *testing.T, name, s string) {
 	t.Helper()
+	s = dateTokenRE.ReplaceAllString(s, "")
 	if strings.Contains(s, "<!") {
 		t.Errorf("%s: raw <! in output", name)
 	}
@@ -535,14 +537,15 @@ func TestDecideModal(t *testing.T) {
 		blocks   []string // input block ids, in order
 		optional map[string]bool
 	}{
-		{decisions.VerbApprove, []string{BlockRationale}, map[string]bool{BlockRationale: true}},
-		{decisions.VerbReject, []string{BlockRationale}, map[string]bool{BlockRationale: false}},
+		{decisions.VerbApprove, []string{BlockRationale, BlockReview}, map[string]bool{BlockRationale: true, BlockReview: true}},
+		{decisions.VerbReject, []string{BlockRationale, BlockReview}, map[string]bool{BlockRationale: false, BlockReview: true}},
 		{decisions.VerbDefer, []string{BlockUntil, BlockRationale}, map[string]bool{BlockUntil: false, BlockRationale: true}},
 		{decisions.VerbReassign, []string{BlockUsers, BlockRationale}, map[string]bool{BlockUsers: false, BlockRationale: true}},
 		{decisions.VerbAskAdvice, []string{BlockUsers, BlockRationale}, map[string]bool{BlockUsers: true, BlockRationale: true}},
 		{decisions.VerbWithdraw, []string{BlockRationale}, map[string]bool{BlockRationale: true}},
+		{decisions.VerbDecline, []string{BlockRationale, BlockDomain}, map[string]bool{BlockRationale: false, BlockDomain: true}},
 	}
-	actions := map[string]string{BlockRationale: ActionRationale, BlockUntil: ActionUntil, BlockUsers: ActionUsers}
+	actions := map[string]string{BlockRationale: ActionRationale, BlockUntil: ActionUntil, BlockUsers: ActionUsers, BlockReview: ActionReview, BlockDomain: ActionDomain}
 	for _, tt := range tests {
 		for _, d := range []decisions.Decision{basic(), huge()} {
 			v := DecideModal(d, tt.verb, `{"id":"D-7"}`)
@@ -575,7 +578,7 @@ func TestDecideModal(t *testing.T) {
 					t.Errorf("%s: %s element %s", name, in.BlockID, js)
 				}
 				switch in.BlockID {
-				case BlockUntil:
+				case BlockUntil, BlockReview:
 					if !strings.Contains(js, `"type":"datepicker"`) {
 						t.Errorf("%s: until is %s", name, js)
 					}

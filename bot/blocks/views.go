@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/slacktext"
 	"github.com/slack-go/slack"
 )
 
@@ -21,10 +22,13 @@ var verbLabels = map[decisions.Verb][2]string{
 	decisions.VerbDecline:   {"Not mine:", "Hand it on"},
 }
 
-// Ids of the decline ("Not mine") modal's domain input.
+// Ids of the decline ("Not mine") modal's domain input, and of the
+// optional review date in the approve and reject modals.
 const (
 	BlockDomain  = "domain"
 	ActionDomain = "domain_input"
+	BlockReview  = "review"
+	ActionReview = "review_input"
 )
 
 // DecideModal is the dialog a decision button opens (callback_id "decide").
@@ -67,7 +71,7 @@ func DecideModal(d decisions.Decision, verb decisions.Verb, privateMetadata stri
 		users := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plainText("Choose advisors"), ActionUsers)
 		var initial []string
 		for _, a := range d.Advisors {
-			if userIDRE.MatchString(a) {
+			if slacktext.IsUserID(a) {
 				initial = append(initial, a)
 			}
 		}
@@ -88,6 +92,13 @@ func DecideModal(d decisions.Decision, verb decisions.Verb, privateMetadata stri
 		WithMultiline(true).WithMaxLength(MaxRationale)
 	rat := slack.NewInputBlock(BlockRationale, plainText(rationaleLabel), nil, text)
 	inputs = append(inputs, rat.WithOptional(rationaleOptional))
+	if verb == decisions.VerbApprove || verb == decisions.VerbReject {
+		picker := slack.NewDatePickerBlockElement(ActionReview)
+		picker.Placeholder = plainText("Pick a date")
+		in := slack.NewInputBlock(BlockReview, plainText("Review on (optional)"),
+			plainText("On this date the deciders and the proposer are asked whether to keep the outcome or revisit it."), picker)
+		inputs = append(inputs, in.WithOptional(true))
+	}
 	if verb == decisions.VerbDecline {
 		dom := slack.NewPlainTextInputBlockElement(plainText("e.g. finance — leave empty for one level up"), ActionDomain).WithMaxLength(100)
 		in := slack.NewInputBlock(BlockDomain, plainText("Hand it to the domain"), plainText("Baton routes it there and keeps it as a misroute, so the rights map can learn."), dom)
@@ -125,31 +136,83 @@ const (
 	homeRecent   = 20
 )
 
-// HomeView is the App Home tab: decisions waiting on the viewer (with
-// buttons, block id BlockIDDecision+"."+id), those they proposed, and
-// recent outcomes.
-func HomeView(waiting, proposed, recent []decisions.Decision, now time.Time, loc *time.Location) slack.HomeTabViewRequest {
-	var bs []slack.Block
+// Home is what the App Home tab shows one person.
+type Home struct {
+	// Waiting are open decisions the viewer decides; Delegated those they
+	// may decide for someone away (with buttons too).
+	Waiting, Delegated []decisions.Decision
+	// Advice are open decisions the viewer was asked to advise on and has
+	// not yet.
+	Advice []decisions.Decision
+	// Reviews are decisions whose review date has come, for their deciders
+	// and proposer.
+	Reviews []decisions.Decision
+	// Proposed are the viewer's proposals; Recent the recent outcomes in
+	// the domains they own (RecentTitle says which, "" for the default).
+	Proposed, Recent []decisions.Decision
+	RecentTitle      string
+	// Slash is the configured slash command ("" means DefaultCommand).
+	Slash string
+}
 
-	bs = add(bs, header("Waiting on you ("+strconv.Itoa(len(waiting))+")"))
-	if len(waiting) == 0 {
+// HomeView is the App Home tab with what waits on the viewer, what they
+// proposed and recent outcomes: HomeFor with those three parts.
+func HomeView(waiting, proposed, recent []decisions.Decision, now time.Time, loc *time.Location) slack.HomeTabViewRequest {
+	return HomeFor(Home{Waiting: waiting, Proposed: proposed, Recent: recent}, now, loc)
+}
+
+// HomeFor is the App Home tab: decisions waiting on the viewer and those
+// they may decide as a delegate (with buttons, block id
+// BlockIDDecision+"."+id), advice they owe, reviews due, those they
+// proposed, and recent outcomes.
+func HomeFor(h Home, now time.Time, loc *time.Location) slack.HomeTabViewRequest {
+	slash := h.Slash
+	if slash == "" {
+		slash = DefaultCommand
+	}
+	var bs []slack.Block
+	withButtons := func(ds []decisions.Decision) {
+		for i, d := range ds {
+			if i == homeWaiting {
+				bs = add(bs, contextBlock("…and "+strconv.Itoa(len(ds)-i)+" more"))
+				break
+			}
+			bs = add(bs, section(listLine(d, now, loc)), buttons(d, BlockIDDecision+"."+d.ID.String()))
+		}
+	}
+	bs = add(bs, header("Waiting on you ("+strconv.Itoa(len(h.Waiting))+")"))
+	if len(h.Waiting) == 0 {
 		bs = add(bs, section("_Nothing is waiting on you._ :tada:"))
 	}
-	for i, d := range waiting {
-		if i == homeWaiting {
-			bs = add(bs, contextBlock("…and "+strconv.Itoa(len(waiting)-i)+" more"))
-			break
-		}
-		bs = add(bs, section(listLine(d, now, loc)), buttons(d, BlockIDDecision+"."+d.ID.String()))
+	withButtons(h.Waiting)
+	if len(h.Delegated) > 0 {
+		bs = add(bs, header("Yours to decide as a delegate ("+strconv.Itoa(len(h.Delegated))+")"))
+		withButtons(h.Delegated)
+	}
+	if len(h.Advice) > 0 {
+		bs = add(bs, slack.NewDividerBlock(), header("Advice you owe ("+strconv.Itoa(len(h.Advice))+")"))
+		bs = add(bs, homeList(h.Advice, homeProposed, "", func(d decisions.Decision) string {
+			return listLine(d, now, loc) + " · `" + Escape(slash+" advise "+d.ID.String()+" …") + "`"
+		})...)
+	}
+	if len(h.Reviews) > 0 {
+		bs = add(bs, slack.NewDividerBlock(), header("Reviews due ("+strconv.Itoa(len(h.Reviews))+")"))
+		bs = add(bs, homeList(h.Reviews, homeProposed, "", func(d decisions.Decision) string {
+			return "• " + idTitle(d, titleList) + " · " + domain(d.Domain) + " · " + outcome(d, loc) + " · review due " + Date(d.ReviewOn, loc)
+		})...)
 	}
 
-	bs = add(bs, slack.NewDividerBlock(), header("Proposed by you ("+strconv.Itoa(len(proposed))+")"))
-	bs = add(bs, homeList(proposed, homeProposed, "_You have no open proposals._", func(d decisions.Decision) string {
+	bs = add(bs, slack.NewDividerBlock(), header("Proposed by you ("+strconv.Itoa(len(h.Proposed))+")"))
+	bs = add(bs, homeList(h.Proposed, homeProposed, "_You have no open proposals._", func(d decisions.Decision) string {
 		return listLine(d, now, loc)
 	})...)
 
-	bs = add(bs, slack.NewDividerBlock(), header("Recent outcomes"))
-	bs = add(bs, homeList(recent, homeRecent, "_No recent outcomes._", func(d decisions.Decision) string {
+	recentTitle := "Recent outcomes"
+	if h.RecentTitle != "" {
+		recentTitle = h.RecentTitle
+	}
+	bs = add(bs, slack.NewDividerBlock(), header(recentTitle))
+	bs = add(bs, homeList(h.Recent, homeRecent, "_No recent outcomes._", func(d decisions.Decision) string {
 		s := "• " + idTitle(d, titleList) + " · " + domain(d.Domain) + " · " + outcome(d, loc)
 		if r := rationale(d, 200); r != "" {
 			s += " — " + oneLine(r)
@@ -164,11 +227,12 @@ func HomeView(waiting, proposed, recent []decisions.Decision, now time.Time, loc
 	}
 }
 
+// stampTime is when the App Home was drawn, in the reader's own zone.
 func stampTime(t time.Time, loc *time.Location) string {
 	if loc != nil {
 		t = t.In(loc)
 	}
-	return t.Format("Mon 2 Jan 2006 15:04")
+	return dateToken(t, "{date_short_pretty} {time}", t.Format("Mon 2 Jan 2006 15:04"))
 }
 
 func homeList(ds []decisions.Decision, max int, empty string, line func(decisions.Decision) string) []slack.Block {

@@ -87,6 +87,10 @@ type Command struct {
 	Mentions []string
 	// Due is the proposal's due date (propose and who), zero when none.
 	Due time.Time
+	// DueUnread is a phrase in a proposal that looks like a due date but
+	// could not be read ("by the 5th"): the proposal has no due date, and
+	// the acknowledgement says so.
+	DueUnread string
 	// Until is when a deferred decision reopens (defer), or when an absence
 	// ends (away). For away, zero means "I'm back": clear the absence.
 	Until time.Time

@@ -1,18 +1,14 @@
 package command
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
-	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/internal/slacktext"
-	"github.com/baton-app/baton/internal/textdist"
 )
 
 // Parser parses slash command text. The zero value works: it uses
@@ -79,171 +75,6 @@ func (p Parser) Parse(text string, now time.Time) (Command, error) {
 	return c.propose(s)
 }
 
-// misplaced catches commands that were meant but not typed as one: a near
-// miss of a verb ("aprove D-7 ok", "lsit mine"), a word that is not a verb
-// before a decision id ("frobnicate D-3", "not mine D-2"), or an id first
-// ("D-7 approve"). Nothing is created for them: the reply names the closest
-// commands and offers to propose the text as written. Anything else is
-// prose, and a proposal.
-func (c *parser) misplaced(word, rest, all string) error {
-	next, after := cut(rest)
-	third, afterThird := cut(after)
-	if id, ok := idToken(word); ok {
-		v := VerbShow
-		if e, ok := lookup(next); ok && e.takesID {
-			v, rest = e.Verb, after
-		}
-		c.e = specOf(v)
-		err := c.fail("Did you mean `%s`? Nothing was created. Commands start with the word, then the id. To propose a decision that starts with `%s`, use `%s`.",
-			code(strings.TrimSpace(c.slash+" "+string(v)+" "+id+" "+rest)), code(id), code(c.slash+" propose "+all))
-		err.Suggestion, err.Suggestions, err.AsWritten = v, []Verb{v}, all
-		return err
-	}
-	idAt, id, tail := 0, "", ""
-	if core, ok := idToken(next); ok {
-		idAt, id, tail = 2, core, after
-	} else if core, ok := idToken(third); ok && phraseVerb(word+" "+next) != "" {
-		idAt, id, tail = 3, core, afterThird
-	}
-	if idAt > 0 {
-		if v, ok := nearVerb(word, true); ok {
-			c.e = specOf(v)
-			err := c.fail("Did you mean `%s`? Nothing was created. Try `%s`, or `%s` to propose it as written.",
-				v, code(c.slash+" "+string(v)+" "+rest), code(c.slash+" propose "+all))
-			err.Suggestion, err.Suggestions, err.AsWritten = v, []Verb{v}, all
-			return err
-		}
-		lead := word
-		if idAt == 3 {
-			lead = word + " " + next
-		}
-		verbs := closestVerbs(lead)
-		tries := make([]string, len(verbs))
-		for i, v := range verbs {
-			tries[i] = "`" + code(strings.TrimSpace(c.slash+" "+string(v)+" "+id+" "+tail)) + "`"
-		}
-		c.e = specOf(verbs[0])
-		err := c.fail("`%s` is not one of my commands, so nothing was created. Did you mean %s? If this is a new decision, use `%s`.",
-			code(lead), orList(tries), code(c.slash+" propose "+all))
-		err.Suggestion, err.Suggestions, err.AsWritten = verbs[0], verbs, all
-		return err
-	}
-	if v, ok := nearVerb(word, false); ok {
-		c.e = specOf(v)
-		err := c.fail("Did you mean `%s`? Nothing was created. Try `%s`, or `%s` to propose it as written.",
-			v, code(strings.TrimSpace(c.slash+" "+string(v)+" "+rest)), code(c.slash+" propose "+all))
-		err.Suggestion, err.Suggestions, err.AsWritten = v, []Verb{v}, all
-		return err
-	}
-	return nil
-}
-
-// synonyms are words people use for a verb ("not mine" for decline). They
-// rank first among the closest verbs of a word that is not a command.
-var synonyms = map[string]Verb{
-	"ok": VerbApprove, "accept": VerbApprove, "yes": VerbApprove, "lgtm": VerbApprove, "agree": VerbApprove,
-	"deny": VerbReject, "no": VerbReject, "refuse": VerbReject, "veto": VerbReject,
-	"postpone": VerbDefer, "delay": VerbDefer, "snooze": VerbDefer, "later": VerbDefer,
-	"cancel": VerbWithdraw, "retract": VerbWithdraw, "drop": VerbWithdraw,
-	"assign": VerbReassign, "transfer": VerbReassign, "handover": VerbReassign, "delegate": VerbReassign,
-	"suggest": VerbAdvise, "recommend": VerbAdvise,
-	"view": VerbShow, "open": VerbShow, "get": VerbShow, "status": VerbShow, "info": VerbShow,
-	"not mine": VerbDecline, "notmine": VerbDecline, "not": VerbDecline, "pass": VerbDecline, "redirect": VerbDecline, "move": VerbDecline,
-	"revisit": VerbReview, "reconsider": VerbReview, "recheck": VerbReview,
-	"note": VerbComment, "remark": VerbComment, "reply": VerbComment, "say": VerbComment,
-	"rename": VerbEdit, "change": VerbEdit, "update": VerbEdit, "amend": VerbEdit, "retitle": VerbEdit, "fix": VerbEdit,
-}
-
-// phraseVerb is the verb a word or two-word phrase is a synonym of, or "".
-func phraseVerb(s string) Verb {
-	s = strings.ToLower(s)
-	if v, ok := synonyms[s]; ok {
-		if _, ok := specByVerb(v); ok {
-			return v
-		}
-	}
-	return ""
-}
-
-// specByVerb finds the table entry of v, if v is in the table.
-func specByVerb(v Verb) (*entry, bool) {
-	for i := range table {
-		if table[i].Verb == v {
-			return &table[i], true
-		}
-	}
-	return nil, false
-}
-
-// maxSuggestions is how many verbs a reply to a non-command offers.
-const maxSuggestions = 3
-
-// closestVerbs ranks the verbs that take an id by how close they are to
-// lead: a synonym first, then by edit distance, then in table order.
-func closestVerbs(lead string) []Verb {
-	var out []Verb
-	if v := phraseVerb(lead); v != "" {
-		out = append(out, v)
-	}
-	first, _ := cut(lead)
-	if v := phraseVerb(first); v != "" && !slices.Contains(out, v) {
-		out = append(out, v)
-	}
-	type cand struct {
-		v Verb
-		d int
-	}
-	var cands []cand
-	w := strings.ToLower(first)
-	for _, e := range table {
-		if e.takesID && !slices.Contains(out, e.Verb) {
-			cands = append(cands, cand{e.Verb, textdist.Distance(w, string(e.Verb))})
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].d < cands[j].d })
-	for _, c := range cands {
-		if len(out) == maxSuggestions {
-			break
-		}
-		out = append(out, c.v)
-	}
-	return out
-}
-
-// orList joins items as "a, b or c".
-func orList(items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
-}
-
-// nearVerb returns the verb word is a near miss of (Damerau-Levenshtein),
-// for words of 4 letters or more. Before a decision id the text is clearly
-// a command, so a verb taking an id within distance 2 counts (1 for words
-// under 5 letters). Without an id prose is likelier ("Decide by
-// committee"): any verb counts, but only within distance 1.
-func nearVerb(word string, beforeID bool) (Verb, bool) {
-	w := []rune(strings.ToLower(word))
-	if len(w) < 4 || len(w) > 20 {
-		return "", false
-	}
-	limit := 1
-	if beforeID && len(w) >= 5 {
-		limit = 2
-	}
-	best, bestD := Verb(""), limit+1
-	for _, e := range table {
-		if beforeID && !e.takesID {
-			continue
-		}
-		if d := textdist.Distance(string(w), string(e.Verb)); d < bestD {
-			best, bestD = e.Verb, d
-		}
-	}
-	return best, best != ""
-}
-
 func (c *parser) usage() string { return c.slash + " " + c.e.Usage }
 
 func (c *parser) example() string { return c.slash + " " + c.e.Examples[0] }
@@ -256,10 +87,15 @@ func (c *parser) propose(s string) (Command, error) {
 	if s == "" {
 		return Command{}, c.fail("What should be decided? Try `%s`.", code(c.example()))
 	}
-	text, due := s, time.Time{}
+	text, due, unread := s, time.Time{}, ""
 	if c.ExtractDue != nil {
 		d, rest, err := c.ExtractDue(s, c.now, c.loc)
-		if err != nil {
+		var de *decisions.DateError
+		switch {
+		case errors.As(err, &de) && de.Unreadable:
+			// Propose anyway, without a due date, and say so.
+			rest, unread = s, de.Phrase
+		case err != nil:
 			return Command{}, c.fail("I couldn't use the due date: %s. Nothing was created.", message(err))
 		}
 		text, due = strings.TrimSpace(rest), d
@@ -274,7 +110,7 @@ func (c *parser) propose(s string) (Command, error) {
 		}
 		return Command{}, c.fail("That proposal has %s. Say what should be decided, like `%s`.", what, code(c.example()))
 	}
-	return Command{Verb: VerbPropose, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due}, nil
+	return Command{Verb: VerbPropose, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due, DueUnread: unread}, nil
 }
 
 func (c *parser) parsePropose(rest string) (Command, error) { return c.propose(rest) }
@@ -475,58 +311,6 @@ func (c *parser) parseWho(rest string) (Command, error) {
 	return Command{Verb: VerbWho, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due}, nil
 }
 
-func (c *parser) parseList(rest string) (Command, error) {
-	cmd := Command{Verb: VerbList, Filter: DefaultFilter}
-	if low := strings.ToLower(rest); strings.HasPrefix(low, "since ") || strings.Contains(low, " since ") {
-		i := strings.LastIndex(" "+low, " since ")
-		t, err := c.since(rest[i+len("since"):])
-		if err != nil {
-			return Command{}, err
-		}
-		cmd.Since, rest = t, strings.TrimSpace(rest[:max(i-1, 0)])
-		if rest == "" {
-			cmd.Filter = FilterAll // "since" alone: everything proposed since then
-		}
-	}
-	if rest == "" {
-		return cmd, nil
-	}
-	tok, after := cut(rest)
-	const filters = "`mine`, `open`, `overdue`, `approved`, `rejected`, `deferred`, `withdrawn`, `all` or a `#domain`"
-	if after != "" {
-		return Command{}, c.fail("`%s list` takes one filter: %s, then optionally `since <date>`.", c.slash, filters)
-	}
-	switch strings.ToLower(tok) {
-	case "mine", "me", "my":
-		cmd.Filter = FilterMine
-	case "open":
-		cmd.Filter = FilterOpen
-	case "overdue", "late":
-		cmd.Filter = FilterOverdue
-	case "all":
-		cmd.Filter = FilterAll
-	case "approved":
-		cmd.Filter = FilterApproved
-	case "rejected":
-		cmd.Filter = FilterRejected
-	case "deferred":
-		cmd.Filter = FilterDeferred
-	case "withdrawn":
-		cmd.Filter = FilterWithdrawn
-	default:
-		if d, ok := domainToken(tok, true); ok {
-			cmd.Filter, cmd.Domain, cmd.Tags = FilterDomain, d, []string{d}
-			return cmd, nil
-		}
-		hint := ""
-		if d, ok := domainToken(tok, false); ok {
-			hint = fmt.Sprintf(" For a domain, write `%s list #%s`.", c.slash, d)
-		}
-		return Command{}, c.fail("I can't list `%s`: try %s.%s", code(tok), filters, hint)
-	}
-	return cmd, nil
-}
-
 func (c *parser) parseRights(rest string) (Command, error) {
 	if rest == "" {
 		return Command{Verb: VerbRights}, nil
@@ -599,147 +383,3 @@ func isSeparator(s string) bool {
 	s = strings.ReplaceAll(s, "&amp;", "")
 	return strings.TrimFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '+' || unicode.IsSpace(r) }) == ""
 }
-
-func (c *parser) parseEdit(rest string) (Command, error) {
-	id, text, err := c.id(rest)
-	if err != nil {
-		return Command{}, err
-	}
-	due := time.Time{}
-	if c.ExtractDue != nil && text != "" {
-		d, r, err := c.ExtractDue(text, c.now, c.loc)
-		if err != nil {
-			return Command{}, c.fail("I couldn't use the due date: %s. Nothing was changed.", message(err))
-		}
-		text, due = strings.TrimSpace(r), d
-		if err := c.notPast(due); err != nil {
-			return Command{}, err
-		}
-	}
-	if !hasContent(text) && due.IsZero() && len(tags(text)) == 0 {
-		return Command{}, c.fail("What should %s say instead? Try `%s`.", id, code(c.example()))
-	}
-	return Command{Verb: VerbEdit, ID: id, Text: text, Tags: tags(text), Mentions: mentions(text), Due: due}, nil
-}
-
-func (c *parser) parseComment(rest string) (Command, error) {
-	id, text, err := c.id(rest)
-	if err != nil {
-		return Command{}, err
-	}
-	if !hasContent(text) {
-		return Command{}, c.fail("What is your comment on %s? Try `%s`.", id, code(c.example()))
-	}
-	return Command{Verb: VerbComment, ID: id, Text: text, Mentions: mentions(text)}, nil
-}
-
-// parseDecline reads "D-7 [#domain|@user…] <reason>".
-func (c *parser) parseDecline(rest string) (Command, error) {
-	id, rest, err := c.id(rest)
-	if err != nil {
-		return Command{}, err
-	}
-	cmd := Command{Verb: VerbDecline, ID: id}
-	for {
-		w, after := cut(rest)
-		if strings.EqualFold(w, "to") {
-			w, after = cut(after)
-		}
-		if d, ok := domainToken(w, true); ok && cmd.Domain == "" && len(cmd.Mentions) == 0 {
-			cmd.Domain, cmd.Tags = d, []string{d}
-		} else if slacktext.OnlyMentions(w) && cmd.Domain == "" {
-			cmd.Mentions = dedupe(append(cmd.Mentions, mentions(w)...))
-		} else {
-			break
-		}
-		rest = after
-	}
-	if !hasContent(rest) {
-		return Command{}, c.fail("Say why %s is not yours, so the next people know: `%s`.", id, code(c.example()))
-	}
-	cmd.Text = rest
-	return cmd, nil
-}
-
-// parseReview reads "D-7 [on|in] <date>".
-func (c *parser) parseReview(rest string) (Command, error) {
-	id, rest, err := c.id(rest)
-	if err != nil {
-		return Command{}, err
-	}
-	if w, after := cut(rest); strings.EqualFold(w, "on") {
-		rest = after
-	}
-	on, text, err := c.date(rest, "review "+id.String())
-	if err != nil {
-		return Command{}, err
-	}
-	if text != "" {
-		return Command{}, c.fail("I didn't understand `%s` after the date. Try `%s`.", code(text), code(c.example()))
-	}
-	return Command{Verb: VerbReview, ID: id, Review: on}, nil
-}
-
-// reviewTail splits "looks good, review in 6 months" into the rationale
-// and the review date; text without a readable review date is returned
-// whole.
-func (c *parser) reviewTail(text string) (string, time.Time) {
-	low := strings.ToLower(text)
-	for i := strings.LastIndex(low, "review"); i >= 0; i = strings.LastIndex(low[:i], "review") {
-		if i > 0 && !unicode.IsSpace(rune(low[i-1])) && !strings.ContainsRune(",;.(-—", rune(low[i-1])) {
-			continue
-		}
-		phrase := strings.TrimSpace(text[i+len("review"):])
-		if w, after := cut(phrase); strings.EqualFold(w, "on") {
-			phrase = after
-		}
-		if phrase == "" {
-			continue
-		}
-		t, err := c.parseDate(strings.TrimRight(phrase, ".;"))
-		if err != nil || c.notPast(t) != nil {
-			continue
-		}
-		return strings.TrimRight(strings.TrimSpace(text[:i]), ",;(-—"), t
-	}
-	return text, time.Time{}
-}
-
-func (c *parser) parseSearch(rest string) (Command, error) {
-	if !hasContent(rest) {
-		return Command{}, c.fail("What should I look for? Try `%s`.", code(c.example()))
-	}
-	return Command{Verb: VerbSearch, Text: rest}, nil
-}
-
-// since reads the date after `list … since`: a date (2026-11-01) or how
-// long ago (30d, 2w, 3 months), as the start of that day.
-func (c *parser) since(s string) (time.Time, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	if t, err := time.ParseInLocation("2006-01-02", s, c.loc); err == nil {
-		if t.After(c.now) {
-			return time.Time{}, c.fail("%s is in the future: `since` looks back. Try `%s`.", s, code(c.slash+" list approved since 30d"))
-		}
-		return t, nil
-	}
-	if m := agoRE.FindStringSubmatch(s); m != nil {
-		n, err := strconv.Atoi(m[1])
-		if err == nil && n > 0 && n < 10000 {
-			y, mo, d := c.now.In(c.loc).Date()
-			switch m[2][0] {
-			case 'd':
-				d -= n
-			case 'w':
-				d -= 7 * n
-			case 'm':
-				mo -= time.Month(n)
-			case 'y':
-				y -= n
-			}
-			return time.Date(y, mo, d, 0, 0, 0, 0, c.loc), nil
-		}
-	}
-	return time.Time{}, c.fail("I couldn't read `%s` as a date to list from: write `since 2026-11-01` or `since 30d`.", code(s))
-}
-
-var agoRE = regexp.MustCompile(`^(\d+)\s*(days|day|d|weeks|week|wks|wk|w|months|month|mos|mo|years|year|y)(?:\s+ago)?$`)

@@ -2,13 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,14 +12,16 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/config"
-	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/store"
 )
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "export", "")
 	path := configFlag(fs)
-	format := fs.String("format", "json", "json, csv or md")
+	format := fs.String("format", "json", "json, csv or md (md: one decision record per decision)")
+	out := fs.String("out", "", "directory to write to (md: one file per decision; json and csv: decisions.json or decisions.csv); default stdout")
+	since := fs.String("since", "", "only decisions proposed on or after this date (YYYY-MM-DD)")
+	domain := fs.String("domain", "", "only decisions in this domain or below it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,17 +35,39 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
+	var f filter
+	if *since != "" {
+		t, err := time.Parse("2006-01-02", *since)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "baton export: -since %q is not a date: write YYYY-MM-DD\n", *since)
+			return errUsage
+		}
+		f.since = t
+	}
+	f.domain = strings.ToLower(strings.Trim(strings.TrimSpace(*domain), "#/"))
 	cfg, err := e.loadConfig(*path)
 	if err != nil {
 		return err
+	}
+	if !f.since.IsZero() && cfg.Timezone != nil {
+		f.since = time.Date(f.since.Year(), f.since.Month(), f.since.Day(), 0, 0, 0, 0, cfg.Timezone)
 	}
 	st, done, err := openForReading(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer done()
+	x := exporter{st: st, filter: f, names: peopleNames(cfg), loc: cfg.Timezone}
+	if *out != "" {
+		n, err := x.toDir(*out, *format)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s to %s\n", n, *out)
+		return nil
+	}
 	w := bufio.NewWriter(e.stdout)
-	if err := exportTo(w, st, *format); err != nil {
+	if err := x.to(w, *format); err != nil {
 		return err
 	}
 	return w.Flush()
@@ -92,100 +112,6 @@ func storeExists(cfg *config.Config) error {
 		return fmt.Errorf("no store at %s: baton serve creates it on first start; check store.path in %s (or BATON_DB)", cfg.Store.Path, cfg.Path)
 	}
 	return nil
-}
-
-// exportedDecision is a decision as exported: its id as people write it
-// (D-7), not the number it is stored as.
-type exportedDecision struct {
-	ID string `json:"id"`
-	decisions.Decision
-}
-
-// exportTo writes every decision, in id order, as a JSON array (one
-// decision per line), CSV with a header, or a Markdown table.
-func exportTo(w io.Writer, st *store.Store, format string) error {
-	var err error
-	switch format {
-	case "json":
-		err = exportJSON(w, st)
-	case "csv":
-		err = exportCSV(w, st)
-	case "md":
-		err = exportMarkdown(w, st)
-	default:
-		err = fmt.Errorf("unknown format %q", format)
-	}
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	return nil
-}
-
-func exportJSON(w io.Writer, st *store.Store) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // titles hold <@U…> mentions; keep them readable
-	sep := "[\n"
-	err := st.Each(func(d decisions.Decision) error {
-		buf.Reset()
-		buf.WriteString(sep)
-		if err := enc.Encode(exportedDecision{ID: d.ID.String(), Decision: d}); err != nil {
-			return fmt.Errorf("encode %s: %w", d.ID, err)
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline; the separator adds its own
-		sep = ",\n"
-		_, err := w.Write(buf.Bytes())
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	end := "\n]\n"
-	if sep == "[\n" {
-		end = "[]\n"
-	}
-	_, err = io.WriteString(w, end)
-	return err
-}
-
-func exportCSV(w io.Writer, st *store.Store) error {
-	cw := csv.NewWriter(w)
-	header := []string{"id", "title", "status", "domain", "proposer", "deciders", "due", "created_at", "decided_at", "decided_by", "rationale", "escalations"}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	err := st.Each(func(d decisions.Decision) error {
-		return cw.Write([]string{d.ID.String(), d.Title, string(d.Status), d.Domain, d.Proposer, strings.Join(d.Deciders, " "),
-			ts(d.Due), ts(d.CreatedAt), ts(d.DecidedAt), d.DecidedBy, d.Rationale, fmt.Sprint(d.Escalations)})
-	})
-	if err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func exportMarkdown(w io.Writer, st *store.Store) error {
-	if _, err := io.WriteString(w, "| id | title | status | domain | deciders | due | decided | rationale |\n|---|---|---|---|---|---|---|---|\n"); err != nil {
-		return err
-	}
-	return st.Each(func(d decisions.Decision) error {
-		_, err := fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", d.ID, mdCell(d.Title), d.Status, mdCell(d.Domain),
-			mdCell(strings.Join(d.Deciders, ", ")), ts(d.Due), ts(d.DecidedAt), mdCell(d.Rationale))
-		return err
-	})
-}
-
-// mdCell keeps user text inside its table cell and out of HTML.
-var mdCellReplacer = strings.NewReplacer("|", "\\|", "\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;")
-
-func mdCell(s string) string { return mdCellReplacer.Replace(s) }
-
-func ts(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 func runBackup(ctx context.Context, e *env, args []string) error {

@@ -101,27 +101,6 @@ func TestExportCSV(t *testing.T) {
 	}
 }
 
-func TestExportMarkdown(t *testing.T) {
-	cfg, _ := seededConfig(t)
-	r := cliRun(t, "export", "-config", cfg, "-format", "md")
-	r.want(t, exitOK)
-	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(lines) != 5 || !strings.HasPrefix(lines[0], "| id | title | status |") || !strings.HasPrefix(lines[1], "|---|") {
-		t.Fatalf("want a table header and 3 rows:\n%s", r.stdout)
-	}
-	cells := strings.Count(lines[0], "|")
-	for _, l := range lines[1:] {
-		// Escaped pipes are not cell borders.
-		if n := strings.Count(l, "|") - strings.Count(l, `\|`); n != cells {
-			t.Errorf("row has %d borders, header %d: %q", n, cells, l)
-		}
-	}
-	if !strings.HasPrefix(lines[3], "| D-2 | Drop the free tier | approved | product |") ||
-		!strings.Contains(lines[3], `costs \| support load, see &lt;@U01RAVI02&gt;`) {
-		t.Errorf("D-2 row %q", lines[3])
-	}
-}
-
 func TestExportUsageAndMissingStore(t *testing.T) {
 	cfg, _ := seededConfig(t)
 	r := cliRun(t, "export", "-config", cfg, "-format", "xml")

@@ -22,15 +22,23 @@ var (
 	// control is any Slack control sequence: mentions, channel links,
 	// usergroups, <!here> and friends.
 	control = regexp.MustCompile(`<[@#!][^<>]*>`)
+	// channelLink is a channel reference: <#C123> or <#C123|general>.
+	channelLink = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
 	// decisionID is a decision id as people type it.
 	decisionID = regexp.MustCompile(`^[dD]-[0-9]+$`)
-	userID     = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	userID     = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
+	convID     = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
 )
 
 // UserMentionPattern is the regular expression of a user mention, with
 // the user id as its first group, for callers that replace mentions.
 func UserMentionPattern() *regexp.Regexp { return userMention }
+
+// ChannelLinkPattern is the regular expression of a channel reference,
+// with the channel id as its first group and the label, if any, as its
+// second.
+func ChannelLinkPattern() *regexp.Regexp { return channelLink }
 
 // Mentions returns the user ids mentioned in text, in order, without
 // duplicates.
@@ -77,6 +85,19 @@ func IsUserID(s string) bool { return userID.MatchString(s) }
 
 // IsChannelID reports whether s is a public or private channel id.
 func IsChannelID(s string) bool { return channelID.MatchString(s) }
+
+// IsConversationID reports whether s is a channel or DM id (C…, G…, D…).
+func IsConversationID(s string) bool { return convID.MatchString(s) }
+
+// ChannelLink reads a whole token that is a channel reference
+// ("<#C123|general>") and returns the channel id.
+func ChannelLink(tok string) (string, bool) {
+	loc := channelLink.FindStringSubmatchIndex(tok)
+	if loc == nil || loc[0] != 0 || loc[1] != len(tok) {
+		return "", false
+	}
+	return tok[loc[2]:loc[3]], true
+}
 
 // DecisionID reports whether tok is written as a decision id ("D-7",
 // "d-7", trailing punctuation allowed: "D-7:") and returns it without the

@@ -113,7 +113,7 @@ func TestIDs(t *testing.T) {
 			t.Errorf("DecisionID(%q) = %q, %v; want %q", tok, got, ok, want)
 		}
 	}
-	if !IsUserID("U01MAYA01") || !IsUserID("W123") || IsUserID("C123") || IsUserID("U1") {
+	if !IsUserID("U01MAYA01") || !IsUserID("W123") || !IsUserID("U1") || IsUserID("C123") || IsUserID("u123") || IsUserID("U") {
 		t.Error("IsUserID")
 	}
 	if !IsChannelID("C01GENERAL") || !IsChannelID("G123") || IsChannelID("D123") {
@@ -142,4 +142,19 @@ func FuzzTags(f *testing.F) {
 			t.Fatalf("StripTags(%q) left tags %q", text, left)
 		}
 	})
+}
+
+func TestChannelLinkAndConversationIDs(t *testing.T) {
+	for tok, want := range map[string]string{"<#C01GENERAL|general>": "C01GENERAL", "<#G123>": "G123", "<#C1|x> y": "", "x <#C1>": "", "C01GENERAL": "", "<#D123>": ""} {
+		got, ok := ChannelLink(tok)
+		if ok != (want != "") || got != want {
+			t.Errorf("ChannelLink(%q) = %q, %v; want %q", tok, got, ok, want)
+		}
+	}
+	if !IsConversationID("D0DM12345") || !IsConversationID("C01GENERAL") || IsConversationID("U01MAYA01") {
+		t.Error("IsConversationID")
+	}
+	if m := ChannelLinkPattern().FindStringSubmatch("see <#C1AB|pricing>"); m == nil || m[1] != "C1AB" || m[2] != "pricing" {
+		t.Errorf("ChannelLinkPattern groups: %q", m)
+	}
 }
