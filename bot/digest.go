@@ -69,9 +69,13 @@ func (sc *Scheduler) DigestFor(now time.Time) (decisions.Digest, error) {
 		return decisions.Digest{}, err
 	}
 	r := s.router
+	reviews, err := sc.store.ReviewsBetween(time.Time{}, now.AddDate(0, 0, 7))
+	if err != nil {
+		return decisions.Digest{}, fmt.Errorf("read reviews due: %w", err)
+	}
 	dg := decisions.BuildDigest(decisions.DigestInput{
 		From: from, To: now, Decided: decided, Open: sample, Now: now,
-		Domains: r.Domains(), Unreachable: r.Unowned(s.people),
+		Domains: r.Domains(), Unreachable: r.Unowned(s.people), Reviews: reviews,
 	})
 	// ISO week of the middle of the window: a Friday-to-Friday digest is
 	// named after the week it mostly covers, as ISO weeks are named after

@@ -26,6 +26,9 @@ type DigestInput struct {
 	Domains []Domain
 	// Unreachable lists domains with no reachable owner.
 	Unreachable []string
+	// Reviews are decisions whose review date has come or comes within
+	// the week ahead.
+	Reviews []Decision
 }
 
 // Digest is the weekly digest's content: figures only, no formatting.
@@ -51,13 +54,16 @@ type Digest struct {
 	// MaxBottlenecks.
 	Bottlenecks []Bottleneck
 	Unreachable []string
-	Totals      DomainStats
+	// Reviews lists decisions whose outcome is due to be looked at again
+	// by the end of the coming week, soonest first.
+	Reviews []Decision
+	Totals  DomainStats
 }
 
 // Quiet reports whether there is nothing to say: nothing decided, nothing
 // open, nothing unreachable.
 func (d Digest) Quiet() bool {
-	return len(d.Domains) == 0 && len(d.Unreachable) == 0
+	return len(d.Domains) == 0 && len(d.Unreachable) == 0 && len(d.Reviews) == 0
 }
 
 // DomainDigest is one domain's week.
@@ -98,6 +104,7 @@ func BuildDigest(in DigestInput) Digest {
 		To:          in.To,
 		Week:        ISOWeek(in.From),
 		Unreachable: slices.Clone(in.Unreachable),
+		Reviews:     reviewsSoonestFirst(in.Reviews),
 	}
 	order := map[string]int{}
 	sla := map[string]time.Duration{}
@@ -330,4 +337,10 @@ func (dg *Digest) ApplyCounts(pending map[string]Pending, load map[string]int, c
 	if len(dg.Bottlenecks) > MaxBottlenecks {
 		dg.Bottlenecks = dg.Bottlenecks[:MaxBottlenecks]
 	}
+}
+
+func reviewsSoonestFirst(ds []Decision) []Decision {
+	out := slices.Clone(ds)
+	slices.SortStableFunc(out, func(a, b Decision) int { return cmp.Or(a.ReviewOn.Compare(b.ReviewOn), cmp.Compare(a.ID, b.ID)) })
+	return out
 }

@@ -102,6 +102,9 @@ func Digest(dg decisions.Digest, slash string, loc *time.Location) Message {
 		parts = append(parts, part{block: domainDigest(dd), domain: true})
 	}
 	listSection("Open", dg.Open, dg.Totals.Open)
+	listSection(":mag: Reviews due this week", dg.Reviews, len(dg.Reviews), func(d decisions.Decision) string {
+		return " · review " + Date(d.ReviewOn, loc)
+	})
 
 	footer := "Every decision, one line each: `" + Escape(slash) + " list all`"
 	blocks := MaxBlocks - len(head) - len(tail) - 1

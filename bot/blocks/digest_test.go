@@ -79,3 +79,21 @@ func TestDigest(t *testing.T) {
 		t.Errorf("huge digest does not summarise overdue decisions")
 	}
 }
+
+// Reviews coming due are listed with their date; a week with nothing but
+// a review is not a quiet one.
+func TestDigestListsReviewsDue(t *testing.T) {
+	from := time.Date(2026, 11, 23, 0, 0, 0, 0, loc)
+	later, sooner := basic(), basic()
+	later.ID, later.ReviewOn = 8, from.AddDate(0, 0, 10)
+	sooner.ID, sooner.ReviewOn = 9, from.AddDate(0, 0, 8)
+	dg := decisions.BuildDigest(decisions.DigestInput{From: from, To: from.AddDate(0, 0, 7), Now: from.AddDate(0, 0, 7), Reviews: []decisions.Decision{later, sooner}})
+	if dg.Quiet() {
+		t.Fatal("a week with reviews due is not quiet")
+	}
+	js := encode(t, Digest(dg, "/decide", loc).Blocks)
+	i, j := strings.Index(js, "*D-9*"), strings.Index(js, "*D-8*")
+	if !strings.Contains(js, "Reviews due this week* (2)") || i < 0 || j < 0 || i > j {
+		t.Errorf("reviews not listed soonest first:\n%s", js)
+	}
+}
