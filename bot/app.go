@@ -59,9 +59,9 @@ type App struct {
 	dir *directory
 	// sched runs the scheduled jobs.
 	sched *Scheduler
-	// leastLoaded makes proposals to least_loaded domains take turns from
-	// routing to commit, so each sees the load the last one left.
-	leastLoaded sync.Mutex
+	// leastLoaded (one slot) makes proposals to least_loaded domains take
+	// turns from routing to commit, so each sees the load the last left.
+	leastLoaded chan struct{}
 
 	mu        sync.RWMutex
 	live      *config.Config // decision rights come from it; Reload swaps it
@@ -105,19 +105,20 @@ func New(opts Options) (*App, error) {
 	}
 	m := newMetrics(opts.Registerer)
 	a := &App{
-		cfg:     opts.Config,
-		store:   opts.Store,
-		api:     opts.Slack,
-		clock:   opts.Clock,
-		log:     opts.Logger,
-		metrics: m,
-		loc:     loc,
-		live:    opts.Config,
-		router:  router,
-		dir:     newDirectory(opts.Store, opts.Slack, opts.Logger),
-		teamID:  opts.Config.Slack.TeamID,
-		appID:   opts.Config.Slack.AppID,
-		views:   make(chan struct{}, 16),
+		cfg:         opts.Config,
+		store:       opts.Store,
+		api:         opts.Slack,
+		clock:       opts.Clock,
+		log:         opts.Logger,
+		metrics:     m,
+		loc:         loc,
+		live:        opts.Config,
+		router:      router,
+		dir:         newDirectory(opts.Store, opts.Slack, opts.Logger),
+		teamID:      opts.Config.Slack.TeamID,
+		appID:       opts.Config.Slack.AppID,
+		views:       make(chan struct{}, 16),
+		leastLoaded: make(chan struct{}, 1),
 		parser: command.Parser{
 			Slash:      opts.Config.Slack.Command,
 			Location:   loc,

@@ -134,6 +134,25 @@ func TestAnswerLostIsNotPostedTwice(t *testing.T) {
 	}
 }
 
+// TestInternalErrorAfterPostingIsNotPostedTwice: Slack says internal_error
+// although the message was posted (by its own account, part of a call may
+// complete); the outbox checks the history before posting again.
+func TestInternalErrorAfterPostingIsNotPostedTwice(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.LoseNextAnswerError("chat.postMessage", "internal_error", 2)
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	for range 20 {
+		e.flush()
+		e.clock.Advance(time.Second)
+	}
+	if n := len(where(e.fake.Posts(), dmTo(ravi))); n != 1 {
+		t.Errorf("%d DMs to ravi, want 1", n)
+	}
+	if n := countIn(e, chProduct); n != 1 {
+		t.Errorf("%d announcements, want 1", n)
+	}
+}
+
 // TestHistoryRefusedStillPosts: when Slack refuses to show the history (the
 // app lacks a history scope), an uncertain message is posted rather than
 // holding its channel forever, and the risk is logged.

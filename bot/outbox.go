@@ -444,6 +444,11 @@ func (o *Outbox) deliver(ctx context.Context, q *queued) result {
 		o.log.Warn("Slack unreachable; will retry", "key", key, "attempt", q.failures+1, "err", err)
 		return result{q: q, out: outUnreachable}
 	}
+	if mayHaveLanded[se.Err] {
+		// Slack says part of the call may have happened: check its
+		// history before posting again, as after no answer at all.
+		q.uncertain = q.uncertain || q.method == "chat.postMessage"
+	}
 	level := slog.LevelWarn
 	if installationErrors[se.Err] {
 		level = slog.LevelError // an admin must fix the token or scopes
@@ -478,6 +483,10 @@ var installationErrors = map[string]bool{
 	"team_access_not_granted": true, "ekm_access_denied": true, "access_denied": true,
 	"not_allowed_token_type": true, "invalid_token": true, "team_added_to_org": true,
 }
+
+// mayHaveLanded are Slack errors after which, by Slack's own account,
+// some of the operation may have completed.
+var mayHaveLanded = map[string]bool{"internal_error": true, "fatal_error": true, "request_timeout": true}
 
 // transientErrors are Slack's own passing troubles: retried, and not an
 // admin's problem.

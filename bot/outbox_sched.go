@@ -125,7 +125,11 @@ type lane struct {
 // pacer decides what the outbox sends next. It is not safe for concurrent
 // use; the Outbox holds its lock around every call.
 type pacer struct {
-	lanes  map[string]*lane
+	lanes map[string]*lane
+	// paces are the conversations' token buckets. They outlive their
+	// lanes — a channel whose queue keeps emptying is still paced — and
+	// are forgotten once refilled to the burst, when they hold nothing.
+	paces  map[string]*bucket
 	known  map[string]*queued // pending or in flight, by key
 	global *bucket
 	// pause holds, per Web API method, when a 429 stops holding it back.
@@ -141,7 +145,7 @@ type pacer struct {
 
 func newPacer(interval time.Duration, rate float64, burst int) *pacer {
 	return &pacer{
-		lanes: map[string]*lane{}, known: map[string]*queued{}, pause: map[string]time.Time{},
+		lanes: map[string]*lane{}, paces: map[string]*bucket{}, known: map[string]*queued{}, pause: map[string]time.Time{},
 		global: newBucket(rate, burst), interval: interval, rand: rand.Float64,
 	}
 }
@@ -202,7 +206,10 @@ func (s *pacer) add(q *queued) {
 	if l == nil {
 		l = &lane{}
 		if s.interval > 0 {
-			l.pace = newBucket(float64(time.Second)/float64(s.interval), channelBurst)
+			if l.pace = s.paces[q.lane]; l.pace == nil {
+				l.pace = newBucket(float64(time.Second)/float64(s.interval), channelBurst)
+				s.paces[q.lane] = l.pace
+			}
 		}
 		s.lanes[q.lane] = l
 	}
@@ -222,6 +229,9 @@ func (s *pacer) add(q *queued) {
 // earliest time one might (zero: nothing is waiting on time).
 func (s *pacer) next(now time.Time) (*queued, time.Time) {
 	if s.down {
+		if s.probing {
+			return nil, time.Time{} // the probe's answer wakes the loop
+		}
 		return nil, s.probeAt
 	}
 	var best *queued
@@ -288,6 +298,19 @@ const (
 	outWait                       // the message it depends on is not there yet
 )
 
+// forgetIdlePaces drops the buckets of conversations with nothing queued
+// that have refilled to their burst: keeping them would change nothing.
+func (s *pacer) forgetIdlePaces(now time.Time) {
+	for name, b := range s.paces {
+		if s.lanes[name] != nil {
+			continue
+		}
+		if b.refill(now); b.tokens >= b.burst {
+			delete(s.paces, name)
+		}
+	}
+}
+
 // result is a finished try, applied with done.
 type result struct {
 	q          *queued
@@ -307,6 +330,7 @@ func (s *pacer) done(r result, now time.Time) {
 		l.wake, l.failed = time.Time{}, false
 		if len(l.q) == 0 {
 			delete(s.lanes, q.lane)
+			s.forgetIdlePaces(now)
 		}
 	case outRateLimited:
 		until := now.Add(max(r.retryAfter, time.Second))

@@ -12,6 +12,10 @@ import (
 	"github.com/baton-app/baton/store"
 )
 
+// leastLoadedWait bounds how long a proposal to a least_loaded domain
+// waits for its turn to route on the latest load.
+const leastLoadedWait = time.Second
+
 // proposal is a request to propose, from any surface.
 type proposal struct {
 	Text     string
@@ -61,11 +65,22 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 		// The load is read before the single writer: two proposals in
 		// flight would both pick whoever was least loaded. Proposals to
 		// such domains take turns until committed, each routed again on
-		// the load the previous one left.
-		a.leastLoaded.Lock()
-		defer a.leastLoaded.Unlock()
-		if r, err = a.routeAs(id, text, p.Tags, p.Source.Channel, p.Proposer, people); err != nil {
-			return decisions.Decision{}, err
+		// the load the previous one left. The wait is bounded, so a burst
+		// never costs Slack's 3-second ack: past it, a proposal goes ahead
+		// on the load it read (at worst an uneven pick, never a lost one).
+		turn := time.NewTimer(leastLoadedWait)
+		select {
+		case a.leastLoaded <- struct{}{}:
+			turn.Stop()
+			defer func() { <-a.leastLoaded }()
+			if r, err = a.routeAs(id, text, p.Tags, p.Source.Channel, p.Proposer, people); err != nil {
+				return decisions.Decision{}, err
+			}
+		case <-turn.C:
+			a.log.Warn("least_loaded proposals are queueing; routing on the load read without waiting", "domain", dom.Name)
+		case <-ctx.Done():
+			turn.Stop()
+			return decisions.Decision{}, ctx.Err()
 		}
 	}
 	if !r.Matched() {

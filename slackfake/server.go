@@ -394,6 +394,17 @@ func (s *Server) LoseNextAnswer(method string, status, n int) {
 	}
 }
 
+// LoseNextAnswerError makes the next n calls to method take effect but
+// answer {"ok":false,"error":slackError}, as Slack does with internal_error
+// when part of the operation completed.
+func (s *Server) LoseNextAnswerError(method, slackError string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.lost[method] = append(s.lost[method], failure{slackError: slackError})
+	}
+}
+
 // SetDown makes every Web API call answer HTTP 503 (an outage) until
 // SetDown(false). Calls made while down are counted by Calls.
 func (s *Server) SetDown(down bool) {

@@ -36,7 +36,10 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (first bool, err err
 		return false, fmt.Errorf("mark request: empty signature")
 	}
 	key := tsKey(signedAt, []byte(sig))
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	// Through the single writer, so a burst of requests shares commits;
+	// first is set afresh if the writer runs the function again.
+	err = s.update(func(tx *bolt.Tx) error {
+		first = false
 		b := tx.Bucket([]byte(bucketReplay))
 		if b.Get(key) != nil {
 			return nil

@@ -61,6 +61,7 @@ type NextCheck struct {
 func (s *Store) SetNextChecks(checks []NextCheck) (int, error) {
 	n := 0
 	err := s.update(func(tx *bolt.Tx) error {
+		n = 0 // the writer may run this again after splitting a group
 		b := tx.Bucket([]byte(bucketDecisions))
 		for _, c := range checks {
 			d, err := getDecision(b, c.ID)

@@ -118,6 +118,18 @@ func (s *Store) writeLoop() {
 	}
 }
 
+// call runs one write, turning a panic into that write's error: it runs
+// on the writer's goroutine, where a panic would take every other
+// request — and the process — down with it.
+func call(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
 // commit runs group in one transaction and answers every caller. If one
 // function fails after writing, the transaction is rolled back and the
 // group is split: the writes before it commit together, it runs alone (so
@@ -130,7 +142,7 @@ func (s *Store) commit(group []*writeReq) {
 	failed := -1
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for i, r := range group {
-			errs[i] = r.fn(tx)
+			errs[i] = call(r.fn, tx)
 			var ref refused
 			if errs[i] != nil && !errors.As(errs[i], &ref) {
 				failed = i
