@@ -153,6 +153,24 @@ func TestInternalErrorAfterPostingIsNotPostedTwice(t *testing.T) {
 	}
 }
 
+// TestCrashInAChannelNotJoined: Baton posts to informed channels it was
+// never invited to (chat:write.public), whose history it cannot read until
+// it joins; after a crash it joins and finds the earlier copy instead of
+// posting a second one.
+func TestCrashInAChannelNotJoined(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.NotAMember(chSales)
+	crashedPost(t, e, "D-7/outcome/"+chSales, bot.Message{Kind: bot.KindPost, Channel: chSales, Text: "D-7 approved"}, true)
+	e.restart()
+	e.flush()
+	if n := countIn(e, chSales); n != 1 {
+		t.Errorf("%d posts in a channel Baton had not joined, want 1", n)
+	}
+	if n := e.fake.Calls("conversations.join"); n != 1 {
+		t.Errorf("conversations.join called %d times, want once", n)
+	}
+}
+
 // TestHistoryRefusedStillPosts: when Slack refuses to show the history (the
 // app lacks a history scope), an uncertain message is posted rather than
 // holding its channel forever, and the risk is logged.

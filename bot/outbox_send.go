@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -152,6 +153,22 @@ func (o *Outbox) send(ctx context.Context, q *queued) (refs map[string]decisions
 // lookFor reads the conversation (or the thread) since shortly before
 // attempted for a message Baton posted under key, and returns its ts.
 func (o *Outbox) lookFor(ctx context.Context, key, channel, thread string, attempted time.Time) (string, bool, error) {
+	ts, found, err := o.readFor(ctx, key, channel, thread, attempted)
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "not_in_channel" && strings.HasPrefix(channel, "C") {
+		// Baton posts to public channels it has not joined
+		// (chat:write.public), whose history it may not read: join, then
+		// look. Joining is quiet, and it is what lets a repost be avoided.
+		if _, _, _, jerr := o.api.JoinConversationContext(ctx, channel); jerr != nil {
+			return "", false, fmt.Errorf("conversations.join %s to check for an earlier copy: %w", channel, jerr)
+		}
+		return o.readFor(ctx, key, channel, thread, attempted)
+	}
+	return ts, found, err
+}
+
+// readFor is one look through a conversation for the message with key.
+func (o *Outbox) readFor(ctx context.Context, key, channel, thread string, attempted time.Time) (string, bool, error) {
 	oldest := ""
 	if !attempted.IsZero() {
 		oldest = slackTS(attempted.Add(-lookBack))

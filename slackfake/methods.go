@@ -21,6 +21,7 @@ var botMethods = map[string]handler{
 	"conversations.open":    (*Server).conversationsOpen,
 	"conversations.replies": (*Server).conversationsReplies,
 	"conversations.history": (*Server).conversationsHistory,
+	"conversations.join":    (*Server).conversationsJoin,
 	"chat.postMessage":      (*Server).chatPostMessage,
 	"chat.postEphemeral":    (*Server).chatPostEphemeral,
 	"chat.update":           (*Server).chatUpdate,
@@ -342,6 +343,9 @@ func (s *Server) conversationsReplies(rq *request) (map[string]any, error) {
 	if ch == "" {
 		return nil, slackErr("channel_not_found")
 	}
+	if s.outside[ch] {
+		return nil, slackErr("not_in_channel")
+	}
 	m := s.findMessage(ch, ts)
 	if m == nil {
 		return nil, slackErr("thread_not_found")
@@ -392,10 +396,23 @@ func metadataArg(rq *request) (json.RawMessage, error) {
 // conversationsHistory answers with a channel's top-level messages (not
 // thread replies), newest first, in pages of limit (default 100) after
 // oldest, with a cursor for the next page.
+// conversationsJoin makes the bot a member of a public channel.
+func (s *Server) conversationsJoin(rq *request) (map[string]any, error) {
+	ch := rq.str("channel")
+	if !strings.HasPrefix(ch, "C") {
+		return nil, slackErr("method_not_supported_for_channel_type")
+	}
+	delete(s.outside, ch)
+	return map[string]any{"channel": map[string]any{"id": ch, "is_member": true}}, nil
+}
+
 func (s *Server) conversationsHistory(rq *request) (map[string]any, error) {
 	ch, err := s.resolveChannel(rq.str("channel"))
 	if err != nil {
 		return nil, err
+	}
+	if s.outside[ch] {
+		return nil, slackErr("not_in_channel")
 	}
 	oldest, latest := rq.str("oldest"), rq.str("latest")
 	var top []*message

@@ -164,6 +164,9 @@ type Server struct {
 	calls        map[string]int
 	failures     map[string][]failure
 	lost         map[string][]failure // answers lost after the call took effect
+	// outside are public channels the bot posts in (chat:write.public)
+	// without being a member: their history is refused until it joins.
+	outside map[string]bool
 	down         bool                 // every Web API call answers 503
 	limit        *limiter             // nil: no rate limit enforced
 	onPost       []func(Post)
@@ -189,6 +192,7 @@ func New(opts ...Option) *Server {
 		calls:        map[string]int{},
 		failures:     map[string][]failure{},
 		lost:         map[string][]failure{},
+		outside:      map[string]bool{},
 		changed:      make(chan struct{}),
 	}
 	s.deliverCond = sync.NewCond(&s.deliverMu)
@@ -403,6 +407,15 @@ func (s *Server) LoseNextAnswerError(method, slackError string, n int) {
 	for range n {
 		s.lost[method] = append(s.lost[method], failure{slackError: slackError})
 	}
+}
+
+// NotAMember makes the bot an outsider of a public channel: it may still
+// post there (chat:write.public), but conversations.history and
+// conversations.replies answer not_in_channel until conversations.join.
+func (s *Server) NotAMember(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outside[channel] = true
 }
 
 // SetDown makes every Web API call answer HTTP 503 (an outage) until

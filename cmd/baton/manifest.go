@@ -71,12 +71,14 @@ type slashCommand struct {
 }
 
 // botScopes are what Baton's features need: mentions, posting (also in
-// channels it was not invited to), the slash command, DMs, resolving
+// channels it was not invited to, and joining one to check its history for
+// an earlier copy of a message after a crash), the slash command, DMs, resolving
 // owners by email and usergroup, reading a thread's parent or a reacted-to
 // message, and the :ballot_box_with_check: reaction that proposes one.
 var botScopes = []string{
 	"app_mentions:read",
 	"channels:history",
+	"channels:join",
 	"chat:write",
 	"chat:write.public",
 	"commands",
