@@ -167,11 +167,11 @@ type Server struct {
 	// outside are public channels the bot posts in (chat:write.public)
 	// without being a member: their history is refused until it joins.
 	outside map[string]bool
-	down         bool                 // every Web API call answers 503
-	limit        *limiter             // nil: no rate limit enforced
-	onPost       []func(Post)
-	changed      chan struct{} // closed and replaced whenever posts grows
-	socket       *Socket
+	down    bool     // every Web API call answers 503
+	limit   *limiter // nil: no rate limit enforced
+	onPost  []func(Post)
+	changed chan struct{} // closed and replaced whenever posts grows
+	socket  *Socket
 
 	// deliver hands posts to OnPost callbacks one at a time, in the order
 	// they were recorded, without holding mu.
