@@ -97,6 +97,9 @@ func ApplyEdit(d Decision, e Edit, a Actor, now time.Time) (Decision, error) {
 	if len(changes) == 0 {
 		return d, inputError("that is what " + d.ID.String() + " already says: nothing to change")
 	}
+	// Votes were cast on the old text: they lapse, and a consent proposal
+	// gets a fresh period (see consentIndex) for objections to the new one.
+	out.Votes = nil
 	ev.Note = strings.Join(changes, "; ")
 	out.UpdatedAt = now
 	out.History = append(out.History, ev)
@@ -125,8 +128,10 @@ func Decline(d Decision, a Actor, r Route, reason string, now time.Time) (Decisi
 	if d.Status.Closed() {
 		return d, closedError(d, "declined")
 	}
-	if !mayDecide(d, a) {
-		return d, &PermissionError{Verb: VerbDecline, User: a.User, Allowed: d.Deciders, Role: "the deciders"}
+	// Like reassign: a delegate acts for an away owner but may not hand
+	// her decision elsewhere.
+	if err := holders(d, Action{Verb: VerbDecline, Actor: a}); err != nil {
+		return d, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {

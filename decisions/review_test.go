@@ -1,6 +1,7 @@
 package decisions
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
@@ -202,5 +203,55 @@ func TestWaiverNeedsAdviceAskedOutside(t *testing.T) {
 	got, err := Apply(d, Action{Verb: VerbApprove, Actor: Actor{User: "UALICE"}, Rules: rules}, lcT0.Add(26*time.Hour))
 	if err == nil {
 		t.Errorf("decided without advice though nobody outside was ever asked: NoAdviceFrom=%v", got.NoAdviceFrom)
+	}
+}
+
+// An edit after one of two owners approved under "all": the approval was
+// of the old text and lapses; the second approval alone does not pass it.
+func TestEditLapsesVotesAndRestartsConsent(t *testing.T) {
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	d := NewDecision(Proposal{Title: "Buy 2 laptops", Proposer: "UPROP"},
+		Route{Domain: "it", Deciders: []string{"UA", "UB"}, Owners: []string{"UA", "UB"}, Rule: RuleAll, Reason: "test"}, now)
+	d.ID = 1
+	rules := DomainRules{Rule: RuleAll}
+	d, err := Apply(d, Action{Verb: VerbApprove, Actor: Actor{User: "UA"}, Rules: rules}, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = ApplyEdit(d, Edit{Title: "Buy 200 laptops"}, Actor{User: "UPROP"}, now.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = Apply(d, Action{Verb: VerbApprove, Actor: Actor{User: "UB"}, Rules: rules}, now.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status == StatusApproved {
+		t.Errorf("%q approved with a vote cast on %q", d.Title, "Buy 2 laptops")
+	}
+
+	// Consent: an edit a minute before the period ends gives a new period.
+	c := NewDecision(Proposal{Title: "Buy a CI runner", Proposer: "UPROP"},
+		Route{Domain: "spend", Deciders: []string{"UA"}, Owners: []string{"UA"}, Rule: RuleConsent}, now)
+	crules := DomainRules{Rule: RuleConsent, ConsentAfter: 48 * time.Hour}
+	edited := now.Add(48*time.Hour - time.Minute)
+	c, err = ApplyEdit(c, Edit{Title: "Buy five CI runners"}, Actor{User: "UPROP"}, edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ConsentAt(c, crules); !got.Equal(edited.Add(48 * time.Hour)) {
+		t.Errorf("consent at %v after an edit at %v, want a full new period", got, edited)
+	}
+}
+
+// A delegate may not decline the away owner's decision to someone else
+// (a reassignment by another name).
+func TestDelegateCannotDecline(t *testing.T) {
+	d := NewDecision(Proposal{Title: "x", Proposer: "UTOM"},
+		Route{Domain: "product/pricing", Deciders: []string{"USOFIA"}, Owners: []string{"USOFIA"}}, lcT0)
+	_, err := Decline(d, Actor{User: "UBEN", OnBehalfOf: []string{"USOFIA"}}, Route{Domain: "finance", Deciders: []string{"UBEN"}, Reason: "x"}, "not ours", lcT0.Add(time.Hour))
+	var pe *PermissionError
+	if !errors.As(err, &pe) {
+		t.Errorf("a delegate declined the owner's decision away: %v", err)
 	}
 }

@@ -214,12 +214,13 @@ func mentions(users []string) string {
 }
 
 // consentIndex is the history entry a consent period runs from: the
-// proposal, or the latest reopening, reassignment or decline. Escalation
-// does not restart it: the proposal is the same and so are its objections.
+// proposal, or the latest reopening, reassignment, decline or edit (people
+// need the full period to object to the new text). Escalation does not
+// restart it: the proposal is the same and so are its objections.
 func consentIndex(d Decision) int {
 	for i := len(d.History) - 1; i >= 0; i-- {
 		switch d.History[i].Kind {
-		case EventProposed, EventReopened, EventReassigned, EventDeclined:
+		case EventProposed, EventReopened, EventReassigned, EventDeclined, EventEdited:
 			return i
 		}
 	}
