@@ -170,7 +170,9 @@ func Open(path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	err = guard(path, func() error {
-		if err := db.View(quickCheck); err != nil {
+		// The check reads every page; give the memory map's pages back
+		// after it, or they would stay resident for the life of serve.
+		if err := db.View(func(tx *bolt.Tx) error { defer trim(tx); return quickCheck(tx) }); err != nil {
 			return err
 		}
 		if opts.ReadOnly {
