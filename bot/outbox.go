@@ -128,7 +128,7 @@ type taskRunner func(ctx context.Context, key string, t Task) error
 // after a crash Slack's history says whether one already landed: each is
 // posted exactly once.
 type Outbox struct {
-	store   *store.Store
+	store   store.Backend
 	api     *slack.Client
 	clock   Clock
 	log     *slog.Logger
@@ -146,7 +146,7 @@ type Outbox struct {
 // deliveryTimeout bounds one delivery (it may take three Slack calls).
 const deliveryTimeout = 30 * time.Second
 
-func newOutbox(st *store.Store, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
+func newOutbox(st store.Backend, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
 	if workers < 1 {
 		workers = 4
 	}
