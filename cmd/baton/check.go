@@ -53,7 +53,7 @@ func noArgs(e *env, fs *flag.FlagSet) error {
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", "")
 	path := configFlag(fs)
-	checkStore := fs.Bool("store", false, "also check every page and index of the store (store.path)")
+	checkStore := fs.Bool("store", false, "also check the store: every page and index of store.path, or connect to store.dsn and report the schema version")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +69,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, warning(w))
 	}
 	fmt.Fprintf(e.stdout, "ok: %s\n", cfg.Summary())
+	if *checkStore && cfg.Store.Driver == config.DriverPostgres {
+		return checkPostgres(ctx, e.stdout, cfg)
+	}
 	if *checkStore {
 		return runStoreCheck(ctx, e, cfg)
 	}

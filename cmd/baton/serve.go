@@ -20,7 +20,6 @@ import (
 
 	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
-	"github.com/baton-app/baton/store"
 )
 
 func newLogger(e *env, level slog.Level) *slog.Logger {
@@ -102,13 +101,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("serve needs Slack credentials: set %v in %s or the environment; to try Baton without Slack, run `baton shell`", missing, cfg.Path)
 	}
 
-	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 2 * time.Second})
-	if isLocked(err) {
-		return fmt.Errorf("%w Stop it first, or give this one its own store.path (BATON_DB)", err)
-	}
-	if errors.Is(err, store.ErrDamaged) {
-		return damagedAdvice(cfg.Store.Path, err)
-	}
+	st, boltStore, err := openServeStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -120,10 +113,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("store closed")
 	}()
 
-	stopAdmin, err := serveAdmin(ctx, st, adminSocket(cfg.Store.Path), log)
-	if err != nil {
-		log.Warn("no admin socket: `baton backup` will not work while serving", "err", err)
-		stopAdmin = func() {}
+	stopAdmin := func() {}
+	if boltStore != nil {
+		stopAdmin, err = serveAdmin(ctx, boltStore, adminSocket(cfg.Store.Path), log)
+		if err != nil {
+			log.Warn("no admin socket: `baton backup` will not work while serving", "err", err)
+			stopAdmin = func() {}
+		}
 	}
 	defer stopAdmin()
 
@@ -168,7 +164,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		wg.Wait()
 		return err
 	}
-	stopBackups, err := startBackups(ctx, cfg, st, log)
+	stopBackups := func() {}
+	if boltStore != nil {
+		stopBackups, err = startBackups(ctx, cfg, boltStore, log)
+	}
 	if err != nil {
 		stopCron()
 		stopOutbox()
@@ -205,7 +204,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		go func() { socketDone <- bot.RunSocketMode(socketCtx, app, api, log) }()
 	}
 	log.Info("baton serving", "version", version, "config", cfg.Path, "listen", ln.Addr().String(), "admin_listen", cfg.Server.AdminListen,
-		"mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
+		"mode", mode, "store", storeName(cfg), "timezone", cfg.TimezoneName)
 	if e.listening != nil {
 		e.listening(ln.Addr().String())
 	}
