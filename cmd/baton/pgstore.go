@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
 	"github.com/baton-app/baton/store"
 	"github.com/baton-app/baton/store/pgstore"
@@ -81,4 +84,34 @@ func storeName(cfg *config.Config) string {
 		return "postgres"
 	}
 	return cfg.Store.Path
+}
+
+// runReplica runs, on store.driver postgres, what only one replica may run
+// at a time, while this one leads: catching up missed jobs, the scheduler
+// and the outbox sender (so per-channel pacing and Retry-After pauses hold
+// across replicas: one process sends), woken by other replicas' enqueues.
+// It returns when ctx ends; losing the lead is sent on lost.
+func runReplica(ctx context.Context, pg *pgstore.Store, app *bot.App, log *slog.Logger, lost chan<- error) {
+	err := pg.Lead(ctx, log, func(lctx context.Context) {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); pg.Listen(lctx, log, app.Outbox().Kick) }()
+		if err := app.CatchUp(lctx); err != nil {
+			log.Error("catching up missed jobs", "err", err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); app.Outbox().Run(lctx) }()
+		stopCron, err := app.StartCron(lctx)
+		if err != nil {
+			log.Error("start the scheduler", "err", err)
+		}
+		<-lctx.Done()
+		if stopCron != nil {
+			stopCron()
+		}
+		wg.Wait()
+	})
+	if err != nil {
+		lost <- err
+	}
 }

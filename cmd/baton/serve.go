@@ -20,6 +20,7 @@ import (
 
 	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
+	"github.com/baton-app/baton/store/pgstore"
 )
 
 func newLogger(e *env, level slog.Level) *slog.Logger {
@@ -150,29 +151,34 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	keepCtx, stopKeeping := context.WithCancel(ctx)
 	defer stopKeeping()
 	go app.KeepResolved(keepCtx)
-	if err := app.CatchUp(ctx); err != nil {
-		log.Error("catching up missed jobs", "err", err)
-	}
-
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(1)
-	go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
-
-	stopCron, err := app.StartCron(ctx)
-	if err != nil {
-		stopOutbox()
-		wg.Wait()
-		return err
-	}
-	stopBackups := func() {}
-	if boltStore != nil {
+	stopCron, stopBackups := func() {}, func() {}
+	// lostLead stays nil (never ready) on bbolt.
+	var lostLead chan error
+	if pg, ok := st.(*pgstore.Store); ok {
+		// Jobs and delivery run on whichever replica leads (see runReplica).
+		lostLead = make(chan error, 1)
+		wg.Add(1)
+		go func() { defer wg.Done(); runReplica(outboxCtx, pg, app, log, lostLead) }()
+	} else {
+		if err := app.CatchUp(ctx); err != nil {
+			log.Error("catching up missed jobs", "err", err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
+		stopCron, err = app.StartCron(ctx)
+		if err != nil {
+			stopOutbox()
+			wg.Wait()
+			return err
+		}
 		stopBackups, err = startBackups(ctx, cfg, boltStore, log)
-	}
-	if err != nil {
-		stopCron()
-		stopOutbox()
-		wg.Wait()
-		return err
+		if err != nil {
+			stopCron()
+			stopOutbox()
+			wg.Wait()
+			return err
+		}
 	}
 
 	srv := &http.Server{
@@ -227,6 +233,8 @@ wait:
 			log.Info("shutting down: stopping intake")
 		case err := <-serveErr:
 			runErr = fmt.Errorf("http server: %w", err)
+		case err := <-lostLead:
+			runErr = fmt.Errorf("%w: exiting so a restart starts clean; another replica leads meanwhile", err)
 		case err := <-socketDone:
 			socketDone = nil // already stopped
 			if err != nil && !errors.Is(err, context.Canceled) {

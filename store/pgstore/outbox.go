@@ -41,7 +41,8 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, items []store.Outbox
 			return fmt.Errorf("enqueue: an outbox item needs a key")
 		}
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockOutbox); err != nil {
+	// The notification is delivered at commit, to the leader's Listen.
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", lockOutbox, outboxChannel); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	for _, it := range items {

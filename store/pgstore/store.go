@@ -49,14 +49,18 @@ type Options struct {
 	Now func() time.Time
 	// MaxConns caps the pool; zero means pgxpool's default.
 	MaxConns int32
+	// CampaignEvery is how often a follower tries to lead and the leader
+	// checks its lock; zero means DefaultCampaignEvery.
+	CampaignEvery time.Duration
 }
 
 // Store is an open PostgreSQL store. Its methods are safe for concurrent
 // use, by any number of processes on the same database.
 type Store struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
-	name string // the database, for errors
+	pool     *pgxpool.Pool
+	now      func() time.Time
+	name     string // the database, for errors
+	campaign time.Duration
 
 	mu       sync.Mutex
 	free     []uint64 // reserved ids handed back unused, reused first
@@ -87,7 +91,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres %s: %w", name, err)
 	}
-	s := &Store{pool: pool, now: opts.Now, name: name, reserved: map[uint64]bool{}}
+	s := &Store{pool: pool, now: opts.Now, name: name, reserved: map[uint64]bool{}, campaign: opts.CampaignEvery}
+	if s.campaign <= 0 {
+		s.campaign = DefaultCampaignEvery
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
