@@ -354,3 +354,46 @@ func scanDecisions(rows pgx.Rows, err error) ([]decisions.Decision, error) {
 	}
 	return out, rows.Err()
 }
+
+// Import stores decisions under the ids they already have (baton store
+// copy), and moves the id sequence past them. An id already taken is an
+// error and nothing is written.
+func (s *Store) Import(ds []decisions.Decision) error {
+	var drows, irows [][]any
+	maxID := int64(0)
+	for i := range ds {
+		d := &ds[i]
+		if err := store.ValidateDecision(d); err != nil {
+			return fmt.Errorf("import: decision %s: %w", d.ID, err)
+		}
+		if d.ID == 0 {
+			return fmt.Errorf("import: decision %d of %d has no id", i+1, len(ds))
+		}
+		body, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("import: encode decision %s: %w", d.ID, err)
+		}
+		drows = append(drows, []any{int64(d.ID), body})
+		seen := map[string]bool{}
+		for _, e := range store.IndexEntries(d) {
+			if k := e.Index + "\x00" + string(e.Key); !seen[k] {
+				seen[k] = true
+				irows = append(irows, []any{e.Index, e.Key, int64(d.ID)})
+			}
+		}
+		maxID = max(maxID, int64(d.ID))
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decisions"}, []string{"id", "body"}, pgx.CopyFromRows(drows)); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
+			return fmt.Errorf("import: index: %w", err)
+		}
+		_, err := tx.Exec(ctx, `SELECT setval('decision_id', greatest($1, (SELECT last_value FROM decision_id)))`, maxID)
+		return err
+	})
+}
