@@ -42,11 +42,16 @@ const importBatch = 1000
 // signatures and the memory of delivered keys are not copied: they matter
 // for minutes, and a copy is made with Baton stopped.
 func Copy(from Backend, to Importer, jobs []string) (Summary, error) {
-	if n, err := to.Count(); err != nil || n > 0 {
-		return Summary{}, fmt.Errorf("the target holds %d decisions (%v): copy only into an empty store", n, err)
+	n, err := to.Count()
+	if err != nil {
+		return Summary{}, err
 	}
-	if n, err := to.OutboxLen(); err != nil || n > 0 {
-		return Summary{}, fmt.Errorf("the target holds %d outbox items (%v): copy only into an empty store", n, err)
+	m, err := to.OutboxLen()
+	if err != nil {
+		return Summary{}, err
+	}
+	if n > 0 || m > 0 {
+		return Summary{}, fmt.Errorf("the target holds %d decisions and %d outbox items: copy only into an empty store", n, m)
 	}
 	var batch []decisions.Decision
 	flush := func() error {
@@ -57,7 +62,7 @@ func Copy(from Backend, to Importer, jobs []string) (Summary, error) {
 		batch = batch[:0]
 		return err
 	}
-	err := from.Each(func(d decisions.Decision) error {
+	err = from.Each(func(d decisions.Decision) error {
 		batch = append(batch, d)
 		if len(batch) == importBatch {
 			return flush()
