@@ -87,7 +87,7 @@ type options struct {
 }
 
 // sections, in the order they run.
-var sections = []string{"ingest", "delivery", "crash", "footprint", "scan"}
+var sections = []string{"ingest", "delivery", "crash", "footprint", "scan", "ingest-pg"}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -198,6 +198,13 @@ func benchAll(ctx context.Context, o options, want map[string]bool, stdout, stde
 		f.add("scan", "weekly digest", float64(big.digest)/float64(time.Millisecond), "ms", float64(digestBudget)/float64(time.Millisecond), false)
 		f.add("scan", "reminder scan", float64(big.scan)/float64(time.Millisecond), "ms", float64(scanBudget)/float64(time.Millisecond), false)
 		extra["scan"] = rs
+	}
+	if want["ingest-pg"] {
+		r, err := benchIngestPG(ctx, o, &f, detail)
+		if err != nil {
+			return fmt.Errorf("ingest-pg: %w", err)
+		}
+		extra["ingest_pg"] = r
 	}
 	extra["seconds"] = time.Since(started).Seconds()
 	if o.json {

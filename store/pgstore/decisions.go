@@ -42,38 +42,60 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		defer s.releaseID(v)
 		d.ID = decisions.ID(v)
 	}
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	body, err := json.Marshal(&d)
+	if err != nil {
+		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
+	}
+	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		// One round trip for the event, the decision, its index keys and
+		// the transaction id its messages are numbered by; a duplicate
+		// event rolls it all back.
+		var b pgx.Batch
 		if eventID != "" {
-			first, err := markEvent(ctx, tx, eventID, seenAt)
+			b.Queue("INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", []byte(eventID), nanos(seenAt))
+		}
+		b.Queue("INSERT INTO decisions (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", int64(d.ID), body)
+		idx, keys := entryArrays(store.IndexEntries(&d))
+		b.Queue(insertIndexSQL, idx, keys, int64(d.ID))
+		if build != nil {
+			b.Queue(xidSQL, outboxChannel)
+		}
+		res := tx.SendBatch(ctx, &b)
+		defer res.Close()
+		if eventID != "" {
+			tag, err := res.Exec()
 			if err != nil {
 				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
 			}
-			if !first {
+			if tag.RowsAffected() == 0 {
 				return refused{store.ErrDuplicateEvent}
 			}
 		}
-		body, err := json.Marshal(&d)
-		if err != nil {
-			return fmt.Errorf("encode decision %s: %w", d.ID, err)
-		}
-		tag, err := tx.Exec(ctx, "INSERT INTO decisions (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", int64(d.ID), body)
+		tag, err := res.Exec()
 		if err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("create decision %s: the id is taken", d.ID)
 		}
-		if err := reindex(ctx, tx, d.ID, nil, store.IndexEntries(&d)); err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		if _, err := res.Exec(); err != nil {
+			return fmt.Errorf("create decision %s: index: %w", d.ID, err)
 		}
 		if build == nil {
-			return nil
+			return res.Close()
+		}
+		var xid int64
+		if err := res.QueryRow().Scan(&xid, nil); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
 		items, err := build(d)
 		if err != nil {
 			return refused{err}
 		}
-		if err := enqueue(ctx, tx, s.now(), items); err != nil {
+		if err := enqueueAs(ctx, tx, xid, s.now(), items); err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
 		return nil
@@ -200,8 +222,7 @@ func reindex(ctx context.Context, tx pgx.Tx, id decisions.ID, old, new []store.I
 		}
 	}
 	if len(addIdx) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO decision_index (idx, key, id)
-			SELECT i, k, $3 FROM unnest($1::text[], $2::bytea[]) AS t(i, k)`, addIdx, addKey, int64(id)); err != nil {
+		if _, err := tx.Exec(ctx, insertIndexSQL, addIdx, addKey, int64(id)); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
 	}
@@ -396,4 +417,22 @@ func (s *Store) Import(ds []decisions.Decision) error {
 		_, err := tx.Exec(ctx, `SELECT setval('decision_id', greatest($1, (SELECT last_value FROM decision_id)))`, maxID)
 		return err
 	})
+}
+
+// insertIndexSQL adds a decision's index keys ($1 indexes, $2 keys, $3 id).
+const insertIndexSQL = `INSERT INTO decision_index (idx, key, id)
+	SELECT i, k, $3 FROM unnest($1::text[], $2::bytea[]) AS t(i, k)`
+
+// entryArrays splits entries into the arrays insertIndexSQL takes, each
+// entry once.
+func entryArrays(es []store.IndexEntry) ([]string, [][]byte) {
+	seen := make(map[string]bool, len(es))
+	idx, keys := make([]string, 0, len(es)), make([][]byte, 0, len(es))
+	for _, e := range es {
+		if k := e.Index + "\x00" + string(e.Key); !seen[k] {
+			seen[k] = true
+			idx, keys = append(idx, e.Index), append(keys, e.Key)
+		}
+	}
+	return idx, keys
 }

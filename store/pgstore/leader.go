@@ -17,9 +17,6 @@ import (
 // follower to try (every DefaultCampaignEvery) takes over. Everything else (Slack's
 // requests, proposals, enqueueing) runs on every replica.
 
-// lockLeader is the advisory lock the leader holds.
-const lockLeader = 0x6261746f6e03
-
 // outboxChannel is the NOTIFY channel enqueue signals on commit.
 const outboxChannel = "baton_outbox"
 
@@ -61,7 +58,7 @@ func (s *Store) tryLead(ctx context.Context) (*pgx.Conn, bool, error) {
 		return nil, false, fmt.Errorf("connect: %w", err)
 	}
 	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", lockLeader).Scan(&got); err != nil || !got {
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1::int4, hashtext(current_schema()))", lockLeader).Scan(&got); err != nil || !got {
 		_ = conn.Close(context.Background())
 		return nil, false, err
 	}

@@ -62,7 +62,8 @@ func TestOneLeaderAndFailover(t *testing.T) {
 	// Kill a's lock connection, as PostgreSQL sees a SIGKILLed process.
 	killed.Store(true)
 	if _, err := a.Pool().Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND objid = $1`, int64(0x6261746f6e03&0xffffffff)); err != nil {
+		WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
+		  AND objid::text::bigint = hashtext($2)::bigint & 4294967295`, 0x62740002, schema); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -59,24 +59,23 @@ func (s *Store) ExpireEvents(before time.Time) (int, error) {
 
 // MarkRequest records a request signature; first is false for a replay,
 // whichever replica saw the original.
-func (s *Store) MarkRequest(sig string, signedAt time.Time) (first bool, err error) {
+func (s *Store) MarkRequest(sig string, signedAt time.Time) (bool, error) {
 	if sig == "" {
 		return false, fmt.Errorf("mark request: empty signature")
 	}
-	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "INSERT INTO replay (sig, signed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", []byte(sig), nanos(signedAt))
-		if err != nil {
-			return err
-		}
-		first = tag.RowsAffected() == 1
-		if !first {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM replay WHERE (signed_at, sig) IN
-			(SELECT signed_at, sig FROM replay WHERE signed_at < $1 ORDER BY signed_at LIMIT $2)`,
-			nanos(signedAt.Add(-2*store.ReplayWindow)), maxReplayPrune)
-		return err
-	})
+	ctx, cancel := s.op()
+	defer cancel()
+	// One statement, one round trip, on every request: remember the
+	// signature and, if it is new, forget a bounded number of signatures
+	// older than Slack's timestamp window allows.
+	var first bool
+	err := s.pool.QueryRow(ctx, `WITH ins AS (
+			INSERT INTO replay (sig, signed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1),
+		del AS (
+			DELETE FROM replay WHERE EXISTS (SELECT 1 FROM ins) AND (signed_at, sig) IN
+				(SELECT signed_at, sig FROM replay WHERE signed_at < $3 ORDER BY signed_at LIMIT $4))
+		SELECT EXISTS (SELECT 1 FROM ins)`,
+		[]byte(sig), nanos(signedAt), nanos(signedAt.Add(-2*store.ReplayWindow)), maxReplayPrune).Scan(&first)
 	if err != nil {
 		return false, fmt.Errorf("mark request: %w", err)
 	}

@@ -27,25 +27,41 @@ func (s *Store) Enqueue(items ...store.OutboxItem) error {
 	})
 }
 
-// enqueue runs inside the caller's transaction. It first takes a
-// transaction-scoped advisory lock, held until commit, so sequence numbers
-// are taken in commit order across every replica: OutboxAfter's readers
-// rely on that to never skip an item. It is the last step of the write,
-// so the lock is held only for the commit.
+// enqueue runs inside the caller's transaction. Each item's seq is the
+// transaction's id times 65536 plus its index: ordered by the order
+// transactions began, which OutboxAfter turns into an order no reader can
+// skip (see there). Unlike a global lock held to commit, this lets
+// PostgreSQL commit many proposals per disk flush.
 func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, items []store.OutboxItem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	for _, it := range items {
+	var xid int64
+	if err := tx.QueryRow(ctx, xidSQL, outboxChannel).Scan(&xid, nil); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return enqueueAs(ctx, tx, xid, now, items)
+}
+
+// xidSQL reads the transaction's id (assigning one) and queues the
+// notification the leader's Listen gets at commit.
+const xidSQL = "SELECT pg_current_xact_id()::text::bigint, pg_notify($1, '')"
+
+// enqueueAs inserts items as transaction xid's, in one round trip. A
+// transaction enqueues once (a decision write, a job run, Enqueue): a
+// second call would reuse its sequence numbers and fail.
+func enqueueAs(ctx context.Context, tx pgx.Tx, xid int64, now time.Time, items []store.OutboxItem) error {
+	if len(items) >= 1<<16 {
+		return fmt.Errorf("enqueue: %d items in one transaction; at most %d", len(items), 1<<16-1)
+	}
+	if xid >= 1<<47 {
+		return fmt.Errorf("enqueue: transaction id %d is beyond what outbox sequence numbers hold", xid)
+	}
+	var b pgx.Batch
+	for i, it := range items {
 		if it.Key == "" {
 			return fmt.Errorf("enqueue: an outbox item needs a key")
 		}
-	}
-	// The notification is delivered at commit, to the leader's Listen.
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", lockOutbox, outboxChannel); err != nil {
-		return fmt.Errorf("enqueue: %w", err)
-	}
-	for _, it := range items {
 		if it.Enqueued.IsZero() {
 			it.Enqueued = now
 		}
@@ -56,13 +72,13 @@ func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, items []store.Outbox
 		if err != nil {
 			return fmt.Errorf("enqueue %s: %w", it.Key, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox (key, seq, not_before, header, body)
-			SELECT $1, nextval('outbox_seq'), $2, $3, $4
+		b.Queue(`INSERT INTO outbox (key, xid, seq, not_before, header, body)
+			SELECT $1, pg_current_xact_id(), $2, $3, $4, $5
 			WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE key = $1)
-			  AND NOT EXISTS (SELECT 1 FROM outbox WHERE key = $1)
-			ON CONFLICT (key) DO NOTHING`, []byte(it.Key), nanos(it.NotBefore), hdr, body); err != nil {
-			return fmt.Errorf("enqueue %s: %w", it.Key, err)
-		}
+			ON CONFLICT (key) DO NOTHING`, []byte(it.Key), xid<<16+int64(i), nanos(it.NotBefore), hdr, body)
+	}
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil
 }
@@ -130,12 +146,38 @@ func (s *Store) OutboxDue(now time.Time, limit int) ([]store.OutboxItem, error) 
 	return out, nil
 }
 
+// horizonWait bounds how long OutboxAfter waits for older transactions to
+// finish before answering with what it can vouch for.
+const horizonWait = time.Second
+
 // OutboxAfter lists pending items with a sequence number after seq, in
-// commit order (see enqueue).
+// sequence order, never skipping one: a reader that remembers the last Seq
+// it read sees every item. Sequence numbers follow the order transactions
+// began, not the order they committed, so it returns only items of
+// transactions older than every transaction still running (the snapshot's
+// xmin): any item committed later has a higher number. When committed items
+// are held back behind a running transaction, it waits (up to horizonWait)
+// for that transaction to end, so a caller who just committed sees its items.
 func (s *Store) OutboxAfter(seq uint64, limit int) ([]store.OutboxItem, error) {
 	ctx, cancel := s.op()
 	defer cancel()
-	out, err := scanItems(s.pool.Query(ctx, "SELECT "+itemCols+" FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2", int64(seq), lim(limit)))
+	var held *int64
+	if err := s.pool.QueryRow(ctx, `SELECT max(xid::text::bigint) FROM outbox
+		WHERE seq > $1 AND xid >= pg_snapshot_xmin(pg_current_snapshot())`, int64(seq)).Scan(&held); err != nil {
+		return nil, fmt.Errorf("outbox after %d: %w", seq, err)
+	}
+	for deadline := time.Now().Add(horizonWait); held != nil && time.Now().Before(deadline); {
+		var past bool
+		if err := s.pool.QueryRow(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > $1", *held).Scan(&past); err != nil {
+			return nil, fmt.Errorf("outbox after %d: %w", seq, err)
+		}
+		if past {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	out, err := scanItems(s.pool.Query(ctx, `SELECT `+itemCols+` FROM outbox
+		WHERE seq > $1 AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $2`, int64(seq), lim(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("outbox after %d: %w", seq, err)
 	}

@@ -33,11 +33,18 @@ var migrationFiles embed.FS
 // must not hang forever on a lost database.
 const opTimeout = 30 * time.Second
 
-// Advisory lock keys (pg_advisory_xact_lock). Arbitrary, fixed numbers.
+// Advisory locks are per database, so each is taken on two keys: one of
+// these, and a hash of the schema, so Batons in different schemas of one
+// database never wait for each other.
 const (
-	lockMigrate = 0x6261746f6e01 // "baton" 1: one replica migrates at a time
-	lockOutbox  = 0x6261746f6e02 // enqueueing transactions take outbox seqs in commit order
+	lockMigrate = 0x62740001 // one replica migrates at a time
+	lockLeader  = 0x62740002 // the leader (leader.go)
 )
+
+// DefaultMaxConns is the pool size: enough concurrent transactions for
+// PostgreSQL to commit many per disk flush, fewer than its default
+// max_connections (100) shared by a few replicas.
+const DefaultMaxConns = 24
 
 // Options tune Open.
 type Options struct {
@@ -47,7 +54,7 @@ type Options struct {
 	// Now stamps outbox items enqueued without an Enqueued time; nil means
 	// time.Now.
 	Now func() time.Time
-	// MaxConns caps the pool; zero means pgxpool's default.
+	// MaxConns caps the pool; zero means DefaultMaxConns.
 	MaxConns int32
 	// CampaignEvery is how often a follower tries to lead and the leader
 	// checks its lock; zero means DefaultCampaignEvery.
@@ -76,6 +83,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.dsn: %w", err)
 	}
+	cfg.MaxConns = DefaultMaxConns
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
@@ -168,7 +176,7 @@ func (s *Store) migrate(ctx context.Context) (int, error) {
 	}
 	var version int
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockMigrate); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, hashtext(current_schema()))", lockMigrate); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

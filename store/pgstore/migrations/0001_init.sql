@@ -34,18 +34,16 @@ CREATE TABLE replay (
 	PRIMARY KEY (signed_at, sig)
 );
 
-CREATE SEQUENCE outbox_seq;
-
 -- Messages waiting for Slack. header is the item as JSON without its body.
--- claimed_by and lease_until are a sender's lease on the item.
+-- xid is the transaction that enqueued the item and seq its place:
+-- xid * 65536 + its index in that transaction (see OutboxAfter).
 CREATE TABLE outbox (
-	key         bytea  PRIMARY KEY,
-	seq         bigint NOT NULL UNIQUE,
-	not_before  bigint NOT NULL,
-	header      bytea  NOT NULL,
-	body        bytea  NOT NULL,
-	claimed_by  text,
-	lease_until bigint
+	key        bytea  PRIMARY KEY,
+	xid        xid8   NOT NULL,
+	seq        bigint NOT NULL UNIQUE,
+	not_before bigint NOT NULL,
+	header     bytea  NOT NULL,
+	body       bytea  NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (not_before, seq);
 
