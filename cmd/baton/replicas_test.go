@@ -182,9 +182,11 @@ func replicaTrial(t *testing.T, bin string) {
 	killAfter := time.Duration(rand.IntN(400)) * time.Millisecond
 	victim := rand.IntN(len(reps))
 	killed := make(chan struct{})
+	var victimLed bool
 	go func() {
 		defer close(killed)
 		time.Sleep(killAfter)
+		victimLed = strings.Contains(reps[victim].logs(), "msg=\"leading: ")
 		reps[victim].kill()
 		r := startReplica(t, bin, cfg)
 		repMu.Lock()
@@ -295,8 +297,12 @@ func replicaTrial(t *testing.T, bin string) {
 	if digests != 1 {
 		t.Errorf("digest posted %d times, want once", digests)
 	}
-	t.Logf("killed replica %d after %v; %d senders: %d acknowledged, %d refused by the dead replica, %d stored; sent in %v, all delivered after %v; lost %d, duplicate decisions %d, duplicate messages %d, lost messages %d, digests %d",
-		victim+1, killAfter, *senders, len(acked), failed, len(byTitle), sent.Round(time.Millisecond), drained.Round(time.Millisecond), lost, dups, dupMsgs, lostMsgs, digests)
+	role := "a follower"
+	if victimLed {
+		role = "the leader"
+	}
+	t.Logf("killed replica %d (%s) after %v; %d senders: %d acknowledged, %d refused by the dead replica, %d stored; sent in %v, all delivered after %v; lost %d, duplicate decisions %d, duplicate messages %d, lost messages %d, digests %d",
+		victim+1, role, killAfter, *senders, len(acked), failed, len(byTitle), sent.Round(time.Millisecond), drained.Round(time.Millisecond), lost, dups, dupMsgs, lostMsgs, digests)
 	if t.Failed() {
 		for i, r := range reps {
 			t.Logf("replica %d log:\n%s", i+1, r.logs())
