@@ -56,13 +56,20 @@ func runExport(ctx context.Context, e *env, args []string) error {
 // openForReading opens the store read-only. While serve holds the file, it
 // reads a consistent copy that the running baton streams over its admin
 // socket instead, so export works without stopping the bot.
-func openForReading(ctx context.Context, cfg *config.Config) (st *store.Store, done func(), err error) {
+func openForReading(ctx context.Context, cfg *config.Config) (st store.Backend, done func(), err error) {
+	if cfg.Store.Driver == config.DriverPostgres {
+		pg, err := openPostgres(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return pg, func() { _ = pg.Close() }, nil
+	}
 	if err := storeExists(cfg); err != nil {
 		return nil, nil, err
 	}
-	st, err = store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, ReadOnly: true})
+	bolt, err := store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, ReadOnly: true})
 	if err == nil {
-		return st, func() { _ = st.Close() }, nil
+		return bolt, func() { _ = bolt.Close() }, nil
 	}
 	if !isLocked(err) {
 		return nil, nil, err
@@ -77,12 +84,12 @@ func openForReading(ctx context.Context, cfg *config.Config) (st *store.Store, d
 		cleanup()
 		return nil, nil, err
 	}
-	st, err = store.Open(copyPath, store.Options{ReadOnly: true})
+	bolt, err = store.Open(copyPath, store.Options{ReadOnly: true})
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("read the copy the running baton sent: %w", err)
 	}
-	return st, func() { _ = st.Close(); cleanup() }, nil
+	return bolt, func() { _ = bolt.Close(); cleanup() }, nil
 }
 
 // storeExists turns a missing store into advice instead of "no such file".
@@ -103,7 +110,7 @@ type exportedDecision struct {
 
 // exportTo writes every decision, in id order, as a JSON array (one
 // decision per line), CSV with a header, or a Markdown table.
-func exportTo(w io.Writer, st *store.Store, format string) error {
+func exportTo(w io.Writer, st store.Backend, format string) error {
 	var err error
 	switch format {
 	case "json":
@@ -121,7 +128,7 @@ func exportTo(w io.Writer, st *store.Store, format string) error {
 	return nil
 }
 
-func exportJSON(w io.Writer, st *store.Store) error {
+func exportJSON(w io.Writer, st store.Backend) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // titles hold <@U…> mentions; keep them readable
@@ -148,7 +155,7 @@ func exportJSON(w io.Writer, st *store.Store) error {
 	return err
 }
 
-func exportCSV(w io.Writer, st *store.Store) error {
+func exportCSV(w io.Writer, st store.Backend) error {
 	cw := csv.NewWriter(w)
 	header := []string{"id", "title", "status", "domain", "proposer", "deciders", "due", "created_at", "decided_at", "decided_by", "rationale", "escalations"}
 	if err := cw.Write(header); err != nil {
@@ -165,7 +172,7 @@ func exportCSV(w io.Writer, st *store.Store) error {
 	return cw.Error()
 }
 
-func exportMarkdown(w io.Writer, st *store.Store) error {
+func exportMarkdown(w io.Writer, st store.Backend) error {
 	if _, err := io.WriteString(w, "| id | title | status | domain | deciders | due | decided | rationale |\n|---|---|---|---|---|---|---|---|\n"); err != nil {
 		return err
 	}
@@ -202,6 +209,9 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	dest := fs.Arg(0)
 	cfg, err := e.loadConfig(*path)
 	if err != nil {
+		return err
+	}
+	if err := bboltOnly(cfg, "backup"); err != nil {
 		return err
 	}
 	if sameFile(dest, cfg.Store.Path) {

@@ -115,3 +115,12 @@ func runReplica(ctx context.Context, pg *pgstore.Store, app *bot.App, log *slog.
 		lost <- err
 	}
 }
+
+// bboltOnly refuses a command that works on the bbolt file when the store
+// is PostgreSQL, saying what to use instead.
+func bboltOnly(cfg *config.Config, cmd string) error {
+	if cfg.Store.Driver != config.DriverPostgres {
+		return nil
+	}
+	return fmt.Errorf("baton %s works on the bbolt file (store.path); %s uses store.driver postgres: use PostgreSQL's own tools (pg_dump and pg_restore, or base backups), or baton store copy -from postgres:DSN -to bbolt:FILE for a file copy", cmd, cfg.Path)
+}

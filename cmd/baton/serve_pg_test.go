@@ -21,7 +21,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
+	"github.com/baton-app/baton/store/pgstore"
 )
 
 // pgTestDSN is a DSN for a fresh schema of BATON_TEST_POSTGRES's database,
@@ -189,5 +191,45 @@ func TestServePostgres(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", stderr.String())
+	}
+}
+
+// TestCommandsOnPostgres: the commands that read the store read
+// PostgreSQL when it is the driver; the bbolt file tools say what to use
+// instead rather than touching a file nobody uses.
+func TestCommandsOnPostgres(t *testing.T) {
+	dsn := pgTestDSN(t)
+	dir := t.TempDir()
+	cfg := pgConfig(t, dir, dsn, "http://127.0.0.1:1/api/")
+	st, err := pgstore.Open(t.Context(), dsn, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cliDecision("Adopt the four-day week", "company", decisions.StatusOpen, "")
+	d.Deciders = []string{"U01MAYA01"}
+	if _, err := st.CreateDecision(d, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	r := cliRun(t, "export", "-config", cfg, "-format", "csv")
+	r.want(t, exitOK)
+	if !strings.Contains(r.stdout, "D-1") || !strings.Contains(r.stdout, "four-day week") {
+		t.Errorf("export: %q", r.stdout)
+	}
+	cliRun(t, "rights", "suggest", "-config", cfg).want(t, exitOK)
+	cliRun(t, "route", "-config", cfg, "Adopt a new logo").want(t, exitOK)
+	for _, args := range [][]string{
+		{"backup", "-config", cfg, filepath.Join(dir, "b.db")},
+		{"restore", "-config", cfg, filepath.Join(dir, "b.db")},
+	} {
+		r := cliRun(t, args...)
+		r.want(t, exitFail)
+		if !strings.Contains(r.stderr, "pg_dump") {
+			t.Errorf("baton %s on postgres: %q", args[0], r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "baton.db")); err == nil {
+		t.Error("a command created a bbolt file beside a postgres config")
 	}
 }
