@@ -179,7 +179,7 @@ func replicaTrial(t *testing.T, bin string) {
 
 	// Kill one replica at a random moment of the sending, then start a
 	// fresh one, as a crash and a restart do.
-	killAfter := time.Duration(rand.IntN(400)) * time.Millisecond
+	killAfter := time.Duration(rand.IntN(2000)) * time.Millisecond // while sending, or while the leader delivers
 	victim := rand.IntN(len(reps))
 	killed := make(chan struct{})
 	var victimLed bool
