@@ -92,7 +92,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if err := createSchema(ctx, cfg.ConnConfig.Copy(), opts.Schema); err != nil {
 			return nil, err
 		}
-		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
 		name += "/" + opts.Schema
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
