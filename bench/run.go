@@ -26,7 +26,7 @@ type options struct {
 }
 
 // sections, in the order they run.
-var sections = []string{"ingest", "delivery", "crash", "scan", "footprint"}
+var sections = []string{"ingest", "delivery", "crash", "scan", "footprint", "ingest-pg"}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -137,6 +137,13 @@ func benchAll(ctx context.Context, o options, want map[string]bool, stdout, stde
 			return fmt.Errorf("footprint: %w", err)
 		}
 		extra["footprint"] = r
+	}
+	if want["ingest-pg"] {
+		r, err := benchIngestPG(ctx, o, &f, detail)
+		if err != nil {
+			return fmt.Errorf("ingest-pg: %w", err)
+		}
+		extra["ingest_pg"] = r
 	}
 	extra["seconds"] = time.Since(started).Seconds()
 	if o.json {

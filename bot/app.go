@@ -31,7 +31,7 @@ import (
 // Options are what an App is built from.
 type Options struct {
 	Config     *config.Config
-	Store      *store.Store
+	Store      store.Backend
 	Slack      *slack.Client
 	Clock      Clock                 // default: the wall clock
 	Logger     *slog.Logger          // default: slog.Default()
@@ -45,7 +45,7 @@ type Options struct {
 // App handles everything Slack sends and owns the outbox and the jobs.
 type App struct {
 	cfg     *config.Config
-	store   *store.Store
+	store   store.Backend
 	api     *slack.Client
 	clock   Clock
 	log     *slog.Logger
@@ -160,7 +160,7 @@ func (a *App) Outbox() *Outbox { return a.outbox }
 func (a *App) Clock() Clock { return a.clock }
 
 // Store returns the App's store.
-func (a *App) Store() *store.Store { return a.store }
+func (a *App) Store() store.Backend { return a.store }
 
 // Router returns the current routing engine.
 func (a *App) Router() *decisions.Router {

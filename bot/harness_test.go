@@ -31,7 +31,6 @@ import (
 	"github.com/baton-app/baton/config"
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
-	"github.com/baton-app/baton/store"
 )
 
 // exampleSecret is the signing secret of Slack's published example.
@@ -87,7 +86,8 @@ type e2e struct {
 	clock  *bot.FakeClock
 	cfg    *config.Config
 	dbPath string
-	st     *store.Store
+	st     checkedStore // bbolt, or PostgreSQL under BATON_TEST_STORE=postgres (pgharness_test.go)
+	schema string       // the PostgreSQL schema standing for dbPath
 	app    *bot.App
 	reg    *prometheus.Registry
 	srv    *httptest.Server
@@ -147,7 +147,7 @@ func newE2E(t testing.TB, opts e2eOptions) *e2e {
 func (e *e2e) open() {
 	t := e.t
 	t.Helper()
-	st, err := store.Open(e.dbPath, store.Options{Now: e.clock.Now})
+	st, err := e.openStore()
 	if err != nil {
 		t.Fatal(err)
 	}

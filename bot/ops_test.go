@@ -64,6 +64,9 @@ func TestReadinessIgnoresSlackBlips(t *testing.T) {
 // writes makes /readyz 503 with a plain reason, no internal error text, and
 // baton_store_writable 0.
 func TestReadinessFailsWhileTheStoreCannotWrite(t *testing.T) {
+	if onPostgres() {
+		t.Skip("stands an unwritable store in with a read-only bbolt file")
+	}
 	e := newE2E(t, e2eOptions{})
 	e.close()
 	// A store opened read-only refuses every write, as a full disk or a

@@ -155,7 +155,7 @@ type taskRunner func(ctx context.Context, key string, t Task) error
 // after a crash Slack's history says whether one already landed: each is
 // posted exactly once.
 type Outbox struct {
-	store   *store.Store
+	store   store.Backend
 	api     *slack.Client
 	clock   Clock
 	log     *slog.Logger
@@ -176,7 +176,7 @@ type Outbox struct {
 // deliveryTimeout bounds one delivery (it may take three Slack calls).
 const deliveryTimeout = 30 * time.Second
 
-func newOutbox(st *store.Store, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
+func newOutbox(st store.Backend, api *slack.Client, clock Clock, log *slog.Logger, m *metrics, workers int, interval time.Duration) *Outbox {
 	if workers < 1 {
 		// Each worker waits on Slack and on two group commits per post, so
 		// a slow disk or Slack needs several to keep up with the allowance.

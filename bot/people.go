@@ -23,7 +23,7 @@ import (
 // ids Slack knows. Intake, interactions and jobs all ask it; Resolve
 // refreshes what comes from Slack.
 type directory struct {
-	store *store.Store
+	store store.Backend
 	api   *slack.Client
 	log   *slog.Logger
 
@@ -34,7 +34,7 @@ type directory struct {
 	names       map[string]string // display names users.info gave
 }
 
-func newDirectory(st *store.Store, api *slack.Client, log *slog.Logger) *directory {
+func newDirectory(st store.Backend, api *slack.Client, log *slog.Logger) *directory {
 	return &directory{store: st, api: api, log: log, admins: map[string]bool{}, deactivated: map[string]bool{}, known: map[string]bool{}, names: map[string]string{}}
 }
 

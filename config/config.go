@@ -41,7 +41,9 @@ type Config struct {
 		AdminListen string // default "127.0.0.1:9090": /metrics, /readyz, /healthz, pprof
 	}
 	Store struct {
-		Path           string // default "baton.db"
+		Driver         string // "bbolt" (default) or "postgres"
+		DSN            string // postgres: a libpq URL or key=value string
+		Path           string // bbolt: default "baton.db"
 		BackupSchedule string // cron, in Timezone; empty means no scheduled backups
 		BackupKeep     int    // scheduled backups kept, newest first; default 7
 	}

@@ -14,6 +14,7 @@ import (
 type rawOps struct {
 	adminListen                scalar
 	backupSchedule, backupKeep scalar
+	storeDriver, storeDSN      scalar // see store.go
 	logFormat, logLevel        scalar
 }
 

@@ -162,6 +162,8 @@ func (d *decoder) decode(data []byte) *rawConfig {
 		"store": func(n *yaml.Node, field string) {
 			d.mapping(n, field, fields{
 				"path":            str(&r.storePath),
+				"driver":          str(&r.ops.storeDriver),
+				"dsn":             str(&r.ops.storeDSN),
 				"backup_schedule": str(&r.ops.backupSchedule),
 				"backup_keep":     str(&r.ops.backupKeep),
 			})

@@ -56,6 +56,7 @@ func (d *decoder) build(r *rawConfig) *Config {
 		d.errorf(r.storePath.line, r.storePath.field, "must not be empty (default baton.db)")
 	}
 	d.ops(&r.ops, c)
+	d.storeKeys(&r.ops, c)
 
 	c.TimezoneName = or(r.timezone, "UTC")
 	loc, err := time.LoadLocation(c.TimezoneName)

@@ -36,7 +36,7 @@ import (
 // Options are what a Console is built from.
 type Options struct {
 	Config *config.Config
-	Store  *store.Store
+	Store  store.Backend
 	// Out receives everything the console prints; nil discards it.
 	Out io.Writer
 	// Start is the fake clock's starting time; zero means now.

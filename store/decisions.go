@@ -129,7 +129,7 @@ func (s *Store) updateDecision(id decisions.ID, fn func(v View, d decisions.Deci
 		}
 		// Computed before fn runs: fn may modify the slices it is handed.
 		oldEntries := indexEntries(&old)
-		nd, items, err := fn(View{tx}, old)
+		nd, items, err := fn(View{tx: tx}, old)
 		if err != nil {
 			return refuse(err)
 		}

@@ -11,10 +11,16 @@ import (
 // View reads inside a write transaction: what a callback of
 // UpdateDecisionIn sees is the state its write commits on, and reading it
 // opens no second transaction. It is valid only during the callback.
-type View struct{ tx *bolt.Tx }
+type View struct {
+	tx *bolt.Tx
+	r  ViewReader // set by other backends (see NewView)
+}
 
 // Ref is where the message stored under key lives.
 func (v View) Ref(key string) (decisions.MessageRef, bool, error) {
+	if v.r != nil {
+		return v.r.Ref(key)
+	}
 	var ref decisions.MessageRef
 	b := v.tx.Bucket([]byte(bucketRefs)).Get([]byte(key))
 	if b == nil {
@@ -28,6 +34,9 @@ func (v View) Ref(key string) (decisions.MessageRef, bool, error) {
 
 // RefsWithPrefix returns every ref whose key starts with p.
 func (v View) RefsWithPrefix(p string) (map[string]decisions.MessageRef, error) {
+	if v.r != nil {
+		return v.r.RefsWithPrefix(p)
+	}
 	refs := map[string]decisions.MessageRef{}
 	var err error
 	scanPrefix(v.tx.Bucket([]byte(bucketRefs)), []byte(p), false, func(k, b []byte) bool {
@@ -46,6 +55,9 @@ func (v View) RefsWithPrefix(p string) (map[string]decisions.MessageRef, error) 
 
 // OutboxPending reports whether key is waiting in the outbox.
 func (v View) OutboxPending(key string) (bool, error) {
+	if v.r != nil {
+		return v.r.OutboxPending(key)
+	}
 	return v.tx.Bucket([]byte(bucketOutbox)).Get([]byte(key)) != nil, nil
 }
 

@@ -53,7 +53,7 @@ func noArgs(e *env, fs *flag.FlagSet) error {
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", "")
 	path := configFlag(fs)
-	checkStore := fs.Bool("store", false, "also check every page and index of the store (store.path)")
+	checkStore := fs.Bool("store", false, "also check the store: every page and index of store.path, or connect to store.dsn and report the schema version")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +69,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, warning(w))
 	}
 	fmt.Fprintf(e.stdout, "ok: %s\n", cfg.Summary())
+	if *checkStore && cfg.Store.Driver == config.DriverPostgres {
+		return checkPostgres(ctx, e.stdout, cfg)
+	}
 	if *checkStore {
 		return runStoreCheck(ctx, e, cfg)
 	}
@@ -190,6 +193,14 @@ func runRoute(ctx context.Context, e *env, args []string) error {
 // load, the next id for round robin), so the dry run picks as the bot
 // would. Without the store it routes anyway and says what may differ.
 func withLiveState(cfg *config.Config, req *decisions.Request) (note string) {
+	if cfg.Store.Driver == config.DriverPostgres {
+		pg, err := openPostgres(context.Background(), cfg)
+		if err != nil {
+			return fmt.Sprintf("routing without the store's aways and load (%v): a round_robin or least_loaded pick may differ", err)
+		}
+		defer pg.Close()
+		return liveState(pg, req)
+	}
 	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
 		return "" // no decisions yet: nobody is away or loaded
 	}
@@ -202,6 +213,11 @@ func withLiveState(cfg *config.Config, req *decisions.Request) (note string) {
 		return fmt.Sprintf("routing without the store's aways and load (%v): a round_robin or least_loaded pick may differ", err)
 	}
 	defer st.Close()
+	return liveState(st, req)
+}
+
+// liveState reads who is away, open load and the next id from st into req.
+func liveState(st store.Backend, req *decisions.Request) (note string) {
 	aways, err := st.Aways()
 	if err == nil {
 		req.Presence = map[string]decisions.Presence{}

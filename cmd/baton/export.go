@@ -76,13 +76,20 @@ func runExport(ctx context.Context, e *env, args []string) error {
 // openForReading opens the store read-only. While serve holds the file, it
 // reads a consistent copy that the running baton streams over its admin
 // socket instead, so export works without stopping the bot.
-func openForReading(ctx context.Context, cfg *config.Config) (st *store.Store, done func(), err error) {
+func openForReading(ctx context.Context, cfg *config.Config) (st store.Backend, done func(), err error) {
+	if cfg.Store.Driver == config.DriverPostgres {
+		pg, err := openPostgres(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return pg, func() { _ = pg.Close() }, nil
+	}
 	if err := storeExists(cfg); err != nil {
 		return nil, nil, err
 	}
-	st, err = store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, ReadOnly: true})
+	bolt, err := store.Open(cfg.Store.Path, store.Options{Timeout: time.Second, ReadOnly: true})
 	if err == nil {
-		return st, func() { _ = st.Close() }, nil
+		return bolt, func() { _ = bolt.Close() }, nil
 	}
 	if !isLocked(err) {
 		return nil, nil, err
@@ -97,12 +104,12 @@ func openForReading(ctx context.Context, cfg *config.Config) (st *store.Store, d
 		cleanup()
 		return nil, nil, err
 	}
-	st, err = store.Open(copyPath, store.Options{ReadOnly: true})
+	bolt, err = store.Open(copyPath, store.Options{ReadOnly: true})
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("read the copy the running baton sent: %w", err)
 	}
-	return st, func() { _ = st.Close(); cleanup() }, nil
+	return bolt, func() { _ = bolt.Close(); cleanup() }, nil
 }
 
 // storeExists turns a missing store into advice instead of "no such file".
@@ -128,6 +135,9 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	dest := fs.Arg(0)
 	cfg, err := e.loadConfig(*path)
 	if err != nil {
+		return err
+	}
+	if err := bboltOnly(cfg, "backup"); err != nil {
 		return err
 	}
 	if sameFile(dest, cfg.Store.Path) {

@@ -73,6 +73,7 @@ func subcommands() []subcommand {
 		{"export", "export every decision as json, csv or md", runExport},
 		{"backup", "write a consistent copy of the store to FILE", runBackup},
 		{"restore", "replace a damaged store with a verified backup FILE (the old file is kept)", runRestore},
+		{"store", "store copy -from bbolt:PATH -to postgres:DSN (or back): copy and verify a store", runStore},
 		{"rights", "rights suggest [-json]: rule changes learned from misrouted decisions", runRights},
 		{"healthcheck", "exit 0 if the local server's /healthz answers (for Docker)", runHealthcheck},
 		{"version", "print the version", runVersion},

@@ -31,7 +31,7 @@ func (f filter) keep(d decisions.Decision) bool {
 
 // exporter writes the decisions a filter keeps, with people by name.
 type exporter struct {
-	st     *store.Store
+	st     store.Backend
 	filter filter
 	names  map[string]string
 	loc    *time.Location

@@ -38,6 +38,9 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := bboltOnly(cfg, "restore"); err != nil {
+		return err
+	}
 	res, err := store.Restore(fs.Arg(0), cfg.Store.Path, time.Now(), *force)
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ import (
 
 	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
-	"github.com/baton-app/baton/store"
+	"github.com/baton-app/baton/store/pgstore"
 )
 
 func newLogger(e *env, level slog.Level) *slog.Logger {
@@ -102,13 +102,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("serve needs Slack credentials: set %v in %s or the environment; to try Baton without Slack, run `baton shell`", missing, cfg.Path)
 	}
 
-	st, err := store.Open(cfg.Store.Path, store.Options{Timeout: 2 * time.Second})
-	if isLocked(err) {
-		return fmt.Errorf("%w Stop it first, or give this one its own store.path (BATON_DB)", err)
-	}
-	if errors.Is(err, store.ErrDamaged) {
-		return damagedAdvice(cfg.Store.Path, err)
-	}
+	st, boltStore, err := openServeStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -120,10 +114,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("store closed")
 	}()
 
-	stopAdmin, err := serveAdmin(ctx, st, adminSocket(cfg.Store.Path), log)
-	if err != nil {
-		log.Warn("no admin socket: `baton backup` will not work while serving", "err", err)
-		stopAdmin = func() {}
+	stopAdmin := func() {}
+	if boltStore != nil {
+		stopAdmin, err = serveAdmin(ctx, boltStore, adminSocket(cfg.Store.Path), log)
+		if err != nil {
+			log.Warn("no admin socket: `baton backup` will not work while serving", "err", err)
+			stopAdmin = func() {}
+		}
 	}
 	defer stopAdmin()
 
@@ -154,26 +151,34 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	keepCtx, stopKeeping := context.WithCancel(ctx)
 	defer stopKeeping()
 	go app.KeepResolved(keepCtx)
-	if err := app.Scheduler().CatchUp(ctx); err != nil {
-		log.Error("catching up missed jobs", "err", err)
-	}
-
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(1)
-	go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
-
-	stopCron, err := app.Scheduler().StartCron(ctx)
-	if err != nil {
-		stopOutbox()
-		wg.Wait()
-		return err
-	}
-	stopBackups, err := startBackups(ctx, cfg, st, log)
-	if err != nil {
-		stopCron()
-		stopOutbox()
-		wg.Wait()
-		return err
+	stopCron, stopBackups := func() {}, func() {}
+	// lostLead stays nil (never ready) on bbolt.
+	var lostLead chan error
+	if pg, ok := st.(*pgstore.Store); ok {
+		// Jobs and delivery run on whichever replica leads (see runReplica).
+		lostLead = make(chan error, 1)
+		wg.Add(1)
+		go func() { defer wg.Done(); runReplica(outboxCtx, pg, app, log, lostLead) }()
+	} else {
+		if err := app.Scheduler().CatchUp(ctx); err != nil {
+			log.Error("catching up missed jobs", "err", err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
+		stopCron, err = app.Scheduler().StartCron(ctx)
+		if err != nil {
+			stopOutbox()
+			wg.Wait()
+			return err
+		}
+		stopBackups, err = startBackups(ctx, cfg, boltStore, log)
+		if err != nil {
+			stopCron()
+			stopOutbox()
+			wg.Wait()
+			return err
+		}
 	}
 
 	srv := &http.Server{
@@ -205,7 +210,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		go func() { socketDone <- bot.RunSocketMode(socketCtx, app, api, log) }()
 	}
 	log.Info("baton serving", "version", version, "config", cfg.Path, "listen", ln.Addr().String(), "admin_listen", cfg.Server.AdminListen,
-		"mode", mode, "store", cfg.Store.Path, "timezone", cfg.TimezoneName)
+		"mode", mode, "store", storeName(cfg), "timezone", cfg.TimezoneName)
 	if e.listening != nil {
 		e.listening(ln.Addr().String())
 	}
@@ -228,6 +233,8 @@ wait:
 			log.Info("shutting down: stopping intake")
 		case err := <-serveErr:
 			runErr = fmt.Errorf("http server: %w", err)
+		case err := <-lostLead:
+			runErr = fmt.Errorf("%w: exiting so a restart starts clean; another replica leads meanwhile", err)
 		case err := <-socketDone:
 			socketDone = nil // already stopped
 			if err != nil && !errors.Is(err, context.Canceled) {

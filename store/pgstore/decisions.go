@@ -1,0 +1,438 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
+)
+
+// CreateDecision stores d as a new decision, as store.Store.CreateDecision
+// does: the decision, its index keys and build's outbox items commit
+// together.
+func (s *Store) CreateDecision(d decisions.Decision, build func(d decisions.Decision) ([]store.OutboxItem, error)) (decisions.Decision, error) {
+	return s.createDecision("", time.Time{}, d, build)
+}
+
+// CreateDecisionForEvent is CreateDecision that also marks eventID seen, in
+// the same transaction: Slack's retry, on any replica, finds the event's
+// primary key taken and gets store.ErrDuplicateEvent.
+func (s *Store) CreateDecisionForEvent(eventID string, seenAt time.Time, d decisions.Decision, build func(d decisions.Decision) ([]store.OutboxItem, error)) (decisions.Decision, error) {
+	if eventID == "" {
+		return decisions.Decision{}, fmt.Errorf("create decision: empty event id")
+	}
+	return s.createDecision(eventID, seenAt, d, build)
+}
+
+func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Decision, build func(d decisions.Decision) ([]store.OutboxItem, error)) (decisions.Decision, error) {
+	if err := store.ValidateDecision(&d); err != nil {
+		return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
+	}
+	if d.ID == 0 || !s.isReserved(uint64(d.ID)) {
+		v, err := s.reserve()
+		if err != nil {
+			return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
+		}
+		defer s.releaseID(v)
+		d.ID = decisions.ID(v)
+	}
+	body, err := json.Marshal(&d)
+	if err != nil {
+		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
+	}
+	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		// One round trip for the event, the decision, its index keys and
+		// the transaction id its messages are numbered by; a duplicate
+		// event rolls it all back.
+		var b pgx.Batch
+		if eventID != "" {
+			b.Queue("INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", []byte(eventID), nanos(seenAt))
+		}
+		b.Queue("INSERT INTO decisions (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", int64(d.ID), body)
+		idx, keys := entryArrays(store.IndexEntries(&d))
+		b.Queue(insertIndexSQL, idx, keys, int64(d.ID))
+		if build != nil {
+			b.Queue(xidSQL, outboxChannel)
+		}
+		res := tx.SendBatch(ctx, &b)
+		defer res.Close()
+		if eventID != "" {
+			tag, err := res.Exec()
+			if err != nil {
+				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
+			}
+			if tag.RowsAffected() == 0 {
+				return refused{store.ErrDuplicateEvent}
+			}
+		}
+		tag, err := res.Exec()
+		if err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("create decision %s: the id is taken", d.ID)
+		}
+		if _, err := res.Exec(); err != nil {
+			return fmt.Errorf("create decision %s: index: %w", d.ID, err)
+		}
+		if build == nil {
+			return res.Close()
+		}
+		var xid int64
+		if err := res.QueryRow().Scan(&xid, nil); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		}
+		items, err := build(d)
+		if err != nil {
+			return refused{err}
+		}
+		if err := enqueueAs(ctx, tx, xid, s.now(), items); err != nil {
+			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	s.stored(uint64(d.ID))
+	return d, nil
+}
+
+// Decision loads one decision; a missing one gives store.ErrNotFound.
+func (s *Store) Decision(id decisions.ID) (decisions.Decision, error) {
+	ctx, cancel := s.op()
+	defer cancel()
+	return getDecision(ctx, s.pool, id, false)
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func getDecision(ctx context.Context, q querier, id decisions.ID, lock bool) (decisions.Decision, error) {
+	var d decisions.Decision
+	sql := "SELECT body FROM decisions WHERE id = $1"
+	if lock {
+		sql += " FOR UPDATE"
+	}
+	var body []byte
+	if err := q.QueryRow(ctx, sql, int64(id)).Scan(&body); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return d, fmt.Errorf("decision %s: %w", id, store.ErrNotFound)
+		}
+		return d, fmt.Errorf("load decision %s: %w", id, err)
+	}
+	if err := json.Unmarshal(body, &d); err != nil {
+		return d, fmt.Errorf("decode decision %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// UpdateDecision reads decision id (locking its row, so replicas take turns
+// on one decision), passes it to fn and stores what fn returns, reindexed,
+// with fn's outbox items, in one transaction.
+func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (decisions.Decision, []store.OutboxItem, error)) (decisions.Decision, error) {
+	return s.UpdateDecisionIn(id, func(_ store.View, d decisions.Decision) (decisions.Decision, []store.OutboxItem, error) { return fn(d) })
+}
+
+// UpdateDecisionIn is UpdateDecision whose fn also reads through a View of
+// the transaction.
+func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisions.Decision) (decisions.Decision, []store.OutboxItem, error)) (decisions.Decision, error) {
+	var out decisions.Decision
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		old, err := getDecision(ctx, tx, id, true)
+		if err != nil {
+			return refused{err}
+		}
+		oldEntries := store.IndexEntries(&old)
+		nd, items, err := fn(store.NewView(txView{ctx, tx}), old)
+		if err != nil {
+			return refused{err}
+		}
+		nd.ID = id
+		if err := store.ValidateDecision(&nd); err != nil {
+			return refused{fmt.Errorf("update decision %s: %w", id, err)}
+		}
+		if err := putDecision(ctx, tx, &nd); err != nil {
+			return err
+		}
+		if err := reindex(ctx, tx, id, oldEntries, store.IndexEntries(&nd)); err != nil {
+			return fmt.Errorf("update decision %s: %w", id, err)
+		}
+		if err := enqueue(ctx, tx, s.now(), items); err != nil {
+			return fmt.Errorf("update decision %s: %w", id, err)
+		}
+		out = nd
+		return nil
+	})
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	return out, nil
+}
+
+func putDecision(ctx context.Context, tx pgx.Tx, d *decisions.Decision) error {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode decision %s: %w", d.ID, err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE decisions SET body = $2 WHERE id = $1", int64(d.ID), body); err != nil {
+		return fmt.Errorf("put decision %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// reindex moves a decision's index keys from old to new, touching only the
+// keys that changed.
+func reindex(ctx context.Context, tx pgx.Tx, id decisions.ID, old, new []store.IndexEntry) error {
+	key := func(e store.IndexEntry) string { return e.Index + "\x00" + string(e.Key) }
+	inNew := make(map[string]bool, len(new))
+	for _, e := range new {
+		inNew[key(e)] = true
+	}
+	inOld := make(map[string]bool, len(old))
+	var delIdx, addIdx []string
+	var delKey, addKey [][]byte
+	for _, e := range old {
+		inOld[key(e)] = true
+		if !inNew[key(e)] {
+			delIdx, delKey = append(delIdx, e.Index), append(delKey, e.Key)
+		}
+	}
+	for _, e := range new {
+		if !inOld[key(e)] {
+			inOld[key(e)] = true // an entry listed twice is added once
+			addIdx, addKey = append(addIdx, e.Index), append(addKey, e.Key)
+		}
+	}
+	if len(delIdx) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM decision_index WHERE (idx, key) IN
+			(SELECT * FROM unnest($1::text[], $2::bytea[]))`, delIdx, delKey); err != nil {
+			return fmt.Errorf("unindex: %w", err)
+		}
+	}
+	if len(addIdx) > 0 {
+		if _, err := tx.Exec(ctx, insertIndexSQL, addIdx, addKey, int64(id)); err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
+	}
+	return nil
+}
+
+// PutBulk stores many new decisions in one transaction, with ids from the
+// sequence in order, written back into ds.
+func (s *Store) PutBulk(ds []decisions.Decision) error {
+	for i := range ds {
+		if err := store.ValidateDecision(&ds[i]); err != nil {
+			return fmt.Errorf("bulk put: decision %d of %d: %w", i+1, len(ds), err)
+		}
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	assigned := make([]decisions.ID, len(ds))
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT nextval('decision_id') FROM generate_series(1, $1) ORDER BY 1", len(ds))
+		if err != nil {
+			return fmt.Errorf("bulk put: ids: %w", err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("bulk put: ids: %w", err)
+		}
+		var drows, irows [][]any
+		for i := range ds {
+			d := ds[i]
+			d.ID = decisions.ID(ids[i])
+			body, err := json.Marshal(&d)
+			if err != nil {
+				return fmt.Errorf("bulk put: encode decision: %w", err)
+			}
+			drows = append(drows, []any{ids[i], body})
+			seen := map[string]bool{}
+			for _, e := range store.IndexEntries(&d) {
+				if k := e.Index + "\x00" + string(e.Key); !seen[k] {
+					seen[k] = true
+					irows = append(irows, []any{e.Index, e.Key, ids[i]})
+				}
+			}
+			assigned[i] = d.ID
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decisions"}, []string{"id", "body"}, pgx.CopyFromRows(drows)); err != nil {
+			return fmt.Errorf("bulk put: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
+			return fmt.Errorf("bulk put: index: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range ds {
+		ds[i].ID = assigned[i]
+	}
+	return nil
+}
+
+// SetNextChecks stores when the scheduler should next look at each open
+// decision, skipping any that changed since it was read (Events differs) or
+// closed, and returns how many it stored.
+func (s *Store) SetNextChecks(checks []store.NextCheck) (int, error) {
+	n := 0
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		n = 0
+		for _, c := range checks {
+			d, err := getDecision(ctx, tx, c.ID, true)
+			if err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+			if d.Status != decisions.StatusOpen || len(d.History) != c.Events || d.NextCheck.Equal(c.At) {
+				continue
+			}
+			old := store.IndexEntries(&d)
+			d.NextCheck = c.At
+			if err := putDecision(ctx, tx, &d); err != nil {
+				return err
+			}
+			if err := reindex(ctx, tx, d.ID, old, store.IndexEntries(&d)); err != nil {
+				return fmt.Errorf("decision %s: %w", d.ID, err)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set next checks: %w", err)
+	}
+	return n, nil
+}
+
+// Count is the number of decisions stored.
+func (s *Store) Count() (int, error) {
+	ctx, cancel := s.op()
+	defer cancel()
+	var n int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM decisions").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count decisions: %w", err)
+	}
+	return n, nil
+}
+
+const eachBatch = 1000
+
+// Each calls fn for every decision in id order, reading in batches.
+func (s *Store) Each(fn func(decisions.Decision) error) error {
+	after := int64(0)
+	for {
+		ctx, cancel := s.op()
+		batch, err := scanDecisions(s.pool.Query(ctx, "SELECT body FROM decisions WHERE id > $1 ORDER BY id LIMIT $2", after, eachBatch))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("each decision: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, d := range batch {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		after = int64(batch[len(batch)-1].ID)
+	}
+}
+
+func scanDecisions(rows pgx.Rows, err error) ([]decisions.Decision, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := []decisions.Decision{}
+	defer rows.Close()
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var d decisions.Decision
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, fmt.Errorf("decode decision: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Import stores decisions under the ids they already have (baton store
+// copy), and moves the id sequence past them. An id already taken is an
+// error and nothing is written.
+func (s *Store) Import(ds []decisions.Decision) error {
+	var drows, irows [][]any
+	maxID := int64(0)
+	for i := range ds {
+		d := &ds[i]
+		if err := store.ValidateDecision(d); err != nil {
+			return fmt.Errorf("import: decision %s: %w", d.ID, err)
+		}
+		if d.ID == 0 {
+			return fmt.Errorf("import: decision %d of %d has no id", i+1, len(ds))
+		}
+		body, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("import: encode decision %s: %w", d.ID, err)
+		}
+		drows = append(drows, []any{int64(d.ID), body})
+		seen := map[string]bool{}
+		for _, e := range store.IndexEntries(d) {
+			if k := e.Index + "\x00" + string(e.Key); !seen[k] {
+				seen[k] = true
+				irows = append(irows, []any{e.Index, e.Key, int64(d.ID)})
+			}
+		}
+		maxID = max(maxID, int64(d.ID))
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decisions"}, []string{"id", "body"}, pgx.CopyFromRows(drows)); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
+			return fmt.Errorf("import: index: %w", err)
+		}
+		_, err := tx.Exec(ctx, `SELECT setval('decision_id', greatest($1, (SELECT last_value FROM decision_id)))`, maxID)
+		return err
+	})
+}
+
+// insertIndexSQL adds a decision's index keys ($1 indexes, $2 keys, $3 id).
+const insertIndexSQL = `INSERT INTO decision_index (idx, key, id)
+	SELECT i, k, $3 FROM unnest($1::text[], $2::bytea[]) AS t(i, k)`
+
+// entryArrays splits entries into the arrays insertIndexSQL takes, each
+// entry once.
+func entryArrays(es []store.IndexEntry) ([]string, [][]byte) {
+	seen := make(map[string]bool, len(es))
+	idx, keys := make([]string, 0, len(es)), make([][]byte, 0, len(es))
+	for _, e := range es {
+		if k := e.Index + "\x00" + string(e.Key); !seen[k] {
+			seen[k] = true
+			idx, keys = append(idx, e.Index), append(keys, e.Key)
+		}
+	}
+	return idx, keys
+}

@@ -1,0 +1,346 @@
+// Package pgstore is Baton's store on PostgreSQL: the same contract as the
+// embedded bbolt store (store.Backend), for running several replicas on one
+// database. Decision ids come from a sequence, Slack's retries are
+// de-duplicated by primary keys, and the index keys are store.IndexEntries,
+// the very keys the bbolt store writes, kept in one table.
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// opTimeout bounds one store call: the contract has no context, and a call
+// must not hang forever on a lost database.
+const opTimeout = 30 * time.Second
+
+// Advisory locks are per database, so each is taken on two keys: one of
+// these, and a hash of the schema, so Batons in different schemas of one
+// database never wait for each other.
+const (
+	lockMigrate = 0x62740001 // one replica migrates at a time
+	lockLeader  = 0x62740002 // the leader (leader.go)
+)
+
+// DefaultMaxConns is the pool size: enough concurrent transactions for
+// PostgreSQL to commit many per disk flush, fewer than its default
+// max_connections (100) shared by a few replicas.
+const DefaultMaxConns = 24
+
+// Options tune Open.
+type Options struct {
+	// Schema, when set, is created if missing and used as the search path,
+	// so tests (and tenants) can share a database.
+	Schema string
+	// Now stamps outbox items enqueued without an Enqueued time; nil means
+	// time.Now.
+	Now func() time.Time
+	// MaxConns caps the pool; zero means DefaultMaxConns.
+	MaxConns int32
+	// CampaignEvery is how often a follower tries to lead and the leader
+	// checks its lock; zero means DefaultCampaignEvery.
+	CampaignEvery time.Duration
+}
+
+// Store is an open PostgreSQL store. Its methods are safe for concurrent
+// use, by any number of processes on the same database.
+type Store struct {
+	pool     *pgxpool.Pool
+	now      func() time.Time
+	name     string // the database, for errors
+	campaign time.Duration
+
+	mu       sync.Mutex
+	free     []uint64 // reserved ids handed back unused, reused first
+	reserved map[uint64]bool
+}
+
+var _ store.Backend = (*Store)(nil)
+
+// Open connects to dsn (a libpq URL or key=value string), creates missing
+// tables and applies pending migrations in one transaction.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store.dsn: %w", err)
+	}
+	cfg.MaxConns = DefaultMaxConns
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	name := cfg.ConnConfig.Database
+	if opts.Schema != "" {
+		if err := createSchema(ctx, cfg.ConnConfig.Copy(), opts.Schema); err != nil {
+			return nil, err
+		}
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
+		name += "/" + opts.Schema
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres %s: %w", name, err)
+	}
+	s := &Store{pool: pool, now: opts.Now, name: name, reserved: map[uint64]bool{}, campaign: opts.CampaignEvery}
+	if s.campaign <= 0 {
+		s.campaign = DefaultCampaignEvery
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if _, err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect to postgres %s: %w", cfg.Database, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// migration is one embedded file, NNNN_name.sql, applied once.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: the name must start with a version number and _", base)
+		}
+		b, err := migrationFiles.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{v, base, string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return out, nil
+}
+
+// SchemaVersion is the number of migrations this build knows.
+func SchemaVersion() int {
+	ms, _ := migrations()
+	return len(ms)
+}
+
+// migrate applies the missing migrations in one transaction, under an
+// advisory lock so replicas starting together do not race, and returns the
+// schema version.
+func (s *Store) migrate(ctx context.Context) (int, error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, err
+	}
+	var version int
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, hashtext(current_schema()))", lockMigrate); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    int PRIMARY KEY,
+			name       text NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&version); err != nil {
+			return err
+		}
+		if version > len(ms) {
+			return fmt.Errorf("schema version %d is newer than this baton understands (%d): upgrade baton", version, len(ms))
+		}
+		for _, m := range ms[version:] {
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
+				return fmt.Errorf("record migration %s: %w", m.name, err)
+			}
+			version = m.version
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("migrate postgres %s: %w", s.name, err)
+	}
+	return version, nil
+}
+
+// Version reads the schema version the database is at.
+func (s *Store) Version() (int, error) {
+	ctx, cancel := s.op()
+	defer cancel()
+	var v int
+	if err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Close releases the pool's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Pool is the connection pool, for the replica machinery (leases, leader
+// election) that needs more than the store contract.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+func (s *Store) op() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+// refused carries an error from a caller's callback out of a transaction
+// untouched, so errors.Is and errors.As see it as the bbolt store returns it.
+type refused struct{ err error }
+
+func (r refused) Error() string { return r.err.Error() }
+func (r refused) Unwrap() error { return r.err }
+
+// tx runs fn in a transaction, retrying on deadlock or serialization
+// failure (another replica got there first), which PostgreSQL resolves by
+// aborting one side.
+func (s *Store) tx(fn func(ctx context.Context, tx pgx.Tx) error) error {
+	ctx, cancel := s.op()
+	defer cancel()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			continue
+		}
+		break
+	}
+	var r refused
+	if errors.As(err, &r) {
+		return r.err
+	}
+	return err
+}
+
+// nanos is t as Unix nanoseconds, clamped as the bbolt store's time keys are.
+func nanos(t time.Time) int64 { return int64(store.TimeOrder(t) ^ 1<<63) }
+
+// ReserveID hands out the id the caller's next decision will have, from the
+// database's sequence, so no two replicas ever hand out the same one.
+// release gives it back to this process if unused. If the database cannot be
+// reached it returns id 0, and CreateDecision reserves (and reports) again.
+func (s *Store) ReserveID() (id decisions.ID, release func()) {
+	v, err := s.reserve()
+	if err != nil {
+		return 0, func() {}
+	}
+	return decisions.ID(v), func() { s.releaseID(v) }
+}
+
+func (s *Store) reserve() (uint64, error) {
+	s.mu.Lock()
+	if n := len(s.free); n > 0 {
+		v := s.free[0]
+		s.free = s.free[1:]
+		s.reserved[v] = true
+		s.mu.Unlock()
+		return v, nil
+	}
+	s.mu.Unlock()
+	ctx, cancel := s.op()
+	defer cancel()
+	var v int64
+	if err := s.pool.QueryRow(ctx, "SELECT nextval('decision_id')").Scan(&v); err != nil {
+		return 0, fmt.Errorf("reserve decision id: %w", err)
+	}
+	s.mu.Lock()
+	s.reserved[uint64(v)] = true
+	s.mu.Unlock()
+	return uint64(v), nil
+}
+
+func (s *Store) releaseID(v uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.reserved[v] {
+		return
+	}
+	delete(s.reserved, v)
+	i, _ := slices.BinarySearch(s.free, v)
+	s.free = slices.Insert(s.free, i, v)
+}
+
+func (s *Store) isReserved(v uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reserved[v]
+}
+
+func (s *Store) stored(v uint64) {
+	s.mu.Lock()
+	delete(s.reserved, v)
+	s.mu.Unlock()
+}
+
+// PeekNextID is the id the next CreateDecision would likely get, for
+// previews. With several replicas it is only a guess.
+func (s *Store) PeekNextID() (decisions.ID, error) {
+	s.mu.Lock()
+	if len(s.free) > 0 {
+		v := s.free[0]
+		s.mu.Unlock()
+		return decisions.ID(v), nil
+	}
+	s.mu.Unlock()
+	ctx, cancel := s.op()
+	defer cancel()
+	var last int64
+	var called bool
+	if err := s.pool.QueryRow(ctx, "SELECT last_value, is_called FROM decision_id").Scan(&last, &called); err != nil {
+		return 0, fmt.Errorf("peek next id: %w", err)
+	}
+	if called {
+		last++
+	}
+	return decisions.ID(last), nil
+}
