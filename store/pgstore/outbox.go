@@ -76,6 +76,13 @@ func enqueueAs(ctx context.Context, tx pgx.Tx, xid int64, now time.Time, items [
 			SELECT $1, pg_current_xact_id(), $2, $3, $4, $5
 			WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE key = $1)
 			ON CONFLICT (key) DO NOTHING`, []byte(it.Key), xid<<16+int64(i), nanos(it.NotBefore), hdr, body)
+		// The insert's NOT EXISTS reads a snapshot taken before a concurrent
+		// OutboxDone committed; its ON CONFLICT then waits for that commit
+		// and, the row being gone, inserts. This statement has a fresh
+		// snapshot (READ COMMITTED): a key delivered meanwhile is taken back
+		// out, so it is never both delivered and pending.
+		b.Queue(`DELETE FROM outbox WHERE key = $1 AND xid = pg_current_xact_id()
+			AND EXISTS (SELECT 1 FROM delivered WHERE key = $1)`, []byte(it.Key))
 	}
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
