@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,9 +53,33 @@ func (s *Store) Lead(ctx context.Context, log *slog.Logger, lead func(ctx contex
 	}
 }
 
+// longLived configures a connection held for a long time (the leader's
+// lock, LISTEN) so that a peer that vanished without closing TCP — a
+// host that lost power, a partition — is noticed within seconds on both
+// sides: the server drops the session, and with it the leader lock, so
+// another replica can lead; the client's reads fail instead of hanging.
+func longLived(base *pgx.ConnConfig) *pgx.ConnConfig {
+	cfg := base.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["tcp_keepalives_idle"] = "5"
+	cfg.RuntimeParams["tcp_keepalives_interval"] = "2"
+	cfg.RuntimeParams["tcp_keepalives_count"] = "3"
+	cfg.RuntimeParams["tcp_user_timeout"] = "11000" // ms: unacknowledged data
+	d := &net.Dialer{KeepAlive: 5 * time.Second, Timeout: 10 * time.Second}
+	cfg.DialFunc = d.DialContext
+	return cfg
+}
+
 // campaign tries the leader lock once, on a connection of its own.
 func (s *Store) tryLead(ctx context.Context) (*pgx.Conn, bool, error) {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	cfg := longLived(s.pool.Config().ConnConfig)
+	// The leader pings its lock session every campaign/4; a session idle
+	// for longer belongs to a leader that is gone (or cut off), and the
+	// server ends it, releasing the lock for another replica.
+	cfg.RuntimeParams["idle_session_timeout"] = strconv.FormatInt(max(2*s.campaign, 10*time.Second).Milliseconds(), 10)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, false, fmt.Errorf("connect: %w", err)
 	}
@@ -117,7 +143,7 @@ func (s *Store) Listen(ctx context.Context, log *slog.Logger, wake func()) {
 }
 
 func (s *Store) listen(ctx context.Context, wake func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	conn, err := pgx.ConnectConfig(ctx, longLived(s.pool.Config().ConnConfig))
 	if err != nil {
 		return err
 	}
