@@ -171,7 +171,26 @@ type Outbox struct {
 	mu     sync.Mutex
 	sched  *pacer
 	dms    map[string]string // user → DM channel id
+	// settle, when set, holds back a message another process attempted
+	// less than settle ago (see SettleForeignAttempts).
+	settle time.Duration
 }
+
+// SettleForeignAttempts makes the outbox wait, before looking in Slack for
+// an earlier copy of a message found attempted but not delivered, until
+// that attempt must have finished: d after it was made. With replicas, a
+// leader that lost its lock may still be finishing deliveries (up to
+// deliveryTimeout) while a new one starts; looking too early would miss a
+// post still in flight and send it again. A single process on bbolt needs
+// none: the file lock means no other process can be delivering.
+func (o *Outbox) SettleForeignAttempts(d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.settle = d
+}
+
+// DeliveryTimeout bounds one delivery: how long an attempt may be in flight.
+const DeliveryTimeout = deliveryTimeout
 
 // deliveryTimeout bounds one delivery (it may take three Slack calls).
 const deliveryTimeout = 30 * time.Second
@@ -223,7 +242,16 @@ func (o *Outbox) load() error {
 	if err != nil {
 		return fmt.Errorf("read outbox: %w", err)
 	}
+	o.mu.Lock()
+	settle, now := o.settle, o.clock.Now()
+	o.mu.Unlock()
 	for _, it := range items {
+		if settle > 0 && !it.Attempted.IsZero() && it.Attempted.Add(settle).After(it.NotBefore) {
+			it.NotBefore = it.Attempted.Add(settle)
+			if it.NotBefore.After(now) {
+				o.log.Info("a message attempted elsewhere moments ago waits for that attempt to end", "key", it.Key, "until", it.NotBefore)
+			}
+		}
 		q := &queued{it: it, uncertain: !it.Attempted.IsZero()}
 		if err := json.Unmarshal(it.Body, &q.msg); err != nil {
 			q.bad = err

@@ -98,7 +98,20 @@ func (o *Outbox) send(ctx context.Context, q *queued) (refs map[string]decisions
 			// Recorded before the call: if Baton dies before recording the
 			// delivery, the next start looks for the message first.
 			at := o.clock.Now()
-			if err := o.store.OutboxAttempt(key, at); err != nil {
+			err := o.store.OutboxAttempt(key, at)
+			if errors.Is(err, store.ErrAttemptedElsewhere) {
+				// Another sender (a replica that led until moments ago)
+				// is at it: wait for its attempt to end, then look in
+				// Slack before sending.
+				o.log.Warn("message attempted by another sender; checking Slack before sending it", "key", key)
+				q.uncertain = true
+				q.it.Attempted = at
+				o.mu.Lock()
+				q.it.NotBefore = at.Add(max(o.settle, deliveryTimeout))
+				o.mu.Unlock()
+				return nil, true, nil
+			}
+			if err != nil {
 				return nil, false, err
 			}
 			q.it.Attempted = at

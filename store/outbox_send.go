@@ -61,7 +61,9 @@ func indexOutboxSeq(tx *bolt.Tx) error {
 
 // OutboxAttempt records that key is about to be sent at at, before the
 // call to Slack, so that after a crash the item is known to need a look at
-// Slack before it is sent again. A key not pending gives ErrNotFound.
+// Slack before it is sent again. A key not pending gives ErrNotFound; one
+// whose attempt is already recorded gives ErrAttemptedElsewhere (it is a
+// compare-and-set: of two senders, one records the attempt).
 func (s *Store) OutboxAttempt(key string, at time.Time) error {
 	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket([]byte(bucketOutbox))
@@ -71,6 +73,9 @@ func (s *Store) OutboxAttempt(key string, at time.Time) error {
 		}
 		if !ok {
 			return refuse(ErrNotFound)
+		}
+		if !it.Attempted.IsZero() {
+			return refuse(ErrAttemptedElsewhere)
 		}
 		it.Attempted = at
 		v, err := encodeOutbox(&it)

@@ -33,6 +33,11 @@ var ErrLocked = errors.New("the file is locked: is another baton running on this
 // been recorded at that time or later, so a run is never booked twice.
 var ErrAlreadyRun = errors.New("job already ran")
 
+// ErrAttemptedElsewhere refuses OutboxAttempt for an item whose attempt is
+// already recorded: another process (a replica that led before) may be
+// sending it, so it must be looked for in Slack before being sent.
+var ErrAttemptedElsewhere = errors.New("attempted elsewhere")
+
 // Bucket names. All are created in the single transaction Open runs, so the
 // rest of the package may assume they exist.
 const (

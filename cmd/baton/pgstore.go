@@ -92,6 +92,10 @@ func storeName(cfg *config.Config) string {
 // across replicas: one process sends), woken by other replicas' enqueues.
 // It returns when ctx ends; losing the lead is sent on lost.
 func runReplica(ctx context.Context, pg *pgstore.Store, app *bot.App, log *slog.Logger, lost chan<- error) {
+	// A previous leader may still be finishing deliveries when this one
+	// starts: what it attempted is looked for in Slack only once those
+	// attempts have ended, so a post still in flight is not sent twice.
+	app.Outbox().SettleForeignAttempts(bot.DeliveryTimeout + 5*time.Second)
 	err := pg.Lead(ctx, log, func(lctx context.Context) {
 		var wg sync.WaitGroup
 		wg.Add(1)

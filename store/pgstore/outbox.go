@@ -226,9 +226,20 @@ func (s *Store) change(key string, fn func(it *store.OutboxItem)) error {
 	})
 }
 
-// OutboxAttempt records that key is about to be sent at at.
+// OutboxAttempt records that key is about to be sent at at; of two
+// replicas sending it, one records the attempt and the other gets
+// store.ErrAttemptedElsewhere (the row is locked while it is read).
 func (s *Store) OutboxAttempt(key string, at time.Time) error {
-	if err := s.change(key, func(it *store.OutboxItem) { it.Attempted = at }); err != nil {
+	elsewhere := false
+	err := s.change(key, func(it *store.OutboxItem) {
+		if elsewhere = !it.Attempted.IsZero(); !elsewhere {
+			it.Attempted = at
+		}
+	})
+	if err == nil && elsewhere {
+		err = store.ErrAttemptedElsewhere
+	}
+	if err != nil {
 		return fmt.Errorf("outbox attempt %s: %w", key, err)
 	}
 	return nil

@@ -342,3 +342,32 @@ func testProbe(t *testing.T, b store.Backend) {
 	must(t, b.Probe(T0))
 	must(t, b.Probe(T0.Add(time.Second)))
 }
+
+// testOutboxAttemptOnce: recording an attempt is a compare-and-set, so of
+// two senders (an old and a new leader) racing for one message, exactly
+// one records the attempt and the other learns someone else is at it.
+func testOutboxAttemptOnce(t *testing.T, b store.Backend) {
+	must(t, b.Enqueue(store.OutboxItem{Key: "dm/D-1/U1", Body: []byte("{}")}))
+	var wg sync.WaitGroup
+	results := make([]error, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = b.OutboxAttempt("dm/D-1/U1", T0.Add(time.Duration(i)*time.Second))
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrAttemptedElsewhere):
+			t.Errorf("attempt: %v, want nil or ErrAttemptedElsewhere", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d senders recorded the attempt, want exactly 1", won)
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"PutBulkAndEach", testPutBulkAndEach},
 		{"OutboxRefusesAndDeduplicates", testOutboxDedup},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxAttemptIsClaimedOnce", testOutboxAttemptOnce},
 		{"OutboxAfterFollowsCommitOrder", testOutboxAfter},
 		{"ViewReadsInsideTheWrite", testView},
 		{"Events", testEvents},
