@@ -9,8 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ErrDamaged is returned, wrapped in a *DamagedError, when the file is not
@@ -177,16 +175,4 @@ func guard(path string, f func() error) (err error) {
 		}
 	}()
 	return f()
-}
-
-// quickCheck walks every page of every bucket's tree (page headers only,
-// no values decoded): garbage written over the middle of the file is found
-// at open instead of in the middle of serving. bbolt checks each page's
-// id and type as it goes and panics on a mismatch, which guard turns into
-// an error.
-func quickCheck(tx *bolt.Tx) error {
-	return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		_ = b.Stats()
-		return nil
-	})
 }

@@ -59,7 +59,7 @@ func TestOpenExplainsDamagedFiles(t *testing.T) {
 		}, ""},
 		{"a few tree pages overwritten", func(t *testing.T, path string, _ int64) {
 			overwrite(t, path, 8*4096, garbage(4*4096))
-		}, "reading it failed"},
+		}, "says it is page"},
 		{"garbage over both headers", func(t *testing.T, path string, _ int64) {
 			overwrite(t, path, 0, garbage(32<<10))
 		}, "no valid bbolt header"},
@@ -200,7 +200,8 @@ func poke(t *testing.T, path string, pageSize int, id uint64, off int, v any) {
 // that is not a tree page. bbolt's own Check reads such a page in a
 // goroutine where a memory fault cannot be recovered, and used to take the
 // process down; Verify (baton check -store, and every backup) and Restore
-// now report the file as damaged and carry on.
+// now report the file as damaged and carry on, and Open (serve) refuses
+// it before anything reads it.
 func TestCheckExplainsPagesWithBadOffsets(t *testing.T) {
 	const elem = pageHeaderSize // the first element
 	cases := []struct {
@@ -219,7 +220,7 @@ func TestCheckExplainsPagesWithBadOffsets(t *testing.T) {
 		{"a child page past the end of the file", func(t *testing.T, path string) {
 			root, _, ps := treePage(t, path, bucketDecisions)
 			poke(t, path, ps, root, elem+8, uint64(1<<40))
-		}, ""},
+		}, "outside the"},
 		{"a leaf marked as a freelist page", func(t *testing.T, path string) {
 			_, leaf, ps := treePage(t, path, bucketDecisions)
 			poke(t, path, ps, leaf, 8, uint16(freelistPageFlag))
@@ -234,6 +235,14 @@ func TestCheckExplainsPagesWithBadOffsets(t *testing.T) {
 			}
 			c.damage(t, path)
 
+			// serve opens the file: it must refuse it there, not start and
+			// then fault in the outbox.
+			if s, err := Open(path, Options{}); !errors.Is(err, ErrDamaged) {
+				if err == nil {
+					_ = s.Close()
+				}
+				t.Fatalf("open: %v, want the store damaged", err)
+			}
 			_, err := Verify(path)
 			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), c.reason) {
 				t.Fatalf("verify: %v, want the store damaged (%s)", err, c.reason)

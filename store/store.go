@@ -165,7 +165,9 @@ func Open(path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	err = guard(path, func() error {
-		if err := db.View(quickCheck); err != nil {
+		// Every tree page's bounds, read from the file: garbage over
+		// the middle of the file is found here, not in the outbox.
+		if err := db.View(func(tx *bolt.Tx) error { return walkPages(path, tx) }); err != nil {
 			return err
 		}
 		if opts.ReadOnly {
