@@ -127,6 +127,7 @@ func New(opts Options) (*App, error) {
 	a.dir.set(admins, nil)
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
+	a.outbox.contain = a.contain
 	a.sched = a.newJobs()
 	a.initMetrics(opts.Registerer)
 	return a, nil

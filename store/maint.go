@@ -198,7 +198,7 @@ var metaProbe = []byte("ready_probe")
 // writes right now: a full disk, a read-only remount or a lost volume fail
 // here, as every real write would.
 func (s *Store) Probe(now time.Time) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.guardedUpdate(func(tx *bolt.Tx) error {
 		b, err := now.MarshalBinary()
 		if err != nil {
 			return err

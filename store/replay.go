@@ -36,7 +36,7 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (first bool, err err
 		return false, fmt.Errorf("mark request: empty signature")
 	}
 	key := tsKey(signedAt, []byte(sig))
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.guardedUpdate(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketReplay))
 		if b.Get(key) != nil {
 			return nil

@@ -121,6 +121,8 @@ type Store struct {
 	ids  idPool
 	// groups counts commits by the writer, for tests and benchmarks.
 	groups atomic.Int64
+	// broken is set when a write found the file damaged (writer.go).
+	broken broken
 }
 
 // Open opens or creates the store at path, creates missing buckets and runs
@@ -240,6 +242,12 @@ func schemaVersion(meta *bolt.Bucket) uint64 {
 // Close releases the file. It waits for running transactions.
 func (s *Store) Close() error {
 	s.stopWriter()
+	if err := s.Damage(); err != nil {
+		// bbolt panicked rolling back a write on the damaged file and
+		// still holds its write lock: its Close would wait forever. The
+		// file lock goes with the process.
+		return fmt.Errorf("close store %s: left open: %w", s.path, err)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", s.path, err)
 	}

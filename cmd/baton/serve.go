@@ -160,7 +160,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Add(1)
-	go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
+	go func() { defer wg.Done(); app.RunOutbox(outboxCtx) }()
 
 	stopCron, err := app.Scheduler().StartCron(ctx)
 	if err != nil {
@@ -228,6 +228,18 @@ wait:
 			log.Info("shutting down: stopping intake")
 		case err := <-serveErr:
 			runErr = fmt.Errorf("http server: %w", err)
+		case <-st.Broken():
+			err := st.Damage()
+			log.Error("shutting down: a write found the store damaged", "err", err)
+			runErr = damagedAdvice(cfg.Store.Path, err)
+		case err := <-app.Damaged():
+			// Stop with exit 1 rather than serve on: a restart meets
+			// Open's check, which refuses the file with advice.
+			log.Error("shutting down: the store failed while serving", "err", err)
+			runErr = err
+			if errors.Is(err, store.ErrDamaged) {
+				runErr = damagedAdvice(cfg.Store.Path, err)
+			}
 		case err := <-socketDone:
 			socketDone = nil // already stopped
 			if err != nil && !errors.Is(err, context.Canceled) {

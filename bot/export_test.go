@@ -1,0 +1,5 @@
+package bot
+
+// Contain exposes contain to the end-to-end tests, which cannot otherwise
+// make a goroutine panic on demand.
+func (a *App) Contain(what string, f func()) bool { return a.contain(what, f) }
