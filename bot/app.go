@@ -60,6 +60,10 @@ type App struct {
 	// sched runs the scheduled jobs.
 	sched *Scheduler
 
+	// resolveMu serialises Resolve and Reload: each reads the live config
+	// and swaps in rights built from it, so one finishing after the other
+	// would otherwise put back what the other replaced.
+	resolveMu sync.Mutex
 	mu        sync.RWMutex
 	live      *config.Config // decision rights come from it; Reload swaps it
 	router    *decisions.Router
@@ -173,12 +177,14 @@ func (a *App) Wait() { a.wg.Wait() }
 // at start, hourly, after Slack reports a user or usergroup change, and on
 // Reload.
 func (a *App) Resolve(ctx context.Context) error {
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
 	return a.resolve(ctx, a.liveConfig())
 }
 
 // resolve builds the decision rights of cfg with Slack's current answers
 // and swaps them in, with cfg, in one step: a request sees the old rights
-// or the new ones, never a mix.
+// or the new ones, never a mix. The caller holds resolveMu.
 func (a *App) resolve(ctx context.Context, cfg *config.Config) error {
 	auth, err := a.api.AuthTestContext(ctx)
 	if err != nil {

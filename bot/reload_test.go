@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,4 +124,42 @@ func TestDeactivationIsNoticedWithoutRestart(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	e.flush()
 	lacks(t, "after", e.command(tom, chRandom, "who Rotate the production database passwords #security").all(), "decided by <@"+kenji)
+}
+
+// TestReloadSurvivesConcurrentResolve: a re-resolution (hourly, or after a
+// user_change) that started before a SIGHUP reload and finished after it
+// used to swap the old config back in, though the reload reported success.
+func TestReloadSurvivesConcurrentResolve(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	path := filepath.Join("..", "config.example.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := config.Parse(path, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := config.Parse(path, []byte(strings.Replace(string(data), "owners: [U02SOFIA3, U01RAVI02]", "owners: [U01AMARA9]", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	const rounds = 100
+	for range rounds {
+		if _, _, err := e.app.Reload(e.ctx(), old); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = e.app.Resolve(e.ctx()) }()
+		go func() { defer wg.Done(); _, _, _ = e.app.Reload(e.ctx(), next) }()
+		wg.Wait()
+		if d, _ := e.app.Router().Domain("product/pricing"); !slices.Contains(d.Owners, "U01AMARA9") {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d reloads were undone by a concurrent re-resolution", lost, rounds)
+	}
 }
