@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
@@ -43,7 +42,7 @@ func TestUsergroupChangeIsNoticedWithoutRestart(t *testing.T) {
 		}
 	}
 	lists := e.fake.Calls("usergroups.users.list")
-	e.clock.Advance(time.Minute)
+	e.clock.Advance(bot.ResolveCoalesce)
 	e.flush()
 	contains(t, "advisors after the change", who(), amara)
 	if n := e.fake.Calls("usergroups.users.list") - lists; n != 1 {
@@ -121,7 +120,7 @@ func TestDeactivationIsNoticedWithoutRestart(t *testing.T) {
 	if r := e.event([]byte(body), 0); r.Status != http.StatusOK {
 		t.Fatalf("user_change: %s", r)
 	}
-	e.clock.Advance(time.Minute)
+	e.clock.Advance(bot.ResolveCoalesce)
 	e.flush()
 	lacks(t, "after", e.command(tom, chRandom, "who Rotate the production database passwords #security").all(), "decided by <@"+kenji)
 }
