@@ -162,3 +162,32 @@ func TestReloadSurvivesConcurrentResolve(t *testing.T) {
 		t.Errorf("%d of %d reloads were undone by a concurrent re-resolution", lost, rounds)
 	}
 }
+
+// TestDeclineUsesTheReloadedDefaultDomain: declining a top-level domain's
+// decision hands it to the default domain of the config in force; it used
+// to read the config serve started with, so a reloaded default_domain was
+// ignored there.
+func TestDeclineUsesTheReloadedDefaultDomain(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	path := filepath.Join("..", "config.example.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "default_domain: company", "default_domain: legal", 1)
+	if text == string(data) {
+		t.Fatal("the example's default_domain moved; update this test")
+	}
+	next, err := config.Parse(path, []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.app.Reload(e.ctx(), next); err != nil {
+		t.Fatal(err)
+	}
+	e.command(tom, chGeneral, "Budget for the team offsite #finance")
+	contains(t, "decline", e.command(fatima, chGeneral, "decline D-1 not a finance call").all(), "in *legal*")
+	if d := e.decision(1); d.Domain != "legal" {
+		t.Errorf("declined to %s, want the reloaded default domain legal", d.Domain)
+	}
+}
