@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 )
 
@@ -90,6 +91,9 @@ func preflight(path string) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("open store %s: it is a directory: point store.path at a file, such as %s", path, filepath.Join(path, "baton.db"))
 	}
 	size := fi.Size()
 	if size == 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -259,4 +260,46 @@ func TestCheckExplainsPagesWithBadOffsets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenOnADirectory: a directory at store.path is a mistake in the
+// config, not a damaged store to restore over.
+func TestOpenOnADirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(dir, Options{})
+	if err == nil || errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("open on a directory: %v, want \"is a directory\", not damage", err)
+	}
+}
+
+// TestOpenReleasesTheLockWhenBboltPanics: bbolt takes the file lock before
+// it reads the file; a panic after that used to leave the lock held until
+// the process ended, so the next try (or baton restore) saw "is another
+// baton running on this file?".
+func TestOpenReleasesTheLockWhenBboltPanics(t *testing.T) {
+	h := newTestDB(t)
+	h.close()
+	t.Cleanup(func() { openBolt = bolt.Open })
+	openBolt = func(path string, mode os.FileMode, o *bolt.Options) (*bolt.DB, error) {
+		open := os.OpenFile
+		if o.OpenFile != nil {
+			open = o.OpenFile
+		}
+		f, err := open(path, os.O_RDWR, mode)
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			return nil, err
+		}
+		panic("a page bbolt cannot read")
+	}
+	if _, err := Open(h.path, Options{}); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("open: %v, want damaged", err)
+	}
+	openBolt = bolt.Open
+	if busy, err := inUse(h.path); err != nil || busy {
+		t.Errorf("after the panic the file is still locked (%v, %v)", busy, err)
+	}
+	h.open() // the cleanup checks it
 }

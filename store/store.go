@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -98,6 +99,10 @@ var migrations = []func(tx *bolt.Tx) error{
 	indexRegister,
 }
 
+// openBolt is bolt.Open; a test replaces it to panic as bbolt does on a
+// file it cannot read.
+var openBolt = bolt.Open
+
 // Options tune Open.
 type Options struct {
 	// Timeout is how long to wait for the file lock; zero means one second.
@@ -142,16 +147,28 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	var db *bolt.DB
+	var file *os.File // bbolt's handle, which holds the lock
 	err := guard(path, func() (err error) {
-		db, err = bolt.Open(path, 0o600, &bolt.Options{
+		db, err = openBolt(path, 0o600, &bolt.Options{
 			Timeout:      timeout,
 			ReadOnly:     opts.ReadOnly,
 			FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				file = f
+				return f, err
+			},
 		})
 		return err
 	})
 	if err != nil {
 		if errors.Is(err, ErrDamaged) {
+			// bbolt panicked after taking the file lock, and never
+			// released it: without this, the file stays locked ("is
+			// another baton running?") until the process ends.
+			if file != nil {
+				_ = file.Close()
+			}
 			return nil, err
 		}
 		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) {
