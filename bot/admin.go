@@ -72,8 +72,8 @@ func (a *App) storeWritable() error {
 	now := a.clock.Now()
 	if a.ready.checked.IsZero() || now.Sub(a.ready.checked) >= probeTTL || now.Before(a.ready.checked) {
 		err := a.store.Probe(now)
-		if errors.Is(err, store.ErrDamaged) {
-			a.ready.damage.set(err) // serve stops on it (damage.go)
+		if de := (*store.DamagedError)(nil); errors.As(err, &de) {
+			a.ready.damage.set(de) // serve stops on it (damage.go)
 		}
 		if err != nil && a.ready.err == nil {
 			a.log.Error("the store cannot take writes: not ready", "err", err)
