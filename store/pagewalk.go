@@ -16,6 +16,9 @@ const (
 	bucketLeafFlag  = 0x01 // a leaf element whose value is a bucket
 	pageElementSize = 16   // branch: pos, ksize, pgid; leaf: flags, pos, ksize, vsize
 	bucketHeader    = 16   // root pgid, sequence; an inline bucket's page follows
+	// maxDepth bounds the walk: bbolt's trees are a few levels deep per
+	// bucket, nested buckets add theirs; a deeper chain is damage.
+	maxDepth = 256
 )
 
 // walkPages checks, page by page, everything bbolt trusts when it reads
@@ -49,7 +52,7 @@ func walkPages(path string, tx *bolt.Tx) error {
 		return damaged(path, "page size is zero")
 	}
 	w.hwm = uint64(tx.Size()) / w.ps
-	return w.tree(uint64(tx.Cursor().Bucket().Root()), 0)
+	return w.tree(uint64(tx.Cursor().Bucket().Root()), 0, 0)
 }
 
 type pageWalker struct {
@@ -58,18 +61,37 @@ type pageWalker struct {
 	ps   uint64 // page size
 	hwm  uint64 // pages at or above this are not in use
 	seen map[uint64]bool
+	// bufs[d] holds the page being checked at depth d of the tree: a
+	// branch's buffer stays in use while its children are read.
+	bufs [][]byte
+}
+
+// buf is depth's buffer, n bytes long, keeping what it held.
+func (w *pageWalker) buf(depth int, n uint64) []byte {
+	for len(w.bufs) <= depth {
+		w.bufs = append(w.bufs, nil)
+	}
+	if b := w.bufs[depth]; uint64(cap(b)) < n {
+		grown := make([]byte, n)
+		copy(grown, b[:cap(b)])
+		w.bufs[depth] = grown
+	}
+	return w.bufs[depth][:n]
 }
 
 // tree checks the page id and, through it, every page below it. from is
-// the page that points at it, for the message.
-func (w *pageWalker) tree(id, from uint64) error {
+// the page that points at it, for the message; depth is how deep it is.
+func (w *pageWalker) tree(id, from uint64, depth int) error {
+	if depth > maxDepth {
+		return damaged(w.path, "the tree below page %d is deeper than %d levels", from, maxDepth)
+	}
 	if id < 2 || id >= w.hwm {
 		return damaged(w.path, "page %d points at page %d, outside the %d pages in use", from, id, w.hwm)
 	}
 	if w.seen[id] {
 		return damaged(w.path, "page %d is reached twice (again from page %d)", id, from)
 	}
-	buf := make([]byte, w.ps)
+	buf := w.buf(depth, w.ps)
 	if _, err := w.f.ReadAt(buf, int64(id*w.ps)); err != nil {
 		return damaged(w.path, "cannot read page %d: %v", id, err)
 	}
@@ -81,12 +103,10 @@ func (w *pageWalker) tree(id, from uint64) error {
 		if id+overflow >= w.hwm {
 			return damaged(w.path, "page %d runs %d pages past the %d in use", id, overflow, w.hwm)
 		}
-		more := make([]byte, (overflow+1)*w.ps)
-		copy(more, buf)
-		if _, err := w.f.ReadAt(more[w.ps:], int64((id+1)*w.ps)); err != nil {
+		buf = w.buf(depth, (overflow+1)*w.ps) // keeps the first page's bytes
+		if _, err := w.f.ReadAt(buf[w.ps:], int64((id+1)*w.ps)); err != nil {
 			return damaged(w.path, "cannot read page %d: %v", id, err)
 		}
-		buf = more
 		for p := id + 1; p <= id+overflow; p++ {
 			if w.seen[p] {
 				return damaged(w.path, "page %d overlaps page %d", id, p)
@@ -95,12 +115,12 @@ func (w *pageWalker) tree(id, from uint64) error {
 		}
 	}
 	w.seen[id] = true
-	return w.page(buf, id)
+	return w.page(buf, id, depth)
 }
 
 // page checks one page held in buf (a whole page with its overflow, or an
 // inline bucket's value) and the pages it points at.
-func (w *pageWalker) page(buf []byte, id uint64) error {
+func (w *pageWalker) page(buf []byte, id uint64, depth int) error {
 	le := binary.NativeEndian
 	if len(buf) < pageHeaderSize {
 		return damaged(w.path, "page %d is shorter than a page header", id)
@@ -123,7 +143,7 @@ func (w *pageWalker) page(buf []byte, id uint64) error {
 			if off+pos+ksize > size {
 				return damaged(w.path, "page %d: key %d lies outside the page", id, i)
 			}
-			if err := w.tree(child, id); err != nil {
+			if err := w.tree(child, id, depth+1); err != nil {
 				return err
 			}
 		}
@@ -145,13 +165,13 @@ func (w *pageWalker) page(buf []byte, id uint64) error {
 				return damaged(w.path, "page %d: element %d is a bucket too short for its header", id, i)
 			}
 			if root := le.Uint64(v); root != 0 {
-				if err := w.tree(root, id); err != nil {
+				if err := w.tree(root, id, depth+1); err != nil {
 					return err
 				}
 				continue
 			}
 			// An inline bucket: its one leaf page is the rest of the value.
-			if err := w.page(v[bucketHeader:], id); err != nil {
+			if err := w.page(v[bucketHeader:], id, depth); err != nil {
 				return err
 			}
 		}
