@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/pprof"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/baton-app/baton/store"
 )
 
 // AdminOptions configure the operator's HTTP surface.
@@ -58,6 +61,8 @@ type readiness struct {
 
 	socketMode atomic.Bool // set by RunSocketMode
 	socketUp   atomic.Bool
+
+	damage damage // set once the store failed while serving (damage.go)
 }
 
 // storeWritable probes the store at most once per probeTTL.
@@ -67,6 +72,9 @@ func (a *App) storeWritable() error {
 	now := a.clock.Now()
 	if a.ready.checked.IsZero() || now.Sub(a.ready.checked) >= probeTTL || now.Before(a.ready.checked) {
 		err := a.store.Probe(now)
+		if de := (*store.DamagedError)(nil); errors.As(err, &de) {
+			a.ready.damage.set(de) // serve stops on it (damage.go)
+		}
 		if err != nil && a.ready.err == nil {
 			a.log.Error("the store cannot take writes: not ready", "err", err)
 		} else if err == nil && a.ready.err != nil {
@@ -92,6 +100,11 @@ func (a *App) setSocketUp(up bool) {
 // operator; details go to the log, never to the caller.
 func (a *App) serveReady(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if a.ready.damage.get() != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready: reading the store failed, baton is stopping (see the log)\n")
+		return
+	}
 	if err := a.storeWritable(); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "not ready: the store cannot take writes (see the log)\n")

@@ -11,6 +11,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -63,12 +64,22 @@ type App struct {
 	// turns from routing to commit, so each sees the load the last left.
 	leastLoaded chan struct{}
 
+	// resolveMu serialises Resolve and Reload: each reads the live config
+	// and swaps in rights built from it, so one finishing after the other
+	// would otherwise put back what the other replaced.
+	resolveMu sync.Mutex
+	// answers is what Slack last said about each email, usergroup and
+	// user id the config names (under resolveMu): a blip keeps it.
+	answers   map[string]answer
 	mu        sync.RWMutex
 	live      *config.Config // decision rights come from it; Reload swaps it
 	router    *decisions.Router
 	teamID    string
 	appID     string
 	botUserID string
+	// named is every user the live rights name, resolved: user_change
+	// for anyone else does not re-resolve.
+	named map[string]bool
 
 	// views opens modals right after the ack, bounded so a burst of clicks
 	// cannot start unbounded goroutines.
@@ -133,6 +144,7 @@ func New(opts Options) (*App, error) {
 	a.dir.set(admins, nil)
 	a.outbox = newOutbox(opts.Store, opts.Slack, opts.Clock, opts.Logger, m, opts.Workers, opts.Pace)
 	a.outbox.runTask = a.runTask
+	a.outbox.contain = a.contain
 	a.sched = a.newJobs()
 	a.initMetrics(opts.Registerer)
 	return a, nil
@@ -178,12 +190,14 @@ func (a *App) Wait() { a.wg.Wait() }
 // at start, hourly, after Slack reports a user or usergroup change, and on
 // Reload.
 func (a *App) Resolve(ctx context.Context) error {
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
 	return a.resolve(ctx, a.liveConfig())
 }
 
 // resolve builds the decision rights of cfg with Slack's current answers
 // and swaps them in, with cfg, in one step: a request sees the old rights
-// or the new ones, never a mix.
+// or the new ones, never a mix. The caller holds resolveMu.
 func (a *App) resolve(ctx context.Context, cfg *config.Config) error {
 	auth, err := a.api.AuthTestContext(ctx)
 	if err != nil {
@@ -196,17 +210,25 @@ func (a *App) resolve(ctx context.Context, cfg *config.Config) error {
 	a.botUserID = auth.UserID
 	a.mu.Unlock()
 
+	if a.answers == nil {
+		a.answers = map[string]answer{}
+	}
 	cache := map[string][]string{}
-	deactivated := map[string]bool{}
+	deactivated, named := map[string]bool{}, map[string]bool{}
 	resolve := func(ids []string) []string {
 		var out []string
 		for _, id := range ids {
 			users, ok := cache[id]
 			if !ok {
-				users = a.resolveOne(ctx, id, deactivated)
+				ans := a.resolveKeeping(ctx, id)
+				users = ans.users
+				for _, u := range ans.deactivated {
+					deactivated[u] = true
+				}
 				cache[id] = users
 			}
 			for _, u := range users {
+				named[u] = true
 				if !slices.Contains(out, u) {
 					out = append(out, u)
 				}
@@ -223,37 +245,94 @@ func (a *App) resolve(ctx context.Context, cfg *config.Config) error {
 		admins[u] = true
 	}
 	a.mu.Lock()
-	a.live, a.router = cfg, router
+	a.live, a.router, a.named = cfg, router, named
 	a.mu.Unlock()
 	a.dir.set(admins, deactivated)
 	return nil
 }
 
-func (a *App) resolveOne(ctx context.Context, id string, deactivated map[string]bool) []string {
+// answer is what Slack says one config entry (email, usergroup, user id)
+// stands for.
+type answer struct {
+	users       []string
+	deactivated []string
+}
+
+// resolveKeeping asks Slack about id. On a transient failure (5xx, 429, a
+// timeout, any error that is not Slack saying "no such user/usergroup") it
+// keeps the last answer: one blip must not take owners away until the next
+// re-resolution. Only a definite answer drops someone. The caller holds
+// resolveMu.
+func (a *App) resolveKeeping(ctx context.Context, id string) answer {
+	ans, err := a.resolveOne(ctx, id)
+	if err == nil {
+		a.answers[id] = ans
+		return ans
+	}
+	prev, ok := a.answers[id]
+	if ok {
+		a.log.Warn("cannot ask Slack about an owner right now; keeping the last answer", "who", id, "err", err)
+		return prev
+	}
+	a.log.Warn("cannot ask Slack about an owner right now; skipping until it answers", "who", id, "err", err)
+	return ans
+}
+
+// notFound reports whether err is Slack saying the user or usergroup does
+// not exist: an answer, not a failure.
+func notFound(err error) bool {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Err {
+	case "users_not_found", "user_not_found", "no_such_subteam", "subteam_not_found":
+		return true
+	}
+	return false
+}
+
+// resolveOne asks Slack what id stands for. A definite "not found" is an
+// answer (nobody, or the user id as typed); any other error is returned,
+// with what to use when there is no earlier answer.
+func (a *App) resolveOne(ctx context.Context, id string) (answer, error) {
 	switch {
 	case strings.Contains(id, "@"):
 		u, err := a.api.GetUserByEmailContext(ctx, id)
+		if notFound(err) {
+			a.log.Warn("no Slack user has this email; skipping", "email", id)
+			return answer{}, nil
+		}
 		if err != nil {
-			a.log.Warn("cannot resolve email to a Slack user; skipping", "email", id, "err", err)
-			return nil
+			return answer{}, fmt.Errorf("users.lookupByEmail: %w", err)
 		}
+		ans := answer{users: []string{u.ID}}
 		if u.Deleted {
-			deactivated[u.ID] = true
+			ans.deactivated = ans.users
 		}
-		return []string{u.ID}
+		return ans, nil
 	case strings.HasPrefix(id, "S"):
 		members, err := a.api.GetUserGroupMembersContext(ctx, id)
+		if notFound(err) {
+			a.log.Warn("no such Slack usergroup; skipping", "usergroup", id)
+			return answer{}, nil
+		}
 		if err != nil {
-			a.log.Warn("cannot list usergroup members; skipping", "usergroup", id, "err", err)
-			return nil
+			return answer{}, fmt.Errorf("usergroups.users.list: %w", err)
 		}
-		return members
+		return answer{users: members}, nil
 	default:
+		ans := answer{users: []string{id}}
 		u, err := a.api.GetUserInfoContext(ctx, id)
-		if err == nil && u.Deleted {
-			deactivated[id] = true
+		switch {
+		case notFound(err):
+			return ans, nil
+		case err != nil:
+			return ans, fmt.Errorf("users.info: %w", err)
+		case u.Deleted:
+			ans.deactivated = ans.users
 		}
-		return []string{id}
+		return ans, nil
 	}
 }
 

@@ -73,7 +73,12 @@ func (a *App) onEvent(ctx context.Context, eventID string, data any) error {
 		return a.publishHome(e.User, "home/"+eventID)
 	case *slackevents.ReactionAddedEvent:
 		return a.onReaction(eventID, e)
-	case *slackevents.UserChangeEvent, *slackevents.SubteamMembersChangedEvent:
+	case *slackevents.UserChangeEvent:
+		if !a.userChangeMatters(e.User.ID, e.User.Deleted) {
+			return nil
+		}
+		return a.resolveSoon()
+	case *slackevents.SubteamMembersChangedEvent:
 		return a.resolveSoon()
 	}
 	return nil
@@ -89,6 +94,10 @@ func (a *App) ResolveOnUnparsed(callback []byte) (bool, error) {
 		APIAppID string `json:"api_app_id"`
 		Event    struct {
 			Type string `json:"type"`
+			User struct {
+				ID      string `json:"id"`
+				Deleted bool   `json:"deleted"`
+			} `json:"user"`
 		} `json:"event"`
 	}
 	if json.Unmarshal(callback, &cb) != nil {
@@ -102,13 +111,31 @@ func (a *App) ResolveOnUnparsed(callback []byte) (bool, error) {
 	if !a.ours(cb.TeamID, cb.APIAppID) {
 		return true, nil
 	}
+	if cb.Event.Type == string(slackevents.UserChange) && !a.userChangeMatters(cb.Event.User.ID, cb.Event.User.Deleted) {
+		return true, nil
+	}
 	return true, a.resolveSoon()
+}
+
+// userChangeMatters reports whether a user_change can change the decision
+// rights: the user is someone the config names (as an owner, advisor,
+// escalation target or admin, resolved), or was deactivated or
+// reactivated. Slack sends user_change for every profile edit in the
+// workspace; the rest cost nothing. A changed email is not in the event:
+// the hourly re-resolution picks it up.
+func (a *App) userChangeMatters(id string, deleted bool) bool {
+	a.mu.RLock()
+	named := a.named[id]
+	a.mu.RUnlock()
+	return named || deleted != a.dir.isDeactivated(id)
 }
 
 // resolveCoalesce is the window whose user and usergroup changes are
 // answered by one re-resolution: a busy workspace sends user_change for
 // every profile edit, and each Resolve asks Slack about every owner.
-const resolveCoalesce = time.Minute
+// Five minutes: a deactivation is rarely urgent to the minute, and the
+// hourly pass is the backstop anyway.
+const resolveCoalesce = 5 * time.Minute
 
 // resolveSoon queues a durable task to re-resolve owners at the end of the
 // current window; every change event in the window lands on the same key,

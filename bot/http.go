@@ -28,12 +28,12 @@ type HTTPOptions struct {
 func (a *App) Handler(opts HTTPOptions) http.Handler {
 	mux := http.NewServeMux()
 	verified := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
-		return a.verify(name, opts.SigningSecret, h)
+		return a.verify(name, opts.SigningSecret, a.countOK(name, h))
 	}
 	// Events are de-duplicated by event_id; commands and interactions carry
 	// no such id, so their signatures are remembered instead.
 	once := func(name string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
-		return a.verify(name, opts.SigningSecret, a.refuseReplays(name, h))
+		return a.verify(name, opts.SigningSecret, a.refuseReplays(name, a.countOK(name, h)))
 	}
 	mux.Handle("POST /slack/commands", once("commands", a.serveCommand))
 	mux.Handle("POST /slack/events", verified("events", a.serveEvent))
@@ -70,9 +70,18 @@ func (a *App) verify(name, secret string, next func(http.ResponseWriter, *http.R
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		a.metrics.requests.WithLabelValues(name, "ok").Inc()
 		next(w, r, body)
 	})
+}
+
+// countOK counts a request as result="ok" once it is verified and, for
+// commands and interactions, not a replay: each request is counted under
+// exactly one result.
+func (a *App) countOK(name string, next func(http.ResponseWriter, *http.Request, []byte)) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		a.metrics.requests.WithLabelValues(name, "ok").Inc()
+		next(w, r, body)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

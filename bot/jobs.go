@@ -32,6 +32,9 @@ type Scheduler struct {
 	messages func(r refReader, before, d decisions.Decision, act decisions.Action, people decisions.People) []outgoing
 	// extra are jobs other parts of Baton schedule (review dates).
 	extra []Job
+	// contain runs a job so a store read that panics stops serve instead
+	// of the process (damage.go); nil runs it bare.
+	contain func(what string, f func()) bool
 }
 
 // jobStore is what the jobs read and write.
@@ -66,6 +69,7 @@ func (a *App) newJobs() *Scheduler {
 		cfg: a.cfg, loc: a.loc, log: a.log, metrics: a.metrics, clock: a.clock,
 		store: a.store, outbox: a.outbox, slash: a.slash(),
 		people: a.dir.people, router: a.Router, messages: a.transitionMessages,
-		extra: []Job{{Name: JobReviews, Spec: a.cfg.Reminders.Schedule, Run: a.RunReviews}},
+		extra:   []Job{{Name: JobReviews, Spec: a.cfg.Reminders.Schedule, Run: a.RunReviews}},
+		contain: a.contain,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/baton-app/baton/bot/command"
+	"github.com/baton-app/baton/decisions"
 )
 
 // metrics are Baton's Prometheus series, registered on an injected
@@ -80,7 +81,11 @@ var (
 	socketEndpoints = []string{"socket_commands", "socket_events", "socket_interactions"}
 	requestResults  = []string{"ok", "unauthorized", "too_large", "bad_body", "replay", "duplicate", "bad_payload", "error", "panic"}
 	retryReasons    = []string{"rate_limited", "error"}
-	messageKinds    = []string{KindPost, KindDM, KindEphemeral, KindUpdate, KindHome, KindTask}
+	// stale_reminder: a reminder dropped because the decision moved on.
+	messageKinds = []string{KindPost, KindDM, KindEphemeral, KindUpdate, KindHome, KindTask, "stale_reminder"}
+	// systemVerbs are the transitions the jobs make, which no command names.
+	systemVerbs = []decisions.Verb{decisions.VerbRemind, decisions.VerbEscalate, decisions.VerbStuck, decisions.VerbConsent,
+		decisions.VerbReopen, decisions.VerbEdit, decisions.VerbComment, decisions.VerbDecline, decisions.VerbReview}
 )
 
 // initLabels creates every label set Baton knows at start: the endpoints,
@@ -92,7 +97,11 @@ func (m *metrics) initLabels(domains []string, jobs []string) {
 			m.requests.WithLabelValues(e, r)
 		}
 	}
+	m.requests.WithLabelValues("socket", "bad_payload") // a Socket Mode frame of no known type
 	m.commands.WithLabelValues("invalid")
+	for _, v := range systemVerbs {
+		m.transitions.WithLabelValues(string(v))
+	}
 	for _, s := range command.Specs() {
 		m.commands.WithLabelValues(string(s.Verb))
 		m.transitions.WithLabelValues(string(s.Verb))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/baton-app/baton/bot"
+	"github.com/baton-app/baton/slackfake"
 	"github.com/baton-app/baton/store"
 )
 
@@ -151,6 +153,51 @@ func TestMetrics(t *testing.T) {
 		`baton_decisions_open{domain="product"} 1`,
 	} {
 		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestEverySeriesBatonWritesExistsAtStart: the label sets written outside
+// the request paths (a dropped stale reminder, a bad Socket Mode frame,
+// the jobs' transitions) exist at 0 from the start too, so rate() and
+// absent() work on them before the first one happens.
+func TestEverySeriesBatonWritesExistsAtStart(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	body := string(e.admin("/metrics").Body)
+	for _, want := range []string{
+		`baton_outbox_dropped_total{kind="stale_reminder"} 0`,
+		`baton_slack_requests_total{endpoint="socket",result="bad_payload"} 0`,
+		`baton_transitions_total{verb="escalate"} 0`,
+		`baton_transitions_total{verb="remind"} 0`,
+		`baton_transitions_total{verb="consent"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics at start lacks %s", want)
+		}
+	}
+}
+
+// TestReplayIsCountedOnce: a replayed command is counted under
+// result="replay" only; it used to be counted as "ok" as well.
+func TestReplayIsCountedOnce(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	body := []byte("team_id=" + slackfake.TeamID + "&api_app_id=" + slackfake.AppID + "&channel_id=" + chProduct + "&user_id=" + tom + "&command=%2Fdecide&text=help")
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	h := http.Header{}
+	h.Set("X-Slack-Request-Timestamp", ts)
+	h.Set("X-Slack-Signature", sign(e.secret, ts, body))
+	for range 2 {
+		if r := e.send("/slack/commands", "application/x-www-form-urlencoded", body, h); r.Status != http.StatusOK {
+			t.Fatalf("command: %s", r)
+		}
+	}
+	got := string(e.admin("/metrics").Body)
+	for _, want := range []string{
+		`baton_slack_requests_total{endpoint="commands",result="ok"} 1`,
+		`baton_slack_requests_total{endpoint="commands",result="replay"} 1`,
+	} {
+		if !strings.Contains(got, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}

@@ -162,6 +162,9 @@ type Outbox struct {
 	metrics *metrics
 	workers int
 	runTask taskRunner
+	// contain runs a delivery so a store read that panics stops serve
+	// instead of the process (damage.go); nil runs it bare.
+	contain func(what string, f func()) bool
 
 	kick chan struct{}
 
@@ -362,7 +365,14 @@ func (o *Outbox) Run(ctx context.Context) {
 				// it is not left uncertain, but a stalled Slack call cannot
 				// hold shutdown forever.
 				dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
-				results <- o.deliver(dctx, q)
+				r := result{q: q, out: outError}
+				deliver := func() { r = o.deliver(dctx, q) }
+				if o.contain == nil {
+					deliver()
+				} else {
+					o.contain("outbox", deliver)
+				}
+				results <- r
 				cancel()
 			}
 		}()

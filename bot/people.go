@@ -49,6 +49,13 @@ func (d *directory) set(admins, deactivated map[string]bool) {
 	}
 }
 
+// isDeactivated reports whether Baton believes user is deactivated.
+func (d *directory) isDeactivated(user string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.deactivated[user]
+}
+
 func (d *directory) isAdmin(user string) bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()

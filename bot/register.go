@@ -284,7 +284,7 @@ func (a *App) declineRoute(d decisions.Decision, domain string, users []string, 
 		why = "one level up from " + d.Domain
 		if parent, ok := a.Router().Parent(d.Domain); ok {
 			domain = parent.Name
-		} else if def := a.cfg.DefaultDomain; def != "" && !strings.EqualFold(def, d.Domain) {
+		} else if def := a.liveConfig().DefaultDomain; def != "" && !strings.EqualFold(def, d.Domain) {
 			domain, why = def, "the default domain, above "+d.Domain
 		} else {
 			return decisions.Route{}, fmt.Sprintf("*%s* is already at the top of the rights map: name a `#domain` or a person to hand it to.", blocks.Escape(d.Domain))

@@ -30,6 +30,8 @@ func (a *App) liveConfig() *config.Config {
 // and the keys that changed but only take effect at a restart (the Slack
 // app, listeners, store, logs, time zone and schedules, read once at start).
 func (a *App) Reload(ctx context.Context, cfg *config.Config) (summary string, restartNeeded []string, err error) {
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
 	old := a.liveConfig()
 	if err := a.resolve(ctx, cfg); err != nil {
 		return "", nil, fmt.Errorf("the new config was not applied (the running one stays): %w", err)

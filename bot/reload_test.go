@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
@@ -41,7 +42,7 @@ func TestUsergroupChangeIsNoticedWithoutRestart(t *testing.T) {
 		}
 	}
 	lists := e.fake.Calls("usergroups.users.list")
-	e.clock.Advance(time.Minute)
+	e.clock.Advance(bot.ResolveCoalesce)
 	e.flush()
 	contains(t, "advisors after the change", who(), amara)
 	if n := e.fake.Calls("usergroups.users.list") - lists; n != 1 {
@@ -119,7 +120,74 @@ func TestDeactivationIsNoticedWithoutRestart(t *testing.T) {
 	if r := e.event([]byte(body), 0); r.Status != http.StatusOK {
 		t.Fatalf("user_change: %s", r)
 	}
-	e.clock.Advance(time.Minute)
+	e.clock.Advance(bot.ResolveCoalesce)
 	e.flush()
 	lacks(t, "after", e.command(tom, chRandom, "who Rotate the production database passwords #security").all(), "decided by <@"+kenji)
+}
+
+// TestReloadSurvivesConcurrentResolve: a re-resolution (hourly, or after a
+// user_change) that started before a SIGHUP reload and finished after it
+// used to swap the old config back in, though the reload reported success.
+func TestReloadSurvivesConcurrentResolve(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	path := filepath.Join("..", "config.example.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := config.Parse(path, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := config.Parse(path, []byte(strings.Replace(string(data), "owners: [U02SOFIA3, U01RAVI02]", "owners: [U01AMARA9]", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	const rounds = 100
+	for range rounds {
+		if _, _, err := e.app.Reload(e.ctx(), old); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = e.app.Resolve(e.ctx()) }()
+		go func() { defer wg.Done(); _, _, _ = e.app.Reload(e.ctx(), next) }()
+		wg.Wait()
+		if d, _ := e.app.Router().Domain("product/pricing"); !slices.Contains(d.Owners, "U01AMARA9") {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d reloads were undone by a concurrent re-resolution", lost, rounds)
+	}
+}
+
+// TestDeclineUsesTheReloadedDefaultDomain: declining a top-level domain's
+// decision hands it to the default domain of the config in force; it used
+// to read the config serve started with, so a reloaded default_domain was
+// ignored there.
+func TestDeclineUsesTheReloadedDefaultDomain(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	path := filepath.Join("..", "config.example.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "default_domain: company", "default_domain: legal", 1)
+	if text == string(data) {
+		t.Fatal("the example's default_domain moved; update this test")
+	}
+	next, err := config.Parse(path, []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.app.Reload(e.ctx(), next); err != nil {
+		t.Fatal(err)
+	}
+	e.command(tom, chGeneral, "Budget for the team offsite #finance")
+	contains(t, "decline", e.command(fatima, chGeneral, "decline D-1 not a finance call").all(), "in *legal*")
+	if d := e.decision(1); d.Domain != "legal" {
+		t.Errorf("declined to %s, want the reloaded default domain legal", d.Domain)
+	}
 }

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,7 +17,7 @@ func (a *App) refuseReplays(name string, next func(http.ResponseWriter, *http.Re
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		// verify has checked both headers; the timestamp parses.
 		secs, _ := strconv.ParseInt(r.Header.Get("X-Slack-Request-Timestamp"), 10, 64)
-		first, err := a.store.MarkRequest(r.Header.Get("X-Slack-Signature"), time.Unix(secs, 0))
+		first, err := a.store.MarkRequest(replayKey(r.Header.Get("X-Slack-Signature")), time.Unix(secs, 0))
 		if err != nil {
 			a.log.Error("remember request signature", "endpoint", name, "err", err)
 			if name == "commands" {
@@ -37,6 +39,17 @@ func (a *App) refuseReplays(name string, next func(http.ResponseWriter, *http.Re
 		}
 		next(w, r, body)
 	}
+}
+
+// replayKey is the signature as the verifier compared it: the decoded
+// HMAC bytes. The header's hex is accepted in either letter case, so keying
+// on the raw header would let "v0=ABC…" replay "v0=abc…".
+func replayKey(header string) string {
+	sig, err := hex.DecodeString(strings.TrimPrefix(header, "v0="))
+	if err != nil {
+		return header // verify has already refused anything that does not decode
+	}
+	return string(sig)
 }
 
 // storeTrouble answers a command when Baton cannot record anything.

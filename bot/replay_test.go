@@ -96,3 +96,34 @@ func TestReplayedButtonActsOnce(t *testing.T) {
 		t.Errorf("the replayed click opened %d more modals", got-opened)
 	}
 }
+
+// TestReplayWithRecasedSignatureActsOnce replays a captured command with
+// the signature's hex in upper case, then in mixed case: both verify (hex
+// decoding ignores case), and both are still the same request.
+func TestReplayWithRecasedSignatureActsOnce(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	body := render(t, "slash_command.tmpl", slashCommand{
+		TeamID: slackfake.TeamID, AppID: slackfake.AppID, Channel: chProduct, ChannelName: "product",
+		User: tom, UserName: "tom", Command: "/decide", Text: "Launch the beta in March #product",
+		ResponseURL: e.fake.ResponseURLFor(chProduct, tom), TriggerID: "1337.42.recased",
+	})
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := sign(e.secret, ts, body)
+	hexSig := strings.TrimPrefix(sig, "v0=")
+	variants := []string{sig, "v0=" + strings.ToUpper(hexSig), "v0=" + strings.ToUpper(hexSig[:10]) + hexSig[10:]}
+	for i, s := range variants {
+		h := http.Header{}
+		h.Set("X-Slack-Request-Timestamp", ts)
+		h.Set("X-Slack-Signature", s)
+		resp := e.send("/slack/commands", "application/x-www-form-urlencoded", body, h)
+		if resp.Status != http.StatusOK {
+			t.Fatalf("copy %d: %s", i+1, resp)
+		}
+		if i > 0 && !strings.Contains(string(resp.Body), "already handled") {
+			t.Errorf("copy %d (signature %q…) answered %s, want \"already handled\"", i+1, s[:14], resp)
+		}
+	}
+	if n, err := e.st.Count(); err != nil || n != 1 {
+		t.Errorf("%d decisions (err %v) from one captured command, want 1", n, err)
+	}
+}

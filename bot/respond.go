@@ -1,11 +1,16 @@
 package bot
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -53,13 +58,20 @@ func (o *Outbox) sendEphemeral(ctx context.Context, m Message, opts []slack.MsgO
 			}
 			msg.Blocks = &bs
 		}
-		err := slack.PostWebhookCustomHTTPContext(ctx, m.ResponseURL, responseClient, msg)
-		if err == nil {
+		refusal, err := postResponse(ctx, m.ResponseURL, msg)
+		if err != nil {
+			// A 5xx, a 429 or a timeout: the answer may have landed, or
+			// not. Trying chat.postEphemeral now would show it twice if it
+			// did; the outbox retries the response_url instead, until it
+			// answers or refuses (it expires after 30 minutes).
+			return fmt.Errorf("response_url: %w", err)
+		}
+		if refusal == "" {
 			return nil
 		}
-		// Expired, used up, or Slack's hooks unreachable: the Web API
-		// may still get through.
-		o.log.Warn("response_url refused the answer; trying chat.postEphemeral", "user", m.User, "channel", m.Channel, "err", err)
+		// Expired, used up, or no longer wanted: Slack will never take
+		// it there, and the Web API may still get through.
+		o.log.Warn("response_url refused the answer; trying chat.postEphemeral", "user", m.User, "channel", m.Channel, "refusal", refusal)
 	}
 	_, err := o.api.PostEphemeralContext(ctx, m.Channel, m.User, opts...)
 	if err == nil {
@@ -78,6 +90,53 @@ func (o *Outbox) sendEphemeral(ctx context.Context, m Message, opts []slack.MsgO
 		return fmt.Errorf("chat.postMessage to %s: %w", dm, err)
 	}
 	return nil
+}
+
+// postResponse posts msg to a response_url. Slack refuses one for good with
+// a 4xx and a word in the body (expired_url, used_url, no_active_hooks,
+// invalid_blocks): that is returned as refusal. A 5xx, a 429 or a network
+// failure is returned as err, as slack-go's Web API errors are, so the
+// outbox retries it like any Slack outage.
+func postResponse(ctx context.Context, url string, msg *slack.WebhookMessage) (refusal string, err error) {
+	raw, err := json.Marshal(msg)
+	if err != nil {
+		return "", fmt.Errorf("encode answer: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
+	if err != nil {
+		return "bad response_url", nil // it will not get better on a retry
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := responseClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	switch code := resp.StatusCode; {
+	case code >= 200 && code < 300:
+		// Usually "ok"; a refusal can also come as {"ok":false,"error":…}.
+		var r struct {
+			OK    *bool  `json:"ok"`
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &r) == nil && r.OK != nil && !*r.OK {
+			return cmp.Or(r.Error, "refused"), nil
+		}
+		return "", nil
+	case code == http.StatusTooManyRequests:
+		if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil {
+			return "", &slack.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
+		}
+		return "", slack.StatusCodeError{Code: code, Status: resp.Status}
+	case code >= 400 && code < 500:
+		if word := strings.TrimSpace(string(body)); word != "" && len(word) < 64 {
+			return word, nil
+		}
+		return resp.Status, nil
+	default:
+		return "", slack.StatusCodeError{Code: code, Status: resp.Status}
+	}
 }
 
 // noTextToPropose answers a shortcut used on a message with no text (only

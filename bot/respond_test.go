@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-app/baton/slackfake"
 )
@@ -61,4 +62,48 @@ func TestShortcutOnMessageWithoutText(t *testing.T) {
 	}
 	contains(t, "answer", replies[0].Text, "no text I can propose", "/decide")
 	lacks(t, "answer", replies[0].Text, "went wrong")
+}
+
+// TestLostResponseURLAnswerIsNotSentAnotherWay: the response_url POST
+// reaches Slack but its answer is lost (a 502). The reply used to be sent
+// again through chat.postEphemeral, so the user saw it twice. Now a 5xx is
+// retried through the response_url only; chat.postEphemeral is the fallback
+// only when Slack clearly refuses the URL (4xx: expired, used up).
+func TestLostResponseURLAnswerIsNotSentAnotherWay(t *testing.T) {
+	cases := []struct {
+		name          string
+		fail          func(e *e2e)
+		viaURL, other int // answers through the response_url, and any other way
+	}{
+		// The answer landed; the retry may land again in the same place
+		// (Slack gives response_url no idempotency key), never elsewhere.
+		{"answer lost after it landed", func(e *e2e) { e.fake.LoseNextAnswer("response_url", http.StatusBadGateway, 1) }, 2, 0},
+		{"503 before it landed", func(e *e2e) { e.fake.FailNext("response_url", http.StatusServiceUnavailable, 0, 1) }, 1, 0},
+		{"expired (404)", func(e *e2e) { e.fake.FailNext("response_url", http.StatusNotFound, 0, 1) }, 0, 1},
+		{"used up", func(e *e2e) { e.fake.FailNextError("response_url", "used_url", 1) }, 0, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newE2E(t, e2eOptions{})
+			c.fail(e)
+			mark := e.mark()
+			payload := render(t, "message_action.json.tmpl", shortcut{TeamID: slackfake.TeamID, User: tom, UserName: "tom", Channel: chProduct,
+				CallbackID: "propose_message", MessageTS: "1764150000.000100", Author: grace, Text: "Should we move the design review to Tuesdays? #design",
+				ResponseURL: e.fake.ResponseURLFor(chProduct, tom)})
+			if resp := e.interact(payload); resp.Status != http.StatusOK {
+				t.Fatalf("shortcut: %s", resp)
+			}
+			e.flush()
+			e.clock.Advance(10 * time.Minute) // past any retry backoff
+			e.flush()
+			toTom := dmTo(tom)
+			answers := where(e.postsSince(mark), func(p slackfake.Post) bool {
+				return p.User == tom && p.Method != "chat.postMessage" || toTom(p)
+			})
+			viaURL := len(where(answers, method("response_url")))
+			if viaURL != c.viaURL || len(answers)-viaURL != c.other {
+				t.Errorf("answers: %d through the response_url and %d otherwise, want %d and %d: %v", viaURL, len(answers)-viaURL, c.viaURL, c.other, texts(answers))
+			}
+		})
+	}
 }

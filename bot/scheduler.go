@@ -55,9 +55,15 @@ func (sc *Scheduler) Jobs() ([]Job, error) {
 
 // runJob runs a job at now. Each job records its own completed run, in the
 // same transaction as its last change where that matters (the digest).
-func (sc *Scheduler) runJob(ctx context.Context, j Job, now time.Time) error {
+func (sc *Scheduler) runJob(ctx context.Context, j Job, now time.Time) (err error) {
 	sc.log.Info("job starting", "job", j.Name, "at", now.In(sc.loc).Format(time.RFC3339))
-	if err := j.Run(ctx, now); err != nil {
+	run := func() { err = j.Run(ctx, now) }
+	if sc.contain == nil {
+		run()
+	} else if !sc.contain("job "+j.Name, run) {
+		return fmt.Errorf("job %s: stopped on a failure reading the store", j.Name)
+	}
+	if err != nil {
 		return fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	sc.metrics.jobs.WithLabelValues(j.Name).Inc()

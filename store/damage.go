@@ -8,9 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ErrDamaged is returned, wrapped in a *DamagedError, when the file is not
@@ -92,6 +91,9 @@ func preflight(path string) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("open store %s: it is a directory: point store.path at a file, such as %s", path, filepath.Join(path, "baton.db"))
 	}
 	size := fi.Size()
 	if size == 0 {
@@ -177,16 +179,4 @@ func guard(path string, f func() error) (err error) {
 		}
 	}()
 	return f()
-}
-
-// quickCheck walks every page of every bucket's tree (page headers only,
-// no values decoded): garbage written over the middle of the file is found
-// at open instead of in the middle of serving. bbolt checks each page's
-// id and type as it goes and panics on a mismatch, which guard turns into
-// an error.
-func quickCheck(tx *bolt.Tx) error {
-	return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		_ = b.Stats()
-		return nil
-	})
 }

@@ -2,12 +2,17 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // damagedFixture writes a store with enough decisions to span many pages,
@@ -55,7 +60,7 @@ func TestOpenExplainsDamagedFiles(t *testing.T) {
 		}, ""},
 		{"a few tree pages overwritten", func(t *testing.T, path string, _ int64) {
 			overwrite(t, path, 8*4096, garbage(4*4096))
-		}, "reading it failed"},
+		}, "says it is page"},
 		{"garbage over both headers", func(t *testing.T, path string, _ int64) {
 			overwrite(t, path, 0, garbage(32<<10))
 		}, "no valid bbolt header"},
@@ -132,4 +137,169 @@ func overwrite(t *testing.T, path string, off int64, b []byte) {
 	if _, err := f.WriteAt(b, off); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// treePage returns the root page of bucket in the closed store at path
+// (a branch page) and the first leaf page below it.
+func treePage(t *testing.T, path, bucket string) (root, leaf uint64, pageSize int) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pageSize = db.Info().PageSize
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		root = uint64(tx.Bucket([]byte(bucket)).Root())
+		for id := root; ; {
+			info, err := tx.Page(int(id))
+			if err != nil {
+				return err
+			}
+			switch info.Type {
+			case "leaf":
+				if id == root {
+					return fmt.Errorf("bucket %s is a single leaf page; the test needs a branch", bucket)
+				}
+				leaf = id
+				return nil
+			case "branch": // follow the first element's child
+				var pgid [8]byte
+				if _, err := f.ReadAt(pgid[:], int64(id)*int64(pageSize)+pageHeaderSize+8); err != nil {
+					return err
+				}
+				id = binary.NativeEndian.Uint64(pgid[:])
+			default:
+				return fmt.Errorf("page %d is a %s page", id, info.Type)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, leaf, pageSize
+}
+
+// poke writes v at byte off of page id.
+func poke(t *testing.T, path string, pageSize int, id uint64, off int, v any) {
+	t.Helper()
+	b, err := binary.Append(nil, binary.NativeEndian, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overwrite(t, path, int64(id)*int64(pageSize)+int64(off), b)
+}
+
+// TestCheckExplainsPagesWithBadOffsets damages one number inside a tree
+// page, the kind of damage bbolt's page-type checks do not see: a key or
+// value said to lie far outside its page, a child past the end, a page
+// that is not a tree page. bbolt's own Check reads such a page in a
+// goroutine where a memory fault cannot be recovered, and used to take the
+// process down; Verify (baton check -store, and every backup) and Restore
+// now report the file as damaged and carry on, and Open (serve) refuses
+// it before anything reads it.
+func TestCheckExplainsPagesWithBadOffsets(t *testing.T) {
+	const elem = pageHeaderSize // the first element
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, path string)
+		reason string
+	}{
+		{"a branch key 1 GiB past its page", func(t *testing.T, path string) {
+			root, _, ps := treePage(t, path, bucketDecisions)
+			poke(t, path, ps, root, elem, uint32(1<<30))
+		}, "outside the page"},
+		{"a leaf value 1 GiB long", func(t *testing.T, path string) {
+			_, leaf, ps := treePage(t, path, bucketDecisions)
+			poke(t, path, ps, leaf, elem+12, uint32(1<<30))
+		}, "outside the page"},
+		{"a child page past the end of the file", func(t *testing.T, path string) {
+			root, _, ps := treePage(t, path, bucketDecisions)
+			poke(t, path, ps, root, elem+8, uint64(1<<40))
+		}, "outside the"},
+		{"a leaf marked as a freelist page", func(t *testing.T, path string) {
+			_, leaf, ps := treePage(t, path, bucketDecisions)
+			poke(t, path, ps, leaf, 8, uint16(freelistPageFlag))
+		}, "neither a branch nor a leaf"},
+	}
+	backup, _ := damagedFixture(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "baton.db")
+			if err := copyFile(backup, path); err != nil {
+				t.Fatal(err)
+			}
+			c.damage(t, path)
+
+			// serve opens the file: it must refuse it there, not start and
+			// then fault in the outbox.
+			if s, err := Open(path, Options{}); !errors.Is(err, ErrDamaged) {
+				if err == nil {
+					_ = s.Close()
+				}
+				t.Fatalf("open: %v, want the store damaged", err)
+			}
+			_, err := Verify(path)
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), c.reason) {
+				t.Fatalf("verify: %v, want the store damaged (%s)", err, c.reason)
+			}
+			res, err := Restore(backup, path, time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC), false)
+			if err != nil {
+				t.Fatalf("restore over the damaged store: %v", err)
+			}
+			if !strings.Contains(res.KeptAs, ".damaged-") || res.Decisions != 400 {
+				t.Errorf("restore: %+v, want 400 decisions and the file kept as .damaged-", res)
+			}
+			if _, err := Verify(path); err != nil {
+				t.Errorf("the restored store: %v", err)
+			}
+		})
+	}
+}
+
+// TestOpenOnADirectory: a directory at store.path is a mistake in the
+// config, not a damaged store to restore over.
+func TestOpenOnADirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(dir, Options{})
+	if err == nil || errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("open on a directory: %v, want \"is a directory\", not damage", err)
+	}
+}
+
+// TestOpenReleasesTheLockWhenBboltPanics: bbolt takes the file lock before
+// it reads the file; a panic after that used to leave the lock held until
+// the process ended, so the next try (or baton restore) saw "is another
+// baton running on this file?".
+func TestOpenReleasesTheLockWhenBboltPanics(t *testing.T) {
+	h := newTestDB(t)
+	h.close()
+	t.Cleanup(func() { openBolt = bolt.Open })
+	openBolt = func(path string, mode os.FileMode, o *bolt.Options) (*bolt.DB, error) {
+		open := os.OpenFile
+		if o.OpenFile != nil {
+			open = o.OpenFile
+		}
+		f, err := open(path, os.O_RDWR, mode)
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			return nil, err
+		}
+		panic("a page bbolt cannot read")
+	}
+	if _, err := Open(h.path, Options{}); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("open: %v, want damaged", err)
+	}
+	openBolt = bolt.Open
+	if busy, err := inUse(h.path); err != nil || busy {
+		t.Errorf("after the panic the file is still locked (%v, %v)", busy, err)
+	}
+	h.open() // the cleanup checks it
 }

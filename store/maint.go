@@ -73,6 +73,11 @@ func (s *Store) Check() error {
 	// guard: the index checks trust key lengths a damaged file may break.
 	err := guard(s.path, func() error {
 		return s.db.View(func(tx *bolt.Tx) error {
+			// Bounds first: tx.Check reads pages in its own goroutine,
+			// beyond guard's reach.
+			if err := walkPages(s.path, tx); err != nil {
+				return err
+			}
 			return s.check(tx, report)
 		})
 	})

@@ -57,7 +57,9 @@ func Restore(backup, path string, now time.Time, force bool) (RestoreResult, err
 	res.Decisions = n
 
 	suffix := ".damaged-"
-	if _, err := os.Stat(path); err == nil {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return res, fmt.Errorf("%s is a directory, not a store: point store.path at a file; nothing was changed", path)
+	} else if err == nil {
 		if busy, err := inUse(path); err != nil {
 			return res, fmt.Errorf("restore to %s: %w", path, err)
 		} else if busy {

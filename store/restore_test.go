@@ -118,3 +118,22 @@ func TestScheduledBackupsPrunedOldestFirst(t *testing.T) {
 		t.Errorf("left %v, want the 2 newest, newest first", left)
 	}
 }
+
+// TestRestoreRefusesADirectory: a directory at the store's path is a
+// config mistake; it is not moved aside as if it were a damaged store.
+func TestRestoreRefusesADirectory(t *testing.T) {
+	h := newTestDB(t)
+	h.create(proposal("Keep the beta", "U1", "product", "U2"))
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if _, err := h.BackupFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	_, err := Restore(backup, dir, time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC), false)
+	if err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("restore over a directory: %v, want refused", err)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Errorf("the directory was moved: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -105,6 +106,10 @@ var migrations = []func(tx *bolt.Tx) error{
 	indexRegister,
 }
 
+// openBolt is bolt.Open; a test replaces it to panic as bbolt does on a
+// file it cannot read.
+var openBolt = bolt.Open
+
 // Options tune Open.
 type Options struct {
 	// Timeout is how long to wait for the file lock; zero means one second.
@@ -131,6 +136,8 @@ type Store struct {
 	// trimAfterCommit asks the writer to trim (see trim) once the current
 	// commit, which touched many pages, is done.
 	trimAfterCommit atomic.Bool
+	// broken is set when a write found the file damaged (writer.go).
+	broken broken
 }
 
 // Open opens or creates the store at path, creates missing buckets and runs
@@ -150,16 +157,28 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	var db *bolt.DB
+	var file *os.File // bbolt's handle, which holds the lock
 	err := guard(path, func() (err error) {
-		db, err = bolt.Open(path, 0o600, &bolt.Options{
+		db, err = openBolt(path, 0o600, &bolt.Options{
 			Timeout:      timeout,
 			ReadOnly:     opts.ReadOnly,
 			FreelistType: bolt.FreelistMapType, // stays fast as a large file fragments
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				file = f
+				return f, err
+			},
 		})
 		return err
 	})
 	if err != nil {
 		if errors.Is(err, ErrDamaged) {
+			// bbolt panicked after taking the file lock, and never
+			// released it: without this, the file stays locked ("is
+			// another baton running?") until the process ends.
+			if file != nil {
+				_ = file.Close()
+			}
 			return nil, err
 		}
 		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) {
@@ -175,9 +194,11 @@ func Open(path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	err = guard(path, func() error {
-		// The check reads every page; give the memory map's pages back
-		// after it, or they would stay resident for the life of serve.
-		if err := db.View(func(tx *bolt.Tx) error { defer trim(tx); return quickCheck(tx) }); err != nil {
+		// Every tree page's bounds, read from the file: garbage over
+		// the middle of the file is found here, not in the outbox. The
+		// walk reads every page; give the memory map's pages back after
+		// it, or they would stay resident for the life of serve.
+		if err := db.View(func(tx *bolt.Tx) error { defer trim(tx); return walkPages(path, tx) }); err != nil {
 			return err
 		}
 		if opts.ReadOnly {
@@ -253,6 +274,12 @@ func schemaVersion(meta *bolt.Bucket) uint64 {
 // Close releases the file. It waits for running transactions.
 func (s *Store) Close() error {
 	s.stopWriter()
+	if err := s.Damage(); err != nil {
+		// bbolt panicked rolling back a write on the damaged file and
+		// still holds its write lock: its Close would wait forever. The
+		// file lock goes with the process.
+		return fmt.Errorf("close store %s: left open: %w", s.path, err)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", s.path, err)
 	}

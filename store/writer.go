@@ -121,9 +121,18 @@ func (s *Store) writeLoop() {
 // call runs one write, turning a panic into that write's error: it runs
 // on the writer's goroutine, where a panic would take every other
 // request — and the process — down with it.
-func call(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+//
+// A panic is damage when the file's pages do not check out (bbolt trusts
+// the file and panics on a bad page): that error stops the store, as
+// guardedUpdate does. Otherwise it is a bug in the callback, and only that
+// write fails.
+func (s *Store) call(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			if werr := walkPages(s.path, tx); errors.Is(werr, ErrDamaged) {
+				err = werr
+				return
+			}
 			err = fmt.Errorf("write panicked: %v", p)
 		}
 	}()
@@ -140,9 +149,9 @@ func (s *Store) commit(group []*writeReq) {
 	}
 	errs := make([]error, len(group))
 	failed := -1
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.guardedUpdate(func(tx *bolt.Tx) error {
 		for i, r := range group {
-			errs[i] = call(r.fn, tx)
+			errs[i] = s.call(r.fn, tx)
 			var ref refused
 			if errs[i] != nil && !errors.As(errs[i], &ref) {
 				failed = i
@@ -167,4 +176,53 @@ func (s *Store) commit(group []*writeReq) {
 		s.commit(group[failed : failed+1])
 		s.commit(group[failed+1:])
 	}
+}
+
+// guardedUpdate is db.Update under guard: a write reads pages too, and a
+// page that went bad after Open would panic in the writer goroutine and take
+// the process down; every caller in the group gets a *DamagedError instead.
+// bbolt may be left holding its write lock then (its rollback reads the
+// damaged free list), so every later write gets the same error at once.
+func (s *Store) guardedUpdate(fn func(tx *bolt.Tx) error) error {
+	if err := s.Damage(); err != nil {
+		return err
+	}
+	err := guard(s.path, func() error { return s.db.Update(fn) })
+	if errors.Is(err, ErrDamaged) {
+		s.broken.set(err)
+	}
+	return err
+}
+
+// broken records the first damage a write found.
+type broken struct {
+	once sync.Once
+	ch   chan struct{} // closed by set
+	mu   sync.Mutex
+	err  error
+}
+
+func (b *broken) done() chan struct{} {
+	b.once.Do(func() { b.ch = make(chan struct{}) })
+	return b.ch
+}
+
+func (b *broken) set(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil {
+		b.err = err
+		close(b.done())
+	}
+}
+
+// Broken is closed once a write finds the file damaged; Damage then says
+// how. The store takes no more writes: serve stops on it.
+func (s *Store) Broken() <-chan struct{} { return s.broken.done() }
+
+// Damage is the *DamagedError a write found, or nil.
+func (s *Store) Damage() error {
+	s.broken.mu.Lock()
+	defer s.broken.mu.Unlock()
+	return s.broken.err
 }

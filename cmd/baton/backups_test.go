@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +75,81 @@ func TestServeLoggerFollowsConfig(t *testing.T) {
 	newServeLogger(e, cfg, &debug).Debug("now shown")
 	if !strings.Contains(out.String(), `"msg":"now shown"`) {
 		t.Errorf("-log-level debug did not win over log.level: %q", out.String())
+	}
+}
+
+// TestScheduledBackupOfDamagedStoreIsNotKept: the store goes bad under a
+// running baton (pages overwritten after Open). The backup copies the bad
+// pages; its check fails, and it is deleted. It used to keep the normal
+// backup name, so it counted as the newest backup: the restore advice named
+// it and pruning deleted a good one in its place.
+func TestScheduledBackupOfDamagedStoreIsNotKept(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "baton.db")
+	cliSeed(t, db, cliDecision("Ship it", "product", decisions.StatusOpen, ""))
+	cfg, err := config.Parse("c.yaml", []byte("store: {path: "+db+", backup_schedule: '0 2 * * *', backup_keep: 1}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	day := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+	if err := backupNow(cfg, st, day, log); err != nil {
+		t.Fatal(err)
+	}
+	good := store.ScheduledBackupName(db, day)
+
+	f, err := os.OpenFile(db, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	junk := []byte(strings.Repeat("\xa5\x5a\xff\x00\x13\x37\xbe\xef", int(fi.Size()/8)))
+	if _, err := f.WriteAt(junk[:fi.Size()-8192], 8192); err != nil { // keep the two meta pages
+		t.Fatal(err)
+	}
+	f.Close()
+
+	err = backupNow(cfg, st, day.AddDate(0, 0, 1), log)
+	if !errors.Is(err, store.ErrDamaged) {
+		t.Fatalf("backup of a damaged store: %v, want damaged", err)
+	}
+	kept, _ := store.ScheduledBackups(db)
+	if len(kept) != 1 || kept[0] != good {
+		t.Errorf("backups %v, want only the good one %s", kept, good)
+	}
+	left, _ := filepath.Glob(db + ".backup-*")
+	if len(left) != 1 {
+		t.Errorf("files left beside the store: %v, want only %s", left, good)
+	}
+}
+
+// TestBackupJobCountsFromItsFirstStart: with backups just turned on and
+// none taken yet, baton_job_last_success_timestamp_seconds{job="backup"}
+// is the start, not 0 (which BatonJobNotRun read as "never, page now").
+func TestBackupJobCountsFromItsFirstStart(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "baton.db")
+	cfg, err := config.Parse("c.yaml", []byte("store: {path: "+db+", backup_schedule: '0 2 * * *'}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	before := time.Now().Add(-time.Second)
+	stop, err := startBackups(context.Background(), cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if last, err := st.LastRun(bot.JobBackup); err != nil || last.Before(before) {
+		t.Errorf("backup job's last run %v (%v), want its first start", last, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"time"
 
@@ -82,6 +83,15 @@ func startBackups(ctx context.Context, cfg *config.Config, st *store.Store, log 
 		return nil, fmt.Errorf("store.backup_schedule: %w", err)
 	}
 	log = log.With("component", "backup")
+	// As CatchUp does for the other jobs: the first start counts as a
+	// run, so baton_job_last_success_timestamp_seconds{job="backup"} says
+	// "since backups were turned on", and BatonJobNotRun fires only when
+	// none has succeeded for its whole threshold after that.
+	if last, err := st.LastRun(bot.JobBackup); err == nil && last.IsZero() {
+		if err := st.CompleteRun(bot.JobBackup, time.Now()); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
+			log.Warn("record the start of scheduled backups", "err", err)
+		}
+	}
 	c := cron.New(cron.WithLocation(cfg.Timezone))
 	c.Schedule(sched, cron.FuncJob(func() {
 		if err := ctx.Err(); err != nil {
@@ -98,14 +108,25 @@ func startBackups(ctx context.Context, cfg *config.Config, st *store.Store, log 
 
 // backupNow takes one scheduled backup, records it as the backup job's
 // last run, and prunes the oldest beyond store.backup_keep.
+//
+// The copy is written and verified under a name ScheduledBackups does not
+// list, and only renamed to the backup's name once it checks out: a copy of
+// a store gone bad must never look like the latest good backup (restore
+// advice names the newest one, and pruning would delete the good ones).
 func backupNow(cfg *config.Config, st *store.Store, now time.Time, log *slog.Logger) error {
 	dest := store.ScheduledBackupName(cfg.Store.Path, now)
-	n, err := st.BackupFile(dest)
+	pending := dest + ".verifying"
+	n, err := st.BackupFile(pending)
 	if err != nil {
 		return err
 	}
-	if _, err := store.Verify(dest); err != nil {
-		return fmt.Errorf("the backup just written does not check out: %w", err)
+	if _, err := store.Verify(pending); err != nil {
+		_ = os.Remove(pending) // a damaged copy is no backup; the store itself stays for a post-mortem
+		return fmt.Errorf("the backup just written does not check out, so it was deleted: %w", err)
+	}
+	if err := os.Rename(pending, dest); err != nil {
+		_ = os.Remove(pending)
+		return fmt.Errorf("name the verified backup %s: %w", dest, err)
 	}
 	if err := st.CompleteRun(bot.JobBackup, now); err != nil && !errors.Is(err, store.ErrAlreadyRun) {
 		return fmt.Errorf("record the backup: %w", err)

@@ -104,7 +104,7 @@ func runReplica(ctx context.Context, pg *pgstore.Store, app *bot.App, log *slog.
 			log.Error("catching up missed jobs", "err", err)
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); app.Outbox().Run(lctx) }()
+		go func() { defer wg.Done(); app.RunOutbox(lctx) }()
 		stopCron, err := app.Scheduler().StartCron(lctx)
 		if err != nil {
 			log.Error("start the scheduler", "err", err)

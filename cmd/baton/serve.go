@@ -20,6 +20,7 @@ import (
 
 	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/config"
+	"github.com/baton-app/baton/store"
 	"github.com/baton-app/baton/store/pgstore"
 )
 
@@ -153,8 +154,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go app.KeepResolved(keepCtx)
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	stopCron, stopBackups := func() {}, func() {}
-	// lostLead stays nil (never ready) on bbolt.
+	// lostLead stays nil (never ready) on bbolt, broken on PostgreSQL.
 	var lostLead chan error
+	var broken <-chan struct{}
+	if boltStore != nil {
+		broken = boltStore.Broken()
+	}
 	if pg, ok := st.(*pgstore.Store); ok {
 		// Jobs and delivery run on whichever replica leads (see runReplica).
 		lostLead = make(chan error, 1)
@@ -165,7 +170,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			log.Error("catching up missed jobs", "err", err)
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); app.Outbox().Run(outboxCtx) }()
+		go func() { defer wg.Done(); app.RunOutbox(outboxCtx) }()
 		stopCron, err = app.Scheduler().StartCron(ctx)
 		if err != nil {
 			stopOutbox()
@@ -235,6 +240,18 @@ wait:
 			runErr = fmt.Errorf("http server: %w", err)
 		case err := <-lostLead:
 			runErr = fmt.Errorf("%w: exiting so a restart starts clean; another replica leads meanwhile", err)
+		case <-broken:
+			err := boltStore.Damage()
+			log.Error("shutting down: a write found the store damaged", "err", err)
+			runErr = damagedAdvice(cfg.Store.Path, err)
+		case err := <-app.Damaged():
+			// Stop with exit 1 rather than serve on: a restart meets
+			// Open's check, which refuses the file with advice.
+			log.Error("shutting down: the store failed while serving", "err", err)
+			runErr = err
+			if errors.Is(err, store.ErrDamaged) {
+				runErr = damagedAdvice(cfg.Store.Path, err)
+			}
 		case err := <-socketDone:
 			socketDone = nil // already stopped
 			if err != nil && !errors.Is(err, context.Canceled) {
