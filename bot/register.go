@@ -376,11 +376,10 @@ func (a *App) cmdListRegister(ctx context.Context, inv invocation, c command.Com
 		ds, err = a.store.ByStatus(decisions.StatusOpen, listLimit)
 	case c.Filter == command.FilterOverdue:
 		title = "Overdue decisions"
-		ds, err = a.store.DueBetween(time.Time{}, inv.Now)
+		ds, err = a.store.DueBefore(inv.Now, listLimit)
 	case c.Filter == command.FilterAll:
 		title = "Decisions"
-		ds, err = a.store.CreatedBetween(c.Since, inv.Now.Add(time.Second))
-		slices.Reverse(ds)
+		ds, err = a.store.CreatedSince(c.Since, inv.Now.Add(time.Second), listLimit)
 	default:
 		// mine: cmdList's list, which is not cut by date.
 		r := a.cmdList(ctx, inv, command.Command{Verb: c.Verb, Filter: c.Filter})
@@ -415,7 +414,7 @@ func (a *App) cmdRightsRegister(ctx context.Context, inv invocation, c command.C
 	if !a.dir.isAdmin(inv.User) {
 		return replyText("Only admins can see rule suggestions: they change the config. `%s rights` shows the map.", a.slash())
 	}
-	ds, err := a.store.Misrouted(time.Time{}, inv.Now.Add(time.Second))
+	ds, err := a.store.Misrouted(inv.Now.Add(-decisions.SuggestWindow), inv.Now.Add(time.Second), decisions.SuggestMax)
 	if err != nil {
 		return a.internalError("read misroutes", err)
 	}
@@ -474,14 +473,10 @@ func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 	if h.Advice, err = a.store.AdviceOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: advice: %w", err)
 	}
-	due, err := a.store.ReviewsBetween(time.Time{}, now.Add(time.Second))
-	if err != nil {
+	// Reviews come to App Home once asked: the job asks within the hour
+	// of the date.
+	if h.Reviews, err = a.store.ReviewsOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: reviews: %w", err)
-	}
-	for _, d := range due {
-		if slices.Contains(reviewers(d), user) {
-			h.Reviews = append(h.Reviews, d)
-		}
 	}
 	if h.Proposed, err = a.store.ByProposer(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: proposed: %w", err)

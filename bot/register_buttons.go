@@ -113,7 +113,10 @@ const JobReviews = "reviews"
 // RunReviews sends the review DM (Keep / Revisit) to the deciders and the
 // proposer of every decision whose review date has come, once per date.
 func (a *App) RunReviews(ctx context.Context, now time.Time) error {
-	ds, err := a.store.ReviewsBetween(time.Time{}, now.Add(time.Nanosecond))
+	// Asked reviews leave this part of the index, so a run reads only
+	// what came due since the last; a backlog is worked off reviewBatch at
+	// a time.
+	ds, err := a.store.ReviewsDue(time.Time{}, now.Add(time.Nanosecond), reviewBatch)
 	if err != nil {
 		return fmt.Errorf("reviews due: %w", err)
 	}
@@ -148,6 +151,9 @@ func (a *App) RunReviews(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
+// reviewBatch bounds how many reviews one run asks.
+const reviewBatch = 500
+
 // errNoReviewDue aborts a review run's change that turned out unneeded
 // once read inside its transaction.
 var errNoReviewDue = errors.New("no review due")
@@ -155,15 +161,8 @@ var errNoReviewDue = errors.New("no review due")
 // reviewAsked reports whether the review DMs for d's current review date
 // were sent.
 func reviewAsked(d decisions.Decision) bool {
-	for i := len(d.History) - 1; i >= 0; i-- {
-		switch d.History[i].Kind {
-		case decisions.EventReviewAsked:
-			return true
-		case decisions.EventReviewSet, decisions.EventReviewed:
-			return false
-		}
-	}
-	return false
+	asked, _ := decisions.ReviewAsked(&d)
+	return asked
 }
 
 // onReviewButton handles Keep and Revisit on a review DM.

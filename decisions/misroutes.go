@@ -75,6 +75,14 @@ var genericWords = map[string]bool{
 // (`keyword "budget" matched finance`).
 var keywordReason = regexp.MustCompile(`keyword "([^"]+)" matched ([^\s;,]+)`)
 
+// Suggestions read at most SuggestMax misrouted decisions, the newest, and
+// in Slack only those misrouted in the last SuggestWindow: the rights map
+// should learn from how work is routed now, at a bounded cost.
+const (
+	SuggestMax    = 2000
+	SuggestWindow = 180 * 24 * time.Hour
+)
+
 // Suggest reads the misroutes of ds against the rights map. A decision
 // counts for the domain it is in now (where it was decided, or is being
 // decided). Words are suggested only where no domain already has them as
