@@ -213,10 +213,25 @@ func (a *App) cmdSearch(ctx context.Context, inv invocation, c command.Command) 
 	if err != nil {
 		return a.internalError("search", err)
 	}
+	var r Reply
 	if len(ds) == 0 {
-		return replyText("Nothing matches “%s”. Try fewer or other words, or `%s list all`.", blocks.Escape(q), a.slash())
+		r = replyText("Nothing matches “%s”. Try fewer or other words, or `%s list all`.", blocks.Escape(q), a.slash())
+	} else {
+		r = reply(blocks.List("Search: "+q, ds, inv.Now, a.loc))
 	}
-	return reply(blocks.List("Search: "+q, ds, inv.Now, a.loc))
+	if c.AsWritten == "" {
+		return r
+	}
+	// A long search reads as a proposal too ("Search ads budget for Q3"):
+	// answer the search, and offer to propose it as written.
+	offer := a.notACommand(&command.Error{Msg: fmt.Sprintf("If “%s” is a new decision, not a search, nothing was created yet:", blocks.Escape(c.AsWritten))},
+		written{User: inv.User, Text: c.AsWritten, Kind: decisions.SourceCommand, Channel: inv.Channel})
+	if len(r.Blocks) == 0 {
+		r.Blocks = blocks.Text(r.Text).Blocks
+	}
+	r.Text += " " + offer.Text
+	r.Blocks = append(r.Blocks, offer.Blocks...)
+	return r
 }
 
 func (a *App) cmdReview(ctx context.Context, inv invocation, c command.Command) Reply {

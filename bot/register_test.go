@@ -271,3 +271,24 @@ func TestReviewVerb(t *testing.T) {
 		t.Errorf("review D-2: %v, want 09:00 on the 15th", d.ReviewOn)
 	}
 }
+
+// TestProseAfterAVerbOffersToPropose: "Search ads budget for Q3" is
+// answered as a search, with a Propose-as-written button; "List prices go
+// up 5% in April" gets the list syntax and the button. Neither creates a
+// decision until the button is pressed.
+func TestProseAfterAVerbOffersToPropose(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	before := e.counts()
+	r := e.command(tom, chProduct, "Search ads budget for Q3")
+	contains(t, "search", r.all(), "Nothing matches", "is a new decision", "Propose as written")
+	r = e.command(tom, chProduct, "List prices go up 5% in April")
+	contains(t, "list", r.all(), "takes one filter", "Propose as written")
+	e.unchanged("prose after a verb", before)
+
+	on := replyPost(t, r, chProduct, "1764151300.000300")
+	e.press(tom, on, blocks.ActionProposeWritten, "t1")
+	e.flush()
+	if d := e.decision(1); d.Title != "List prices go up 5% in April" || d.Proposer != tom {
+		t.Errorf("proposed %q by %s", d.Title, d.Proposer)
+	}
+}
