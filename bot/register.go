@@ -245,7 +245,8 @@ func (a *App) cmdReview(ctx context.Context, inv invocation, c command.Command) 
 // setReview records a review date for id.
 func (a *App) setReview(inv invocation, id decisions.ID, on time.Time) (decisions.Decision, error) {
 	actor := a.dir.actor(inv.User, inv.Now)
-	on = workdayStart(on, a.loc)
+	// 9:00 on the day as the person read it: on is in their zone.
+	on = workdayStart(on, on.Location())
 	return a.change(id, decisions.VerbReview, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
 		next, err := decisions.SetReview(d, actor, on, now)
 		return next, nil, err
