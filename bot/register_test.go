@@ -246,6 +246,11 @@ func TestDeclineVerb(t *testing.T) {
 	contains(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(),
 		"Suggested from 3 misroutes", "- name: company", "add keyword `layout` to company — 2 misroutes: D-1, D-2")
 	lacks(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(), "`invoice`") // finance has that keyword
+
+	// Slack reads the last 180 days of misroutes: older ones no longer
+	// shape the suggestions (nor cost a read).
+	e.clock.Set(e.clock.Now().AddDate(0, 0, 181))
+	contains(t, "half a year later", e.command(maya, chGeneral, "rights suggest").all(), "No misroutes yet")
 }
 
 // TestReviewVerb: a review date by command or after a rationale; only the
