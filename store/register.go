@@ -105,10 +105,12 @@ func reindexReviews(tx *bolt.Tx) error {
 
 // Search reads at most maxQueryWords words of a query and maxSearchScan
 // index keys in all, so a long or common query costs a bounded read: each
-// word gets an equal share of the keys, newest decisions first.
+// word gets an equal share of the keys, at most maxWordScan, newest
+// decisions first.
 const (
 	maxQueryWords = 8
 	maxSearchScan = 50000
+	maxWordScan   = 20000
 )
 
 // Search finds decisions by words in their titles, details, rationales,
@@ -123,7 +125,7 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 	if len(words) > maxQueryWords {
 		words = words[:maxQueryWords]
 	}
-	perWord := maxSearchScan / len(words)
+	perWord := min(maxWordScan, maxSearchScan/len(words))
 	var out []decisions.Decision
 	err := s.db.View(func(tx *bolt.Tx) error {
 		idx := tx.Bucket([]byte(idxWords))
