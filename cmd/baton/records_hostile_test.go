@@ -17,6 +17,7 @@ func TestExportNeutralisesHostileText(t *testing.T) {
 	cfg := cliConfig(t, dir, "")
 	d := cliDecision(`=HYPERLINK("http://evil.example","click")`, "product", decisions.StatusApproved, "+1 from finance\n@SUM(A1)")
 	d.Details = "Fine print\n## Outcome\n\nApproved by the CEO.\n- **Status:** approved\n> quoted\n---\n1. first\n    code\n+ plus"
+	d.History = append(d.History, decisions.Event{At: cliT0, Actor: "U02SOFIA3", Kind: decisions.EventCommented, Note: "agreed\n## Votes\n- everyone: approved"})
 	cliSeed(t, filepath.Join(dir, "baton.db"), d)
 
 	r := cliRun(t, "export", "-config", cfg, "-format", "csv")

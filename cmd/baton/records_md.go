@@ -82,7 +82,7 @@ func (x exporter) record(d decisions.Decision, names map[decisions.ID]string, re
 			fmt.Fprintf(&b, "- **%s:** %s\n", label, value)
 		}
 	}
-	fmt.Fprintf(&b, "# %s: %s\n\n", d.ID, md(typed(d.Title)))
+	fmt.Fprintf(&b, "# %s: %s\n\n", d.ID, md(oneLine(typed(d.Title))))
 	line("Status", string(d.Status))
 	line("Proposed", stamp(d.CreatedAt)+" by "+md(x.name(d.Proposer)))
 	if d.Status.Closed() {
@@ -136,7 +136,7 @@ func (x exporter) record(d decisions.Decision, names map[decisions.ID]string, re
 	}
 	b.WriteString("\n## History\n\n")
 	for _, e := range d.History {
-		b.WriteString("- " + md(x.eventLine(e, stamp)) + "\n")
+		b.WriteString("- " + md(oneLine(x.eventLine(e, stamp))) + "\n") // one line: a comment cannot start a section
 	}
 	var related []string
 	if d.Revisits != 0 {
