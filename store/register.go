@@ -72,7 +72,11 @@ func indexRegister(tx *bolt.Tx) error {
 // largest time key, so date scans (which end before year 2262) stop short
 // of it.
 func reviewOwed(user string) []byte {
-	return append(tsKey(maxNano.Add(1), nil), prefix(user)...)
+	k := tsKey(maxNano.Add(1), nil)
+	if user == "" {
+		return k // every review owed
+	}
+	return append(k, prefix(user)...)
 }
 
 // reindexReviews is the migration that moves reviews already asked out of
@@ -189,14 +193,40 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 	return out, nil
 }
 
-// ReviewsBetween lists decisions whose review date is in [from, to) and
-// whose review was not yet asked, in date order.
+// maxOwedRead bounds how many reviews asked and not answered
+// ReviewsBetween reads (the newest decisions), for the digest.
+const maxOwedRead = 500
+
+// ReviewsBetween lists decisions whose review date is in [from, to), in
+// date order: those not yet asked, and those asked that nobody answered
+// (at most maxOwedRead of them), as the digest lists them.
 func (s *Store) ReviewsBetween(from, to time.Time) ([]decisions.Decision, error) {
-	return s.ReviewsDue(from, to, 0)
+	ds, err := s.query(func(tx *bolt.Tx) []decisions.ID {
+		idx := tx.Bucket([]byte(idxReview))
+		ids := inRange(idx, from, to, false)
+		seen := map[decisions.ID]bool{}
+		scanPrefix(idx, reviewOwed(""), true, func(k, _ []byte) bool {
+			if id := idFromKey(k); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+			return len(seen) < maxOwedRead
+		})
+		return ids
+	})
+	if err != nil {
+		return nil, err
+	}
+	ds = slices.DeleteFunc(ds, func(d decisions.Decision) bool { return d.ReviewOn.Before(from) || !d.ReviewOn.Before(to) })
+	slices.SortStableFunc(ds, func(a, b decisions.Decision) int {
+		return cmp.Or(a.ReviewOn.Compare(b.ReviewOn), cmp.Compare(a.ID, b.ID))
+	})
+	return ds, nil
 }
 
-// ReviewsDue is ReviewsBetween stopping after limit decisions (limit <= 0:
-// no limit), so one run of the reviews job has a bounded read.
+// ReviewsDue lists decisions whose review date is in [from, to) and whose
+// review was not yet asked, in date order, stopping after limit (limit <=
+// 0: no limit), so one run of the reviews job has a bounded read.
 func (s *Store) ReviewsDue(from, to time.Time, limit int) ([]decisions.Decision, error) {
 	return s.query(func(tx *bolt.Tx) []decisions.ID {
 		return inRangeLimit(tx.Bucket([]byte(idxReview)), from, to, false, limit)

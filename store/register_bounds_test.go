@@ -70,12 +70,14 @@ func TestAskedReviewsLeaveTheJobsIndex(t *testing.T) {
 	h.update(a.ID, func(d *decisions.Decision) {
 		d.History = append(d.History, decisions.Event{At: later, Actor: decisions.SystemActor, Kind: decisions.EventReviewAsked, Users: []string{"UJONAS", "UTOM"}})
 	})
-	wantIDs(t, "due after asking A", got(h.ReviewsBetween(time.Time{}, later)), b.ID)
+	wantIDs(t, "for the job after asking A", got(h.ReviewsDue(time.Time{}, later, 0)), b.ID)
 	wantIDs(t, "the job's batch", got(h.ReviewsDue(time.Time{}, later, 1)), b.ID)
+	wantIDs(t, "for the digest, asked or not", got(h.ReviewsBetween(time.Time{}, later)), a.ID, b.ID)
+	wantIDs(t, "for the digest, before the date", got(h.ReviewsBetween(time.Time{}, t0)))
 	wantIDs(t, "owed by a decider", got(h.ReviewsOwedBy("UJONAS", 10)), a.ID)
 	wantIDs(t, "owed by the proposer", got(h.ReviewsOwedBy("UTOM", 10)), a.ID)
 	wantIDs(t, "not owed by others", got(h.ReviewsOwedBy("UJON", 10)))
-	wantIDs(t, "a date scan to the end of time", got(h.ReviewsBetween(time.Time{}, time.Unix(1<<40, 0))), b.ID)
+	wantIDs(t, "a date scan to the end of time", got(h.ReviewsDue(time.Time{}, time.Unix(1<<40, 0), 0)), b.ID)
 
 	// Answered (Keep): gone from both.
 	h.update(a.ID, func(d *decisions.Decision) { d.ReviewOn = time.Time{} })
@@ -106,7 +108,7 @@ func TestReviewMigration(t *testing.T) {
 	}
 	h.Store.Close()
 	h.open()
-	wantIDs(t, "due after migrating", got(h.ReviewsBetween(time.Time{}, t0.Add(time.Hour))))
+	wantIDs(t, "due after migrating", got(h.ReviewsDue(time.Time{}, t0.Add(time.Hour), 0)))
 	wantIDs(t, "owed after migrating", got(h.ReviewsOwedBy("UJONAS", 10)), a.ID)
 }
 
