@@ -194,7 +194,8 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 }
 
 // maxOwedRead bounds how many reviews asked and not answered
-// ReviewsBetween reads (the newest decisions), for the digest.
+// ReviewsBetween reads, for the digest. (The owed part is ordered by
+// person, so past the bound it is not the newest that are kept.)
 const maxOwedRead = 500
 
 // ReviewsBetween lists decisions whose review date is in [from, to), in
