@@ -204,7 +204,7 @@ func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, 
 	default:
 		return nil, nil
 	}
-	review, msg := a.reviewFromModal(get(blocks.BlockReview, blocks.ActionReview).SelectedDate, now)
+	review, msg := a.reviewFromModal(ctx, ic.User.ID, get(blocks.BlockReview, blocks.ActionReview).SelectedDate, now)
 	if msg != "" {
 		return fieldErr(blocks.BlockReview, msg)
 	}

@@ -213,10 +213,25 @@ func (a *App) cmdSearch(ctx context.Context, inv invocation, c command.Command) 
 	if err != nil {
 		return a.internalError("search", err)
 	}
+	var r Reply
 	if len(ds) == 0 {
-		return replyText("Nothing matches “%s”. Try fewer or other words, or `%s list all`.", blocks.Escape(q), a.slash())
+		r = replyText("Nothing matches “%s”. Try fewer or other words, or `%s list all`.", blocks.Escape(q), a.slash())
+	} else {
+		r = reply(blocks.List("Search: "+q, ds, inv.Now, a.loc))
 	}
-	return reply(blocks.List("Search: "+q, ds, inv.Now, a.loc))
+	if c.AsWritten == "" {
+		return r
+	}
+	// A long search reads as a proposal too ("Search ads budget for Q3"):
+	// answer the search, and offer to propose it as written.
+	offer := a.notACommand(&command.Error{Msg: fmt.Sprintf("If “%s” is a new decision, not a search, nothing was created yet:", blocks.Escape(c.AsWritten))},
+		written{User: inv.User, Text: c.AsWritten, Kind: decisions.SourceCommand, Channel: inv.Channel})
+	if len(r.Blocks) == 0 {
+		r.Blocks = blocks.Text(r.Text).Blocks
+	}
+	r.Text += " " + offer.Text
+	r.Blocks = append(r.Blocks, offer.Blocks...)
+	return r
 }
 
 func (a *App) cmdReview(ctx context.Context, inv invocation, c command.Command) Reply {
@@ -230,7 +245,8 @@ func (a *App) cmdReview(ctx context.Context, inv invocation, c command.Command) 
 // setReview records a review date for id.
 func (a *App) setReview(inv invocation, id decisions.ID, on time.Time) (decisions.Decision, error) {
 	actor := a.dir.actor(inv.User, inv.Now)
-	on = workdayStart(on, a.loc)
+	// 9:00 on the day as the person read it: on is in their zone.
+	on = workdayStart(on, on.Location())
 	return a.change(id, decisions.VerbReview, func(d decisions.Decision, now time.Time) (decisions.Decision, []outgoing, error) {
 		next, err := decisions.SetReview(d, actor, on, now)
 		return next, nil, err
@@ -376,11 +392,10 @@ func (a *App) cmdListRegister(ctx context.Context, inv invocation, c command.Com
 		ds, err = a.store.ByStatus(decisions.StatusOpen, listLimit)
 	case c.Filter == command.FilterOverdue:
 		title = "Overdue decisions"
-		ds, err = a.store.DueBetween(time.Time{}, inv.Now)
+		ds, err = a.store.DueBefore(inv.Now, listLimit)
 	case c.Filter == command.FilterAll:
 		title = "Decisions"
-		ds, err = a.store.CreatedBetween(c.Since, inv.Now.Add(time.Second))
-		slices.Reverse(ds)
+		ds, err = a.store.CreatedSince(c.Since, inv.Now.Add(time.Second), listLimit)
 	default:
 		// mine: cmdList's list, which is not cut by date.
 		r := a.cmdList(ctx, inv, command.Command{Verb: c.Verb, Filter: c.Filter})
@@ -415,7 +430,7 @@ func (a *App) cmdRightsRegister(ctx context.Context, inv invocation, c command.C
 	if !a.dir.isAdmin(inv.User) {
 		return replyText("Only admins can see rule suggestions: they change the config. `%s rights` shows the map.", a.slash())
 	}
-	ds, err := a.store.Misrouted(time.Time{}, inv.Now.Add(time.Second))
+	ds, err := a.store.Misrouted(inv.Now.Add(-decisions.SuggestWindow), inv.Now.Add(time.Second), decisions.SuggestMax)
 	if err != nil {
 		return a.internalError("read misroutes", err)
 	}
@@ -474,14 +489,10 @@ func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 	if h.Advice, err = a.store.AdviceOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: advice: %w", err)
 	}
-	due, err := a.store.ReviewsBetween(time.Time{}, now.Add(time.Second))
-	if err != nil {
+	// Reviews come to App Home once asked: the job asks within the hour
+	// of the date.
+	if h.Reviews, err = a.store.ReviewsOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: reviews: %w", err)
-	}
-	for _, d := range due {
-		if slices.Contains(reviewers(d), user) {
-			h.Reviews = append(h.Reviews, d)
-		}
 	}
 	if h.Proposed, err = a.store.ByProposer(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: proposed: %w", err)

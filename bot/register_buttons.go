@@ -84,7 +84,7 @@ func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback
 		src = decisions.Source{Kind: decisions.SourceCommand, Channel: w.Channel}
 	}
 	p := proposal{Text: w.Text, Proposer: user, Source: src}
-	c, err := a.parser.Parse("propose "+w.Text, a.clock.Now())
+	c, err := a.parseFor(ctx, user, "propose "+w.Text, a.clock.Now())
 	if err != nil {
 		var pe *command.Error
 		if errors.As(err, &pe) {
@@ -103,7 +103,7 @@ func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback
 		r := a.proposeError(err)
 		return a.ephemeral(channel, user, r.Text)
 	}
-	return a.ephemeral(channel, user, blocks.Ack(d, a.loc).Text)
+	return a.ephemeral(channel, user, a.withDueNote(reply(blocks.Ack(d, a.loc)), d, c.DueUnread).Text)
 }
 
 // JobReviews asks, on each review date, whether the outcome still holds.
@@ -113,7 +113,10 @@ const JobReviews = "reviews"
 // RunReviews sends the review DM (Keep / Revisit) to the deciders and the
 // proposer of every decision whose review date has come, once per date.
 func (a *App) RunReviews(ctx context.Context, now time.Time) error {
-	ds, err := a.store.ReviewsBetween(time.Time{}, now.Add(time.Nanosecond))
+	// Asked reviews leave this part of the index, so a run reads only
+	// what came due since the last; a backlog is worked off reviewBatch at
+	// a time.
+	ds, err := a.store.ReviewsDue(time.Time{}, now.Add(time.Nanosecond), reviewBatch)
 	if err != nil {
 		return fmt.Errorf("reviews due: %w", err)
 	}
@@ -148,6 +151,9 @@ func (a *App) RunReviews(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
+// reviewBatch bounds how many reviews one run asks.
+const reviewBatch = 500
+
 // errNoReviewDue aborts a review run's change that turned out unneeded
 // once read inside its transaction.
 var errNoReviewDue = errors.New("no review due")
@@ -155,15 +161,8 @@ var errNoReviewDue = errors.New("no review due")
 // reviewAsked reports whether the review DMs for d's current review date
 // were sent.
 func reviewAsked(d decisions.Decision) bool {
-	for i := len(d.History) - 1; i >= 0; i-- {
-		switch d.History[i].Kind {
-		case decisions.EventReviewAsked:
-			return true
-		case decisions.EventReviewSet, decisions.EventReviewed:
-			return false
-		}
-	}
-	return false
+	asked, _ := decisions.ReviewAsked(&d)
+	return asked
 }
 
 // onReviewButton handles Keep and Revisit on a review DM.
@@ -185,18 +184,21 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 		return a.ephemeral(channel, user, fmt.Sprintf("%s has already been reviewed; `%s show %s` has the history.", id, a.slash(), id))
 	}
 	actor := a.dir.actor(user, now)
-	var revisit decisions.Decision
+	var (
+		revisit decisions.Decision
+		unread  string // a date phrase in the title Baton couldn't read
+	)
 	if act.ActionID == blocks.ActionRevisit {
 		if !decisions.MayDecide(d, actor) && user != d.Proposer {
 			_, err := decisions.Review(d, actor, 0, now) // for its permission message
 			return a.ephemeral(channel, user, "Sorry, "+err.Error()+".")
 		}
 		text := "Revisit " + id.String() + ": " + d.Title
-		c, perr := a.parser.Parse("propose "+text, now)
+		c, perr := a.parseFor(ctx, user, "propose "+text, now)
 		p := proposal{Text: text, Proposer: user, Source: decisions.Source{Kind: decisions.SourceCommand, Channel: d.Source.Channel},
 			Once: "revisit/" + id.String() + "/" + strconv.FormatInt(d.ReviewOn.Unix(), 10)}
 		if perr == nil {
-			p.Tags = c.Tags
+			p.Tags, unread = c.Tags, c.DueUnread
 		}
 		revisit, err = a.propose(ctx, p)
 		if errors.Is(err, store.ErrDuplicateEvent) {
@@ -240,7 +242,8 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 		return err
 	}
 	if revisit.ID != 0 {
-		return a.ephemeral(channel, user, fmt.Sprintf("%s proposed, revisiting %s. %s", revisit.ID, id, blocks.Ack(revisit, a.loc).Text))
+		ack := a.withDueNote(reply(blocks.Ack(revisit, a.loc)), revisit, unread)
+		return a.ephemeral(channel, user, fmt.Sprintf("%s proposed, revisiting %s. %s", revisit.ID, id, ack.Text))
 	}
 	return a.ephemeral(channel, user, fmt.Sprintf("%s is kept as it is; the review is in its history.", id))
 }
@@ -288,15 +291,17 @@ func plainMsg(s string) string {
 
 // reviewFromModal reads the optional "Review on" date of the approve and
 // reject dialogs; msg says what is wrong with it.
-func (a *App) reviewFromModal(date string, now time.Time) (time.Time, string) {
+func (a *App) reviewFromModal(ctx context.Context, user, date string, now time.Time) (time.Time, string) {
 	if date == "" {
 		return time.Time{}, ""
 	}
-	t, err := time.ParseInLocation("2006-01-02", date, a.loc)
+	// The date picked is a day in the picker's own zone.
+	loc := a.userLoc(ctx, user, now)
+	t, err := time.ParseInLocation("2006-01-02", date, loc)
 	if err != nil {
 		return time.Time{}, "Pick a date."
 	}
-	if t = workdayStart(t, a.loc); !t.After(now) {
+	if t = workdayStart(t, loc); !t.After(now) {
 		return time.Time{}, "Pick a date in the future."
 	}
 	return t, ""

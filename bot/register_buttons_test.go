@@ -186,6 +186,11 @@ func TestAppHomeRegister(t *testing.T) {
 	e.flush()
 
 	e.clock.Set(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	// A review reaches App Home once the hourly job has asked it.
+	if err := e.app.RunReviews(e.ctx(), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.flush()
 	fatima := openHome(t, e, fatima, "Ev0HOME1")
 	contains(t, "advisor", fatima, "Advice you owe (2)", "D-1", "/decide advise D-1", "D-3")
 	lacks(t, "advisor", fatima, "Reviews due")

@@ -246,6 +246,11 @@ func TestDeclineVerb(t *testing.T) {
 	contains(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(),
 		"Suggested from 3 misroutes", "- name: company", "add keyword `layout` to company — 2 misroutes: D-1, D-2")
 	lacks(t, "rights suggest", e.command(maya, chGeneral, "rights suggest").all(), "`invoice`") // finance has that keyword
+
+	// Slack reads the last 180 days of misroutes: older ones no longer
+	// shape the suggestions (nor cost a read).
+	e.clock.Set(e.clock.Now().AddDate(0, 0, 181))
+	contains(t, "half a year later", e.command(maya, chGeneral, "rights suggest").all(), "No misroutes yet")
 }
 
 // TestReviewVerb: a review date by command or after a rationale; only the
@@ -269,5 +274,26 @@ func TestReviewVerb(t *testing.T) {
 	contains(t, "review", r.all(), "I'll ask", "keep D-2")
 	if d := e.decision(2); d.ReviewOn.Day() != 15 || d.ReviewOn.Hour() != 9 {
 		t.Errorf("review D-2: %v, want 09:00 on the 15th", d.ReviewOn)
+	}
+}
+
+// TestProseAfterAVerbOffersToPropose: "Search ads budget for Q3" is
+// answered as a search, with a Propose-as-written button; "List prices go
+// up 5% in April" gets the list syntax and the button. Neither creates a
+// decision until the button is pressed.
+func TestProseAfterAVerbOffersToPropose(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	before := e.counts()
+	r := e.command(tom, chProduct, "Search ads budget for Q3")
+	contains(t, "search", r.all(), "Nothing matches", "is a new decision", "Propose as written")
+	r = e.command(tom, chProduct, "List prices go up 5% in April")
+	contains(t, "list", r.all(), "takes one filter", "Propose as written")
+	e.unchanged("prose after a verb", before)
+
+	on := replyPost(t, r, chProduct, "1764151300.000300")
+	e.press(tom, on, blocks.ActionProposeWritten, "t1")
+	e.flush()
+	if d := e.decision(1); d.Title != "List prices go up 5% in April" || d.Proposer != tom {
+		t.Errorf("proposed %q by %s", d.Title, d.Proposer)
 	}
 }

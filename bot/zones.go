@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -67,17 +68,22 @@ func (a *App) userLoc(ctx context.Context, user string, now time.Time) *time.Loc
 	return loc
 }
 
-// parseFor parses text typed by user. A command holding a date is read
-// again in the user's own zone, when it differs from the workspace's; only
-// those need the zone, so nothing else waits on users.info.
+// parseFor parses text typed by user. A command holding a date, or one
+// that failed (perhaps on a date: "by friday 9:00" already past in the
+// workspace's zone), is read again in the user's own zone when it differs
+// from the workspace's; only those need the zone, so nothing else waits on
+// users.info.
 func (a *App) parseFor(ctx context.Context, user, text string, now time.Time) (command.Command, error) {
 	c, err := a.parser.Parse(text, now)
-	if err != nil || (c.Due.IsZero() && c.Until.IsZero() && c.Review.IsZero()) {
+	if err == nil && c.Due.IsZero() && c.Until.IsZero() && c.Review.IsZero() && c.Since.IsZero() {
+		return c, nil
+	}
+	if err != nil && !errors.As(err, new(*command.Error)) {
 		return c, err
 	}
 	loc := a.userLoc(ctx, user, now)
 	if loc == a.loc || loc.String() == a.loc.String() {
-		return c, nil
+		return c, err
 	}
 	p := a.parser
 	p.Location = loc

@@ -1,6 +1,7 @@
 package decisions
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -27,6 +28,10 @@ type DateError struct {
 	// the proposal can go ahead without a due date and say so.
 	Unreadable bool
 }
+
+// errTooFar is a date beyond MaxHorizon. In proposal text ("Move to a
+// 4-day week in 3 years") it is more likely the subject than a due date.
+var errTooFar = errors.New("more than 2 years away")
 
 func (e *DateError) Error() string {
 	return fmt.Sprintf("%q: %s (dates look like %s)", e.Phrase, e.Problem, DueForms)
@@ -85,12 +90,20 @@ func group(re *regexp.Regexp, s string, m []int, name string) string {
 // time of day if one was written.
 func phraseTime(re *regexp.Regexp, s string, m []int, now time.Time, loc *time.Location) (time.Time, error) {
 	if w := group(re, s, m, "date"); w != "" {
+		h := group(re, s, m, "hour")
+		ampm := group(re, s, m, "ampm") + group(re, s, m, "ampm2")
+		if h != "" && isToday(w, now, loc) {
+			// "by friday 17:00" typed on Friday morning is today at 17:00;
+			// once 17:00 has passed, it is next Friday.
+			if t, err := atTime(now, h, group(re, s, m, "min"), ampm, now, loc); err == nil {
+				return t, nil
+			}
+		}
 		due, err := dateWord(w, now, loc)
 		if err != nil {
 			return due, err
 		}
-		if h := group(re, s, m, "hour"); h != "" {
-			ampm := group(re, s, m, "ampm") + group(re, s, m, "ampm2")
+		if h != "" {
 			return atTime(due, h, group(re, s, m, "min"), ampm, now, loc)
 		}
 		return due, nil
@@ -99,6 +112,16 @@ func phraseTime(re *regexp.Regexp, s string, m []int, now time.Time, loc *time.L
 		return dateWord(w, now, loc)
 	}
 	return duration(group(re, s, m, "count"), group(re, s, m, "unit"), now, loc)
+}
+
+// isToday reports whether w is the weekday it is now in loc ("friday" on
+// a Friday), which alone means next week's.
+func isToday(w string, now time.Time, loc *time.Location) bool {
+	if loc == nil {
+		loc = now.Location()
+	}
+	wd, ok := weekday(fold(w))
+	return ok && !strings.ContainsAny(w, " -") && wd == now.In(loc).Weekday()
 }
 
 // atTime moves a date (the end of its day) to hour:min that day.
@@ -126,6 +149,11 @@ func atTime(day time.Time, hour, min, ampm string, now time.Time, loc *time.Loca
 	}
 	y, mo, d := day.In(loc).Date()
 	t := time.Date(y, mo, d, h, mi, 0, 0, loc)
+	if t.Hour() != h || t.Minute() != mi {
+		// A time the clocks skip (02:30 on a spring-forward night) does
+		// not exist there: say so rather than move it silently.
+		return time.Time{}, fmt.Errorf("%02d:%02d does not exist on %s in %s: the clocks go forward, and it would be %s", h, mi, t.Format("Mon 2 Jan"), loc, t.Format("15:04"))
+	}
 	if !t.After(now) {
 		return time.Time{}, fmt.Errorf("%s %02d:%02d is in the past", t.Format("Mon 2 Jan"), h, mi)
 	}
@@ -154,7 +182,9 @@ func ExtractDue(text string, now time.Time, loc *time.Location) (due time.Time, 
 		}
 		phrase := text[m[0]:m[1]]
 		if due, err = phraseTime(dueRE, text, m, now, loc); err != nil {
-			return time.Time{}, text, &DateError{Phrase: phrase, Problem: err.Error()}
+			// Too far ahead: likelier the subject ("in 3 years") than a
+			// due date, so propose without one and say so.
+			return time.Time{}, text, &DateError{Phrase: phrase, Problem: err.Error(), Unreadable: errors.Is(err, errTooFar)}
 		}
 		return due, cut(text, m[0], m[1]), nil
 	}
@@ -251,8 +281,8 @@ func dateWord(w string, now time.Time, loc *time.Location) (time.Time, error) {
 		// Only possible in the last second of a day.
 		return time.Time{}, fmt.Errorf("%s is in the past", w)
 	}
-	if due.Sub(now) > MaxHorizon {
-		return time.Time{}, fmt.Errorf("%s is more than 2 years away", w)
+	if tooFar(due, now, loc) {
+		return time.Time{}, fmt.Errorf("%s is %w", w, errTooFar)
 	}
 	return due, nil
 }
@@ -265,7 +295,7 @@ func duration(count, unit string, now time.Time, loc *time.Location) (time.Time,
 	}
 	n, err := strconv.Atoi(count)
 	if err != nil || n > int(MaxHorizon/time.Hour) {
-		return time.Time{}, fmt.Errorf("%s%s is more than 2 years away", count, unit)
+		return time.Time{}, fmt.Errorf("%s%s is %w", count, unit, errTooFar)
 	}
 	if n == 0 {
 		return time.Time{}, fmt.Errorf("a due date needs at least 1 %s", unitName(unit))
@@ -289,10 +319,18 @@ func duration(count, unit string, now time.Time, loc *time.Location) (time.Time,
 	default:
 		due = endOfDay(y, mo, d+7*n, loc)
 	}
-	if due.Sub(now) > MaxHorizon {
-		return time.Time{}, fmt.Errorf("%s%s is more than 2 years away", count, unit)
+	if tooFar(due, now, loc) {
+		return time.Time{}, fmt.Errorf("%s%s is %w", count, unit, errTooFar)
 	}
 	return due, nil
+}
+
+// tooFar reports whether due is beyond MaxHorizon: two calendar years
+// from today, to the end of that day, so "in 24 months" and "in 2 years"
+// are in reach.
+func tooFar(due, now time.Time, loc *time.Location) bool {
+	y, m, d := now.In(loc).Date()
+	return due.After(endOfDay(y+2, m, d, loc)) && due.Sub(now) > MaxHorizon
 }
 
 func unitName(unit string) string {

@@ -57,23 +57,48 @@ type Suggestions struct {
 
 // maxWordsPerDomain caps the keyword suggestions for one domain, and
 // minMisroutes is how many misroutes a word needs before it is one: a
-// single misroute is not yet a pattern.
+// single misroute is not yet a pattern. minSharePercent is the share of
+// the domain's misrouted decisions a word must be in, so that among
+// hundreds of misroutes a word in two titles is not a rule.
 const (
 	maxWordsPerDomain = 5
 	minMisroutes      = 2
+	minSharePercent   = 20
 )
 
 // genericWords say nothing about who should decide, however often they
-// recur in titles.
-var genericWords = map[string]bool{
-	"change": true, "new": true, "use": true, "make": true, "add": true, "move": true, "update": true,
-	"stop": true, "start": true, "set": true, "get": true, "all": true, "more": true, "less": true,
-	"next": true, "not": true, "can": true, "about": true, "into": true, "before": true, "after": true,
+// recur in titles: verbs of deciding, time words, quantities, fillers.
+var genericWords = wordSet(`change new use make add move update stop start set get all more less
+		next not can about into before after
+		decide decision proposal propose approve approval reject review plan idea option question issue
+		need want have keep let please shall would could may might must does did done also just only
+		now soon today tomorrow week month quarter year day time date deadline end again first last
+		one two three four five ten hundred per via out off over under up down yes no ok
+		january february march april june july august september october november december
+		monday tuesday wednesday thursday friday saturday sunday
+		team people thing way our your their its what which who how why when where whether
+		than then there here some any each every other same such very much many most few
+		go going ship launch try run do doing`)
+
+func wordSet(words string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		out[w] = true
+	}
+	return out
 }
 
 // keywordReason finds the keyword clause the router writes
 // (`keyword "budget" matched finance`).
 var keywordReason = regexp.MustCompile(`keyword "([^"]+)" matched ([^\s;,]+)`)
+
+// Suggestions read at most SuggestMax misrouted decisions, the newest, and
+// in Slack only those misrouted in the last SuggestWindow: the rights map
+// should learn from how work is routed now, at a bounded cost.
+const (
+	SuggestMax    = 2000
+	SuggestWindow = 180 * 24 * time.Hour
+)
 
 // Suggest reads the misroutes of ds against the rights map. A decision
 // counts for the domain it is in now (where it was decided, or is being
@@ -99,6 +124,7 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 	type key struct{ a, b string }
 	words := map[key][]ID{}
 	bad := map[key][]ID{}
+	misrouted := map[string]int{} // misrouted decisions per domain they ended up in
 	for i := range ds {
 		d := &ds[i]
 		// A decline to other people in the same domain says nothing about
@@ -113,9 +139,12 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 			continue
 		}
 		s.Misroutes += moved
+		misrouted[d.Domain]++
 		seen := map[string]bool{}
 		for _, w := range searchWords(d.Title) {
-			if covered[w] || seen[w] || genericWords[w] || len(w) < 3 || isDigits(w) {
+			// "q3", "2027", "v2", "10k": dates, versions and amounts, not
+			// what a decision is about.
+			if covered[w] || seen[w] || genericWords[w] || len(w) < 3 || strings.ContainsAny(w, "0123456789") {
 				continue
 			}
 			seen[w] = true
@@ -139,6 +168,9 @@ func Suggest(ds []Decision, domains []Domain) Suggestions {
 	for k, ids := range words {
 		if len(ids) < minMisroutes {
 			s.Singles++
+			continue
+		}
+		if len(ids)*100 < misrouted[k.a]*minSharePercent {
 			continue
 		}
 		perDomain[k.a] = append(perDomain[k.a], KeywordSuggestion{Domain: k.a, Keyword: k.b, Count: len(ids), Decisions: sortedIDs(ids)})
@@ -211,8 +243,6 @@ func idList(ids []ID) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-func isDigits(s string) bool { return strings.Trim(s, "0123456789") == "" }
 
 // yamlScalar quotes a keyword when YAML would read it as something else.
 func yamlScalar(s string) string {

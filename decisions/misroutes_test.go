@@ -57,3 +57,30 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// Among many misroutes, only words that recur in a real share of a
+// domain's misrouted titles are suggested: not dates, versions or
+// amounts, not words of deciding, not a word two titles of forty share.
+func TestSuggestIgnoresNoise(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	domains := []Domain{{Name: "finance"}, {Name: "legal"}}
+	var ds []Decision
+	add := func(n int, title string) {
+		for range n {
+			ds = append(ds, Decision{ID: ID(len(ds) + 1), Title: title, Domain: "legal",
+				Misroutes: []Misroute{{At: at, From: "finance", To: "legal", Declined: true}}})
+		}
+	}
+	add(10, "Contract clause review for Q3 2027")
+	add(2, "Vendor decision v2 by friday")
+	add(28, "Proposal about 10k tomorrow")
+	s := Suggest(ds, domains)
+	var got []string
+	for _, k := range s.AddKeywords {
+		got = append(got, k.Keyword)
+	}
+	// "contract" and "clause" are in 10 of 40 (25%); "vendor" in 2 (5%).
+	if want := []string{"clause", "contract"}; !slices.Equal(got, want) {
+		t.Errorf("suggested %q, want %q", got, want)
+	}
+}

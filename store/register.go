@@ -13,8 +13,12 @@ import (
 
 // The decision register's indexes: full-text search and review dates.
 const (
-	idxWords  = "idx_words"  // word 0 id, every decision (decisions.SearchWords)
-	idxReview = "idx_review" // ts id, decisions with a review date
+	idxWords = "idx_words" // word 0 id, every decision (decisions.SearchWords)
+	// idxReview has two kinds of key. Reviews not yet asked: ts id, by
+	// review date, which the hourly job reads. Reviews asked and not yet
+	// answered: reviewOwed user 0 id, one per person asked, which App Home
+	// reads; they sort after every date, so the job never reads them.
+	idxReview = "idx_review"
 	// idxMisroutes has one key per misroute (decline or retagging edit).
 	idxMisroutes = "idx_misroutes" // ts id
 	// idxAdvice lists who owes advice on open decisions
@@ -31,7 +35,13 @@ func registerEntries(d *decisions.Decision) []entry {
 		es = append(es, entry{idxWords, string(append(prefix(w), id...))})
 	}
 	if !d.ReviewOn.IsZero() && d.Status != decisions.StatusWithdrawn {
-		es = append(es, entry{idxReview, string(tsKey(d.ReviewOn, id))})
+		if asked, users := decisions.ReviewAsked(d); asked {
+			for _, u := range users {
+				es = append(es, entry{idxReview, string(append(reviewOwed(u), id...))})
+			}
+		} else {
+			es = append(es, entry{idxReview, string(tsKey(d.ReviewOn, id))})
+		}
 	}
 	for _, m := range d.Misroutes {
 		es = append(es, entry{idxMisroutes, string(tsKey(m.At, id))})
@@ -58,9 +68,54 @@ func indexRegister(tx *bolt.Tx) error {
 	})
 }
 
-// maxWordScan bounds how many decisions one query word reads from the
-// index (the newest), so a word found in most decisions stays fast.
-const maxWordScan = 20000
+// reviewOwed is the idx_review prefix of the reviews asked of user: the
+// largest time key, so date scans (which end before year 2262) stop short
+// of it.
+func reviewOwed(user string) []byte {
+	k := tsKey(maxNano.Add(1), nil)
+	if user == "" {
+		return k // every review owed
+	}
+	return append(k, prefix(user)...)
+}
+
+// reindexReviews is the migration that moves reviews already asked out of
+// the date order of idx_review, into the per-person part.
+func reindexReviews(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket([]byte(idxReview)); err != nil {
+		return fmt.Errorf("drop %s: %w", idxReview, err)
+	}
+	idx, err := tx.CreateBucket([]byte(idxReview))
+	if err != nil {
+		return fmt.Errorf("create %s: %w", idxReview, err)
+	}
+	b := tx.Bucket([]byte(bucketDecisions))
+	return b.ForEach(func(k, _ []byte) error {
+		d, err := getDecision(b, idFromKey(k))
+		if err != nil {
+			return err
+		}
+		for _, e := range registerEntries(&d) {
+			if e.bucket != idxReview {
+				continue
+			}
+			if err := idx.Put([]byte(e.key), nil); err != nil {
+				return fmt.Errorf("decision %s: %w", d.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Search reads at most maxQueryWords words of a query and maxSearchScan
+// index keys in all, so a long or common query costs a bounded read: each
+// word gets an equal share of the keys, at most maxWordScan, newest
+// decisions first.
+const (
+	maxQueryWords = 8
+	maxSearchScan = 50000
+	maxWordScan   = 20000
+)
 
 // Search finds decisions by words in their titles, details, rationales,
 // advice and comments: those holding every word first, then most words;
@@ -71,6 +126,10 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 	if len(words) == 0 || limit <= 0 {
 		return nil, nil
 	}
+	if len(words) > maxQueryWords {
+		words = words[:maxQueryWords]
+	}
+	perWord := min(maxWordScan, maxSearchScan/len(words))
 	var out []decisions.Decision
 	err := s.db.View(func(tx *bolt.Tx) error {
 		idx := tx.Bucket([]byte(idxWords))
@@ -80,7 +139,7 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 			scanPrefix(idx, prefix(w), true, func(k, _ []byte) bool {
 				hits[idFromKey(k)]++
 				n++
-				return n < maxWordScan
+				return n < perWord
 			})
 		}
 		type hit struct {
@@ -134,26 +193,81 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 	return out, nil
 }
 
+// maxOwedRead bounds how many reviews asked and not answered
+// ReviewsBetween reads, for the digest. (The owed part is ordered by
+// person, so past the bound it is not the newest that are kept.)
+const maxOwedRead = 500
+
 // ReviewsBetween lists decisions whose review date is in [from, to), in
-// date order.
+// date order: those not yet asked, and those asked that nobody answered
+// (at most maxOwedRead of them), as the digest lists them.
 func (s *Store) ReviewsBetween(from, to time.Time) ([]decisions.Decision, error) {
+	ds, err := s.query(func(tx *bolt.Tx) []decisions.ID {
+		idx := tx.Bucket([]byte(idxReview))
+		ids := inRange(idx, from, to, false)
+		seen := map[decisions.ID]bool{}
+		scanPrefix(idx, reviewOwed(""), true, func(k, _ []byte) bool {
+			if id := idFromKey(k); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+			return len(seen) < maxOwedRead
+		})
+		return ids
+	})
+	if err != nil {
+		return nil, err
+	}
+	ds = slices.DeleteFunc(ds, func(d decisions.Decision) bool { return d.ReviewOn.Before(from) || !d.ReviewOn.Before(to) })
+	slices.SortStableFunc(ds, func(a, b decisions.Decision) int {
+		return cmp.Or(a.ReviewOn.Compare(b.ReviewOn), cmp.Compare(a.ID, b.ID))
+	})
+	return ds, nil
+}
+
+// ReviewsDue lists decisions whose review date is in [from, to) and whose
+// review was not yet asked, in date order, stopping after limit (limit <=
+// 0: no limit), so one run of the reviews job has a bounded read.
+func (s *Store) ReviewsDue(from, to time.Time, limit int) ([]decisions.Decision, error) {
 	return s.query(func(tx *bolt.Tx) []decisions.ID {
-		return inRange(tx.Bucket([]byte(idxReview)), from, to, false)
+		return inRangeLimit(tx.Bucket([]byte(idxReview)), from, to, false, limit)
+	})
+}
+
+// ReviewsOwedBy lists the reviews Baton asked user and nobody answered yet,
+// newest decision first.
+func (s *Store) ReviewsOwedBy(user string, limit int) ([]decisions.Decision, error) {
+	return s.query(func(tx *bolt.Tx) []decisions.ID {
+		return newest(tx.Bucket([]byte(idxReview)), reviewOwed(user), limit)
+	})
+}
+
+// CreatedSince lists decisions created in [from, to), newest first, reading
+// the creation index from to backwards and stopping after limit.
+func (s *Store) CreatedSince(from, to time.Time, limit int) ([]decisions.Decision, error) {
+	return s.query(func(tx *bolt.Tx) []decisions.ID {
+		var ids []decisions.ID
+		scanTimeDesc(tx.Bucket([]byte(idxCreated)), from, to, func(k []byte) bool {
+			ids = append(ids, idFromKey(k))
+			return limit <= 0 || len(ids) < limit
+		})
+		return ids
 	})
 }
 
 // Misrouted lists the decisions with a misroute in [from, to), each once,
-// oldest misroute first.
-func (s *Store) Misrouted(from, to time.Time) ([]decisions.Decision, error) {
+// newest misroute first, at most limit of them (limit <= 0: all).
+func (s *Store) Misrouted(from, to time.Time, limit int) ([]decisions.Decision, error) {
 	return s.query(func(tx *bolt.Tx) []decisions.ID {
 		var out []decisions.ID
 		seen := map[decisions.ID]bool{}
-		for _, id := range inRange(tx.Bucket([]byte(idxMisroutes)), from, to, false) {
-			if !seen[id] {
+		scanTimeDesc(tx.Bucket([]byte(idxMisroutes)), from, to, func(k []byte) bool {
+			if id := idFromKey(k); !seen[id] {
 				seen[id] = true
 				out = append(out, id)
 			}
-		}
+			return limit <= 0 || len(out) < limit
+		})
 		return out
 	})
 }
@@ -163,4 +277,26 @@ func (s *Store) AdviceOwedBy(user string, limit int) ([]decisions.Decision, erro
 	return s.query(func(tx *bolt.Tx) []decisions.ID {
 		return newest(tx.Bucket([]byte(idxAdvice)), prefix(user), limit)
 	})
+}
+
+// scanTimeDesc visits time index keys with from <= time < to, newest
+// first, until fn returns false. It seeks to to, so only what fn takes is
+// read.
+func scanTimeDesc(b *bolt.Bucket, from, to time.Time, fn func(k []byte) bool) {
+	lo, hi := tsOrder(from), tsOrder(to)
+	n := int64(0)
+	defer func() { scanned.Add(n) }()
+	c := b.Cursor()
+	k, _ := c.Seek(u64(hi))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil; k, _ = c.Prev() {
+		n++
+		if tsOf(k) < lo || !fn(k) {
+			return
+		}
+	}
 }

@@ -84,13 +84,13 @@ func TestMisrouted(t *testing.T) {
 	got := listed(t)
 	a := h.create(proposal("A", "UTOM", "finance", "UFATIMA"))
 	h.create(proposal("B", "UTOM", "it", "UJONAS"))
-	wantIDs(t, "none yet", got(h.Misrouted(time.Time{}, t0.AddDate(1, 0, 0))))
+	wantIDs(t, "none yet", got(h.Misrouted(time.Time{}, t0.AddDate(1, 0, 0), 0)))
 	h.update(a.ID, func(d *decisions.Decision) {
 		d.Misroutes = append(d.Misroutes,
 			decisions.Misroute{At: t0.Add(time.Hour), From: "finance", To: "product"},
 			decisions.Misroute{At: t0.Add(2 * time.Hour), From: "product", To: "company"})
 	})
-	wantIDs(t, "twice misrouted, listed once", got(h.Misrouted(time.Time{}, t0.AddDate(1, 0, 0))), a.ID)
-	wantIDs(t, "before both", got(h.Misrouted(time.Time{}, t0.Add(time.Hour))))
+	wantIDs(t, "twice misrouted, listed once", got(h.Misrouted(time.Time{}, t0.AddDate(1, 0, 0), 0)), a.ID)
+	wantIDs(t, "before both", got(h.Misrouted(time.Time{}, t0.Add(time.Hour), 0)))
 	h.reopen()
 }

@@ -104,6 +104,9 @@ var migrations = []func(tx *bolt.Tx) error{
 	// v3: the decision register's indexes, idx_words, idx_review,
 	// idx_misroutes and idx_advice.
 	indexRegister,
+	// v4: reviews already asked leave idx_review's date order for a
+	// per-person part, so the hourly job reads only reviews coming due.
+	reindexReviews,
 }
 
 // openBolt is bolt.Open; a test replaces it to panic as bbolt does on a

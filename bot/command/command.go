@@ -110,6 +110,10 @@ type Command struct {
 	Since time.Time
 	// Suggest is `rights suggest`: rule changes learned from misroutes.
 	Suggest bool
+	// AsWritten, on a valid command that also reads as a proposal
+	// ("Search ads budget for Q3"), is the text to offer to propose as
+	// written alongside the command's answer.
+	AsWritten string
 }
 
 // Spec describes one verb for people: how to type it, what it does, and

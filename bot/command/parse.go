@@ -3,6 +3,7 @@ package command
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -63,7 +64,8 @@ func (p Parser) Parse(text string, now time.Time) (Command, error) {
 	word, rest := cut(s)
 	if e, ok := lookup(word); ok {
 		c.e = e
-		return e.parse(c, rest)
+		cmd, err := e.parse(c, rest)
+		return cmd, c.offerAsWritten(err, rest)
 	}
 	if strings.EqualFold(word, "back") && rest == "" {
 		return Command{Verb: VerbAway}, nil
@@ -73,6 +75,21 @@ func (p Parser) Parse(text string, now time.Time) (Command, error) {
 	}
 	c.e = specOf(VerbPropose)
 	return c.propose(s)
+}
+
+// offerAsWritten gives a verb's syntax error the Propose-as-written offer
+// when words follow the verb: "List prices go up 5% in April" is likelier
+// a proposal than a broken list. A bare verb ("approve") is a command.
+func (c *parser) offerAsWritten(err error, rest string) error {
+	var e *Error
+	if !errors.As(err, &e) || e.AsWritten != "" || rest == "" || c.e.Verb == VerbPropose {
+		return err
+	}
+	e.AsWritten = c.all
+	if len(e.Suggestions) == 0 {
+		e.Suggestions = []Verb{c.e.Verb}
+	}
+	return e
 }
 
 func (c *parser) usage() string { return c.slash + " " + c.e.Usage }
@@ -367,7 +384,19 @@ func (c *parser) parseAway(rest string) (Command, error) {
 	return cmd, nil
 }
 
+// helpTopics are the words `help` takes after it. (Not read from the
+// table, which refers to parseHelp.)
+var helpTopics = []Verb{VerbPropose, VerbApprove, VerbReject, VerbDefer, VerbWithdraw, VerbReassign, VerbAdvise,
+	VerbEdit, VerbComment, VerbDecline, VerbReview, VerbSearch, VerbShow, VerbList, VerbWho, VerbRights, VerbAway, VerbHelp}
+
+// parseHelp reads `help`, or `help <verb>`; other words after it are
+// likelier a proposal ("Help desk hours on weekends").
 func (c *parser) parseHelp(rest string) (Command, error) {
+	if w, after := cut(rest); rest != "" {
+		if !slices.Contains(helpTopics, Verb(strings.ToLower(w))) || after != "" {
+			return Command{}, c.fail("`%s help` takes no words after it, so nothing was created. To propose this, use `%s`.", c.slash, code(c.slash+" propose "+c.all))
+		}
+	}
 	return Command{Verb: VerbHelp, Text: rest}, nil
 }
 

@@ -175,8 +175,17 @@ func (c *parser) parseSearch(rest string) (Command, error) {
 	if !hasContent(rest) {
 		return Command{}, c.fail("What should I look for? Try `%s`.", code(c.example()))
 	}
-	return Command{Verb: VerbSearch, Text: rest}, nil
+	cmd := Command{Verb: VerbSearch, Text: rest}
+	// "Search ads budget for Q3" reads as a proposal too: searches are a
+	// word or two, so a longer one also offers to propose it.
+	if len(strings.Fields(rest)) >= searchProseWords {
+		cmd.AsWritten = c.all
+	}
+	return cmd, nil
 }
+
+// searchProseWords is how many words make a search read as a proposal too.
+const searchProseWords = 4
 
 // since reads the date after `list … since`: a date (2026-11-01) or how
 // long ago (30d, 2w, 3 months), as the start of that day.

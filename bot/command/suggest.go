@@ -151,23 +151,31 @@ func orList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
-// nearVerb returns the verb word is a near miss of (Damerau-Levenshtein),
-// for words of 4 letters or more. Before a decision id the text is clearly
-// a command, so a verb taking an id within distance 2 counts (1 for words
-// under 5 letters). Without an id prose is likelier ("Decide by
-// committee"): any verb counts, but only within distance 1.
+// nearVerb returns the verb word is a near miss of. Before a decision id
+// the text is clearly a command, so a verb taking an id within
+// Damerau-Levenshtein distance 2 counts (1 for words under 5 letters).
+// Without an id prose is likelier ("Lift the hiring freeze", "Preview
+// feature"), so only typo-shaped misses count: see typoOf.
 func nearVerb(word string, beforeID bool) (Verb, bool) {
 	w := []rune(strings.ToLower(word))
 	if len(w) < 4 || len(w) > 20 {
 		return "", false
 	}
+	if !beforeID {
+		for _, e := range table {
+			if typoOf(w, []rune(string(e.Verb))) {
+				return e.Verb, true
+			}
+		}
+		return "", false
+	}
 	limit := 1
-	if beforeID && len(w) >= 5 {
+	if len(w) >= 5 {
 		limit = 2
 	}
 	best, bestD := Verb(""), limit+1
 	for _, e := range table {
-		if beforeID && !e.takesID {
+		if !e.takesID {
 			continue
 		}
 		if d := textdist.Distance(string(w), string(e.Verb)); d < bestD {
@@ -175,4 +183,48 @@ func nearVerb(word string, beforeID bool) (Verb, bool) {
 		}
 	}
 	return best, best != ""
+}
+
+// typoOf reports whether w is verb mistyped the way fingers mistype: two
+// adjacent letters swapped ("lsit"), or, in words of 5 letters or more,
+// one letter dropped or added after the first ("aprove", "approove").
+// Substitutions are real words too often ("Lift" for list, "Exit" for
+// edit, "Refer" for defer) and count only on verbs of 7 letters or more;
+// a different first letter ("Preview") or a plural s ("Comments",
+// "Right") is a word of its own.
+func typoOf(w, verb []rune) bool {
+	if len(w) == 0 || len(verb) == 0 || w[0] != verb[0] {
+		return false
+	}
+	switch {
+	case len(w) == len(verb):
+		var diff []int
+		for i := range w {
+			if w[i] != verb[i] {
+				diff = append(diff, i)
+			}
+		}
+		switch len(diff) {
+		case 1:
+			return len(verb) >= 7
+		case 2:
+			i, j := diff[0], diff[1]
+			return j == i+1 && w[i] == verb[j] && w[j] == verb[i]
+		}
+		return false
+	case len(w) >= 5 && len(w) == len(verb)+1:
+		return w[len(w)-1] != 's' && dropsOne(w, verb)
+	case len(w) >= 5 && len(w)+1 == len(verb):
+		return verb[len(verb)-1] != 's' && dropsOne(verb, w)
+	}
+	return false
+}
+
+// dropsOne reports whether short is long without one of its letters.
+func dropsOne(long, short []rune) bool {
+	i := 0
+	for i < len(short) && long[i] == short[i] {
+		i++
+	}
+	return string(long[i+1:]) == string(short[i:])
 }

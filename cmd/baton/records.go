@@ -228,15 +228,28 @@ func (x exporter) csv(w io.Writer) error {
 		for _, e := range d.History {
 			hist = append(hist, x.eventLine(e, ts))
 		}
-		return cw.Write([]string{d.ID.String(), typed(d.Title), string(d.Status), d.Domain, x.name(d.Proposer), x.nameList(d.Deciders),
+		return cw.Write(cells(d.ID.String(), typed(d.Title), string(d.Status), d.Domain, x.name(d.Proposer), x.nameList(d.Deciders),
 			ts(d.Due), ts(d.CreatedAt), ts(d.DecidedAt), x.name(d.DecidedBy), typed(d.Rationale), fmt.Sprint(d.Escalations),
-			ts(d.ReviewOn), strings.Join(hist, "\n")})
+			ts(d.ReviewOn), strings.Join(hist, "\n")))
 	})
 	if err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// cells neutralises CSV formula injection: a cell a spreadsheet would run
+// as a formula ("=HYPERLINK(…)", "+1", "-2", "@SUM", or after a tab or
+// carriage return) gets a leading apostrophe, which spreadsheets show as
+// text and do not display.
+func cells(values ...string) []string {
+	for i, v := range values {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			values[i] = "'" + v
+		}
+	}
+	return values
 }
 
 func ts(t time.Time) string {

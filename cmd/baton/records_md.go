@@ -82,7 +82,7 @@ func (x exporter) record(d decisions.Decision, names map[decisions.ID]string, re
 			fmt.Fprintf(&b, "- **%s:** %s\n", label, value)
 		}
 	}
-	fmt.Fprintf(&b, "# %s: %s\n\n", d.ID, md(typed(d.Title)))
+	fmt.Fprintf(&b, "# %s: %s\n\n", d.ID, md(oneLine(typed(d.Title))))
 	line("Status", string(d.Status))
 	line("Proposed", stamp(d.CreatedAt)+" by "+md(x.name(d.Proposer)))
 	if d.Status.Closed() {
@@ -97,7 +97,7 @@ func (x exporter) record(d decisions.Decision, names map[decisions.ID]string, re
 	line("Review on", stamp(d.ReviewOn))
 	b.WriteString("\n## Context\n\n")
 	if det := strings.TrimSpace(typed(d.Details)); det != "" {
-		b.WriteString(md(det) + "\n")
+		b.WriteString(mdBlock(det) + "\n")
 	} else {
 		b.WriteString("_No details were given._\n")
 	}
@@ -126,7 +126,7 @@ func (x exporter) record(d decisions.Decision, names map[decisions.ID]string, re
 	case d.Status.Closed():
 		fmt.Fprintf(&b, "%s by %s on %s.", upper(string(d.Status)), md(x.name(d.DecidedBy)), stamp(d.DecidedAt))
 		if r := strings.TrimSpace(typed(d.Rationale)); r != "" {
-			b.WriteString("\n\n**Rationale:** " + md(r))
+			b.WriteString("\n\n**Rationale:** " + mdBlock(r))
 		}
 		b.WriteString("\n")
 	case d.Status == decisions.StatusDeferred:
@@ -136,7 +136,7 @@ func (x exporter) record(d decisions.Decision, names map[decisions.ID]string, re
 	}
 	b.WriteString("\n## History\n\n")
 	for _, e := range d.History {
-		b.WriteString("- " + md(x.eventLine(e, stamp)) + "\n")
+		b.WriteString("- " + md(oneLine(x.eventLine(e, stamp))) + "\n") // one line: a comment cannot start a section
 	}
 	var related []string
 	if d.Revisits != 0 {
@@ -185,6 +185,29 @@ func mentionedIDs(d decisions.Decision) []decisions.ID {
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "<", `\<`, ">", `\>`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "|", `\|`)
 
 func md(s string) string { return mdEscaper.Replace(s) }
+
+// mdBlock is md for text of several lines: no line can start a heading,
+// quote, list, rule or code block of its own, so details cannot forge the
+// record's sections ("## Outcome", "- **Status:** approved").
+func mdBlock(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		// md escapes '>', '*', '|' and the rest; leading spaces would
+		// make a code block.
+		l = md(strings.TrimLeft(l, " \t"))
+		switch {
+		case l == "":
+		case strings.ContainsRune("#-+=", rune(l[0])):
+			l = `\` + l
+		default:
+			if n := len(l) - len(strings.TrimLeft(l, "0123456789")); n > 0 && n < len(l) && (l[n] == '.' || l[n] == ')') {
+				l = l[:n] + `\` + l[n:] // "1. " is a list item, "1\. " is text
+			}
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 

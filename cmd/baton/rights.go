@@ -37,7 +37,7 @@ func runRights(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	ds, err := st.Misrouted(time.Time{}, time.Unix(1<<62, 0))
+	ds, err := st.Misrouted(time.Time{}, time.Unix(1<<62, 0), decisions.SuggestMax)
 	if err != nil {
 		return fmt.Errorf("read misroutes: %w", err)
 	}

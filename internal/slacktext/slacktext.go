@@ -117,14 +117,32 @@ func DecisionID(tok string) (string, bool) {
 // "“#pricing”"), so URL fragments (http://x/#a), "C#" and words like "a#b"
 // are not tags; neither are Slack links such as <#C123|general>.
 func Tags(text string) []string {
+	var (
+		tags []string
+		seen map[string]bool // hostile text may hold thousands of tags
+	)
+	eachTag(text, func(tag string, _, _ int) {
+		if !seen[tag] {
+			if seen == nil {
+				seen = make(map[string]bool)
+			}
+			seen[tag] = true
+			tags = append(tags, tag)
+		}
+	})
+	return tags
+}
+
+// eachTag calls fn for every #tag in text, in order, with the tag
+// normalized and the byte range of the raw "#tag". It is the one scanner
+// Tags and StripTags share, so they agree on what a tag is.
+func eachTag(text string, fn func(tag string, hash, end int)) {
 	if strings.IndexByte(text, '#') < 0 {
-		return nil // most text: no need to walk it
+		return // most text: no need to walk it
 	}
 	var (
-		tags    []string
-		seen    map[string]bool // hostile text may hold thousands of tags
-		inURL   bool            // the current run of non-blanks contains "://"
-		noClose bool            // no '>' after some earlier '<'
+		inURL   bool // the current run of non-blanks contains "://"
+		noClose bool // no '>' after some earlier '<'
 	)
 	// Only ASCII bytes change state, so walk bytes; runes are decoded only
 	// around a '#'.
@@ -159,17 +177,12 @@ func Tags(text string) []string {
 				continue
 			}
 			tag, end := scanTag(text, i+1)
-			if tag != "" && !seen[tag] {
-				if seen == nil {
-					seen = make(map[string]bool)
-				}
-				seen[tag] = true
-				tags = append(tags, tag)
+			if tag != "" {
+				fn(tag, i, end)
 			}
 			i = end - 1
 		}
 	}
-	return tags
 }
 
 // Tag reads one token naming a domain, "#product/pricing" or (unless
@@ -188,30 +201,19 @@ func Tag(tok string, needHash bool) (string, bool) {
 	return tag, true
 }
 
-// StripTags removes every #tag Tags would read in text, leaving a word
+// StripTags removes every #tag Tags reads in text (never one inside a URL
+// or a <…|label> link), leaving a word
 // joiner (U+2060) in its place so that what follows cannot become a tag.
 func StripTags(text string) string {
-	if strings.IndexByte(text, '#') < 0 {
-		return text
-	}
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(text); i++ {
-		if text[i] != '#' {
-			continue
-		}
-		prev := rune(-1)
-		if i > 0 {
-			prev, _ = utf8.DecodeLastRuneInString(text[:i])
-		}
-		if !tagMayFollow(prev) {
-			continue
-		}
-		if tag, end := scanTag(text, i+1); tag != "" {
-			b.WriteString(text[last:i])
-			b.WriteString("\u2060")
-			last, i = end, end-1
-		}
+	eachTag(text, func(_ string, hash, end int) {
+		b.WriteString(text[last:hash])
+		b.WriteString("\u2060")
+		last = end
+	})
+	if last == 0 {
+		return text
 	}
 	b.WriteString(text[last:])
 	return b.String()

@@ -158,3 +158,23 @@ func TestChannelLinkAndConversationIDs(t *testing.T) {
 		t.Errorf("ChannelLinkPattern groups: %q", m)
 	}
 }
+
+// StripTags removes exactly the tags Tags reads: none inside a URL or a
+// <…|label> link or mention, where it used to strip them.
+func TestStripTagsAgreesWithTags(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"see <https://x.com|the (#pricing) page>", "see <https://x.com|the (#pricing) page>"},
+		{"http://x.com/(#frag) now", "http://x.com/(#frag) now"},
+		{"<@U1|#ops> fix", "<@U1|#ops> fix"},
+		{"<!subteam^S1|#team> x", "<!subteam^S1|#team> x"},
+		{"text <http://a.b|#x> #ops", "text <http://a.b|#x> \u2060"},
+		{"#pricing first, then *#ops*", "\u2060 first, then *\u2060*"},
+	} {
+		if got := StripTags(tt.in); got != tt.want {
+			t.Errorf("StripTags(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if n, m := len(Tags(tt.in)), strings.Count(StripTags(tt.in), "\u2060"); n != m {
+			t.Errorf("%q: Tags reads %d tags, StripTags strips %d", tt.in, n, m)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package bot_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/slackfake"
+)
+
+// TestZoneBeforeADateFails: "by 2026-11-26 09:00" is past in London but
+// still ahead in Los Angeles, where the proposer is: the proposer's zone is
+// looked up before the date is refused.
+func TestZoneBeforeADateFails(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: tom, Name: "Tom Okafor", TZ: "America/Los_Angeles"})
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	r := e.command(tom, chProduct, "Launch the public beta by 2026-11-26 09:00 #product")
+	contains(t, "ack", r.all(), "D-1")
+	if d := e.decision(1); !d.Due.Equal(time.Date(2026, 11, 26, 9, 0, 0, 0, la)) {
+		t.Errorf("due %v, want 09:00 today in Los Angeles", d.Due.In(la))
+	}
+	// Someone in the workspace's zone still hears it is past.
+	before := e.counts()
+	contains(t, "london", e.command(ravi, chProduct, "Hire a designer by 2026-11-26 09:00 #product").all(), "in the past")
+	e.unchanged("a past time in London", before)
+}
+
+// TestProposeAsWrittenReadsDatesLikeACommand: the button reads the due
+// date in the person's zone, and says when a date-like phrase could not
+// be read, as typing the proposal would.
+func TestProposeAsWrittenReadsDatesLikeACommand(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: tom, Name: "Tom Okafor", TZ: "America/New_York"})
+	ny, _ := time.LoadLocation("America/New_York")
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.flush()
+
+	r := e.command(tom, chProduct, "frobnicate D-1 pricing by friday #pricing")
+	e.press(tom, replyPost(t, r, chProduct, "1764151300.000200"), blocks.ActionProposeWritten, "t1")
+	e.flush()
+	if d := e.decision(2); !d.Due.Equal(time.Date(2026, 11, 27, 23, 59, 59, 0, ny)) {
+		t.Errorf("due %v, want the end of Friday in New York", d.Due.In(ny))
+	}
+
+	r = e.command(tom, chProduct, "frobnicate D-1 pricing by the 5th #pricing")
+	mark := e.mark()
+	e.press(tom, replyPost(t, r, chProduct, "1764151300.000300"), blocks.ActionProposeWritten, "t2")
+	e.flush()
+	ack := strings.Join(texts(where(e.postsSince(mark), method("chat.postEphemeral"))), "\n")
+	contains(t, "ack", ack, "D-3", "couldn't read “by the 5th” as a date")
+	if d := e.decision(3); !d.Due.IsZero() {
+		t.Errorf("due %v, want none", d.Due)
+	}
+}
+
+// TestReviewDateInTheDialogIsThePickersDay: a review date picked in the
+// approve dialog is 9:00 on that day where the person who picked it is.
+func TestReviewDateInTheDialogIsThePickersDay(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: ravi, Name: "Ravi", TZ: "Asia/Tokyo"})
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	dm := proposeProduct(t, e, "Launch the public beta in March")
+	modal := openModal(t, e, ravi, dm, "approve", "trigger-review-tz")
+	values := map[string]map[string]map[string]any{
+		"rationale": {"rationale_input": {"type": "plain_text_input", "value": "go"}},
+		"review":    {"review_input": {"type": "datepicker", "selected_date": "2027-05-26"}},
+	}
+	if resp := e.submit(ravi, modal, values); resp.Status != http.StatusOK || len(resp.Body) != 0 {
+		t.Fatalf("submit: %s", resp)
+	}
+	if d := e.decision(1); !d.ReviewOn.Equal(time.Date(2027, 5, 26, 9, 0, 0, 0, tokyo)) {
+		t.Errorf("review %v, want 09:00 on 26 May in Tokyo", d.ReviewOn.In(tokyo))
+	}
+	// Typed, the same: "review D-1 2027-06-01" by ravi is his 9:00.
+	e.command(ravi, chProduct, "review D-1 2027-06-01")
+	if d := e.decision(1); !d.ReviewOn.Equal(time.Date(2027, 6, 1, 9, 0, 0, 0, tokyo)) {
+		t.Errorf("typed review %v, want 09:00 on 1 June in Tokyo", d.ReviewOn.In(tokyo))
+	}
+}
