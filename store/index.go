@@ -65,3 +65,8 @@ func KeyID(k []byte) decisions.ID { return idFromKey(k) }
 
 // KeyTime is the sortable time a time index key starts with.
 func KeyTime(k []byte) uint64 { return tsOf(k) }
+
+// ReviewOwedPrefix is the start of the review index's keys for reviews
+// asked of user and not answered ("" for everyone's): they sort after
+// every review date, so a range of dates never includes them.
+func ReviewOwedPrefix(user string) []byte { return reviewOwed(user) }

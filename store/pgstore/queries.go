@@ -174,31 +174,71 @@ func (s *Store) CreatedBetween(from, to time.Time) ([]decisions.Decision, error)
 	return s.between(store.IndexCreated, from, to, false, 0)
 }
 
-// ReviewsBetween lists decisions whose review date is in [from, to).
+// ReviewsBetween lists decisions whose review date is in [from, to), then
+// those whose review was asked and not answered (as the bbolt store does).
 func (s *Store) ReviewsBetween(from, to time.Time) ([]decisions.Decision, error) {
-	return s.between(store.IndexReview, from, to, false, 0)
+	due, err := s.between(store.IndexReview, from, to, false, 0)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := prefixRange(store.ReviewOwedPrefix(""))
+	owed, err := s.scan(store.IndexReview, lo, hi, true, maxOwedRead)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[decisions.ID]bool{}
+	out := due[:0:0]
+	for _, d := range append(due, owed...) {
+		if !seen[d.ID] {
+			seen[d.ID] = true
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// maxOwedRead bounds the unanswered reviews one call reads.
+const maxOwedRead = 500
+
+// ReviewsDue lists decisions whose review date is in [from, to) and not
+// asked yet, soonest first, at most limit.
+func (s *Store) ReviewsDue(from, to time.Time, limit int) ([]decisions.Decision, error) {
+	return s.between(store.IndexReview, from, to, false, limit)
+}
+
+// ReviewsOwedBy lists the reviews asked of user and not answered, newest
+// first.
+func (s *Store) ReviewsOwedBy(user string, limit int) ([]decisions.Decision, error) {
+	return s.newestOf(store.IndexReview, limit, store.ReviewOwedPrefix(user))
+}
+
+// CreatedSince lists decisions created in [from, to), newest first, at
+// most limit.
+func (s *Store) CreatedSince(from, to time.Time, limit int) ([]decisions.Decision, error) {
+	lo, hi := timeRange(from, to, false)
+	return s.scan(store.IndexCreated, lo, hi, true, limit)
+}
+
+// Misrouted lists decisions with a misroute in [from, to), each once,
+// newest misroute first, at most limit (limit <= 0: all).
+func (s *Store) Misrouted(from, to time.Time, limit int) ([]decisions.Decision, error) {
+	ctx, cancel := s.op()
+	defer cancel()
+	lo, hi := timeRange(from, to, false)
+	ds, err := scanDecisions(s.pool.Query(ctx, `SELECT d.body FROM decisions d JOIN (
+		SELECT i.id, (array_agg(i.key ORDER BY i.key DESC))[1] AS last FROM decision_index i
+		WHERE i.idx = $1 AND i.key >= $2 AND ($3::bytea IS NULL OR i.key < $3) GROUP BY i.id) m
+		ON m.id = d.id ORDER BY m.last DESC LIMIT $4`, store.IndexMisroutes, lo, hi, lim(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("misrouted: %w", err)
+	}
+	return ds, nil
 }
 
 // AdviceOwedBy lists the open decisions user's advice is asked on and not
 // given yet, newest first.
 func (s *Store) AdviceOwedBy(user string, limit int) ([]decisions.Decision, error) {
 	return s.newestOf(store.IndexAdvice, limit, store.KeyPrefix(user))
-}
-
-// Misrouted lists decisions with a misroute in [from, to), each once,
-// oldest misroute first.
-func (s *Store) Misrouted(from, to time.Time) ([]decisions.Decision, error) {
-	ctx, cancel := s.op()
-	defer cancel()
-	lo, hi := timeRange(from, to, false)
-	ds, err := scanDecisions(s.pool.Query(ctx, `SELECT d.body FROM decisions d JOIN (
-		SELECT i.id, (array_agg(i.key ORDER BY i.key))[1] AS first FROM decision_index i
-		WHERE i.idx = $1 AND i.key >= $2 AND ($3::bytea IS NULL OR i.key < $3) GROUP BY i.id) m
-		ON m.id = d.id ORDER BY m.first`, store.IndexMisroutes, lo, hi))
-	if err != nil {
-		return nil, fmt.Errorf("misrouted: %w", err)
-	}
-	return ds, nil
 }
 
 // maxWordScan bounds how many index keys one word reads, as in bbolt.

@@ -145,12 +145,24 @@ func testRegister(t *testing.T, b store.Backend) {
 	}
 	ds, err = b.ReviewsBetween(T0, T0.Add(365*24*time.Hour))
 	want(t, "ReviewsBetween (withdrawn left out)", ds, err, a.ID)
-	ds, err = b.Misrouted(T0, T0.Add(24*time.Hour))
+	ds, err = b.Misrouted(T0, T0.Add(24*time.Hour), 0)
 	want(t, "Misrouted (each once)", ds, err, c.ID)
-	ds, err = b.Misrouted(T0.Add(90*time.Minute), T0.Add(24*time.Hour))
+	ds, err = b.Misrouted(T0.Add(90*time.Minute), T0.Add(24*time.Hour), 0)
 	want(t, "Misrouted (later half)", ds, err, c.ID)
-	ds, err = b.Misrouted(T0.Add(3*time.Hour), T0.Add(24*time.Hour))
+	ds, err = b.Misrouted(T0.Add(3*time.Hour), T0.Add(24*time.Hour), 0)
 	want(t, "Misrouted (after both)", ds, err)
+	// Newest misroute first, bounded.
+	e := Proposal("Refund policy", "U1", "finance", "U2")
+	e.Misroutes = []decisions.Misroute{{At: T0.Add(5 * time.Hour), From: "eng", To: "finance"}}
+	e = create(t, b, e)
+	ds, err = b.Misrouted(T0, T0.Add(24*time.Hour), 1)
+	want(t, "Misrouted (newest, 1)", ds, err, e.ID)
+	ds, err = b.CreatedSince(T0.Add(-time.Hour), T0.Add(time.Hour), 2)
+	if err != nil || len(ds) != 2 || ds[0].ID < ds[1].ID {
+		t.Errorf("CreatedSince(limit 2) = %v, %v: want the 2 newest, newest first", ids(ds), err)
+	}
+	ds, err = b.ReviewsDue(T0, T0.Add(365*24*time.Hour), 10)
+	want(t, "ReviewsDue", ds, err, a.ID)
 }
 
 func testSetNextChecks(t *testing.T, b store.Backend) {
