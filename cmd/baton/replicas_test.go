@@ -40,9 +40,7 @@ const replicaOwners = 40
 // considers it) posted exactly once. `go test ./cmd/baton -run TestReplicas
 // -trials 10` runs more.
 func TestReplicas(t *testing.T) {
-	if os.Getenv("BATON_TEST_POSTGRES") == "" {
-		t.Skip("BATON_TEST_POSTGRES is not set")
-	}
+	needPostgres(t)
 	bin := filepath.Join(t.TempDir(), "baton")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build baton: %v\n%s", err, out)

@@ -26,15 +26,28 @@ import (
 	"github.com/baton-app/baton/store/pgstore"
 )
 
+// needPostgres returns BATON_TEST_POSTGRES. Without it the test is
+// skipped — except under CI=true, where a missing database is a failure,
+// not a silent skip.
+func needPostgres(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("BATON_TEST_POSTGRES")
+	switch {
+	case base != "":
+	case os.Getenv("CI") == "true":
+		t.Fatal("CI=true but BATON_TEST_POSTGRES is not set: .ci/run starts PostgreSQL and sets it")
+	default:
+		t.Skip("BATON_TEST_POSTGRES is not set")
+	}
+	return base
+}
+
 // pgTestDSN is a DSN for a fresh schema of BATON_TEST_POSTGRES's database,
 // dropped when t ends; the test is skipped without the variable (see
 // store/pgstore's tests for the one line saying how to run them).
 func pgTestDSN(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("BATON_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("BATON_TEST_POSTGRES is not set")
-	}
+	base := needPostgres(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
