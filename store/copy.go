@@ -38,9 +38,10 @@ const importBatch = 1000
 
 // Copy copies everything from into to, which must be empty, then
 // summarizes both and fails unless the summaries match. jobs names the
-// scheduled jobs whose last runs are copied. Slack event ids, replay
-// signatures and the memory of delivered keys are not copied: they matter
-// for minutes, and a copy is made with Baton stopped.
+// scheduled jobs whose last runs are copied. Slack event ids (kept 48 h),
+// replay signatures (minutes) and the memory of delivered keys (30 days)
+// are not copied: a copy is made with Baton stopped, and what they guard
+// against afterwards is narrow — see the README's note on moving over.
 func Copy(from Backend, to Importer, jobs []string) (Summary, error) {
 	n, err := to.Count()
 	if err != nil {

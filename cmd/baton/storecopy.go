@@ -88,6 +88,15 @@ func openStoreURL(ctx context.Context, arg string, source bool) (store.Importer,
 		if err != nil {
 			return nil, err
 		}
+		// Replicas would change it under the copy: its checksum would then
+		// prove nothing.
+		if serving, err := st.Serving(cctx); err != nil || serving {
+			st.Close()
+			if err == nil {
+				err = errors.New("a baton serve is running on that database: stop every replica before copying")
+			}
+			return nil, err
+		}
 		return st, nil
 	}
 	return nil, fmt.Errorf("unknown store kind %q: use bbolt or postgres", kind)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/store"
+	"github.com/baton-app/baton/store/pgstore"
 )
 
 var sumLine = regexp.MustCompile(`^ok: copied (\S+(?: \S+)?) to (\S+(?: \S+)?) and verified: 3 decisions, 2 outbox items, 1 message refs, 1 away records, 2 job runs; sha256 ([0-9a-f]{64})\n$`)
@@ -91,5 +94,26 @@ func TestStoreCopy(t *testing.T) {
 		if r := cliRun(t, args...); r.code == exitOK {
 			t.Errorf("baton %v succeeded", args)
 		}
+	}
+}
+
+// A copy from a database a replica is serving is refused: the copy and its
+// checksum would race the replicas' writes.
+func TestStoreCopyRefusesAServedDatabase(t *testing.T) {
+	dsn := pgTestDSN(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pg, err := pgstore.Open(ctx, dsn, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	leading := make(chan struct{})
+	go pg.Lead(ctx, slog.New(slog.DiscardHandler), func(lctx context.Context) { close(leading); <-lctx.Done() })
+	<-leading
+	r := cliRun(t, "store", "copy", "-from", "postgres:"+dsn, "-to", "bbolt:"+filepath.Join(t.TempDir(), "b.db"))
+	r.want(t, exitFail)
+	if !strings.Contains(r.stderr, "stop every replica before copying") || strings.Contains(r.stderr, "search_path") {
+		t.Errorf("copy from a served database: %q", r.stderr)
 	}
 }

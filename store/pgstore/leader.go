@@ -159,3 +159,15 @@ func (s *Store) listen(ctx context.Context, wake func()) error {
 		wake()
 	}
 }
+
+// Serving reports whether a replica leads on this store's schema now: a
+// `baton serve` is running against it.
+func (s *Store) Serving(ctx context.Context) (bool, error) {
+	var held bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND classid = $1::int4::oid AND objid = hashtext(current_schema())::oid)`, lockLeader).Scan(&held)
+	if err != nil {
+		return false, fmt.Errorf("check for a serving replica: %w", err)
+	}
+	return held, nil
+}
