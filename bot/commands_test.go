@@ -267,7 +267,7 @@ func TestEveryVerb(t *testing.T) {
 		contains(t, "away", r.all(), "away until", "<@"+grace+">")
 		r = e.command(stranger, chRandom, "who should we launch the beta? #product")
 		// The owner keeps the right; the reason says who acts for him.
-		contains(t, "who while the owner is away", r.all(), "decided by <@"+ravi+">", ravi+" is away until 2026-12-01; "+grace+" acts for them")
+		contains(t, "who while the owner is away", r.all(), "decided by <@"+ravi+">", "<@"+ravi+"> is away until 2026-12-01; <@"+grace+"> acts for them")
 		before := e.counts()
 		r = e.command(ravi, chRandom, "away until 2026-12-01 delegate <@"+ravi+"|ravi>")
 		contains(t, "delegate to self", r.all(), "yourself")

@@ -202,3 +202,13 @@ func FuzzEscapeTruncate(f *testing.F) {
 		}
 	})
 }
+
+// Reasons name people by id; they render as mentions, and nothing typed
+// (tags are lowercase) becomes one.
+func TestRoutingReasonMentionsPeople(t *testing.T) {
+	got := routing("#pricing tag matched domain product/pricing; U02SOFIA3 is away until 2026-12-01; W06BEN006 acts for them; unknown tag #u02sofia3x ignored")
+	want := "#pricing tag matched domain product/pricing; <@U02SOFIA3> is away until 2026-12-01; <@W06BEN006> acts for them; unknown tag #u02sofia3x ignored"
+	if got != want {
+		t.Errorf("routing =\n  %s\nwant\n  %s", got, want)
+	}
+}

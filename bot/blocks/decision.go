@@ -336,13 +336,13 @@ func whyContext(d decisions.Decision, why string) *slack.ContextBlock {
 	var parts []string
 	if why != "" && why == reason {
 		// The routing reason is plain text, not Baton markup.
-		return contextBlock("*Why you:* " + clip(reason, reasonMax))
+		return contextBlock("*Why you:* " + routing(reason))
 	}
 	if why != "" {
 		parts = append(parts, "*Why you:* "+Truncate(Safe(why), reasonMax))
 	}
 	if reason != "" {
-		parts = append(parts, "*Routing:* "+clip(reason, reasonMax))
+		parts = append(parts, "*Routing:* "+routing(reason))
 	}
 	return contextBlock(parts...)
 }
@@ -492,7 +492,7 @@ func Announcement(d decisions.Decision, loc *time.Location) Message {
 		meta = append(meta, "due "+Date(d.Due, loc))
 	}
 	if r := strings.TrimSpace(d.Reason); r != "" {
-		meta = append(meta, clip(r, reasonMax))
+		meta = append(meta, routing(r))
 	}
 	var out *slack.SectionBlock
 	if d.Status != decisions.StatusOpen {
@@ -571,7 +571,7 @@ func Ack(d decisions.Decision, loc *time.Location) Message {
 		"*Decided by* " + Users(d.Deciders, 10) + " in " + domain(d.Domain),
 	}
 	if r := strings.TrimSpace(d.Reason); r != "" {
-		lines = append(lines, "*Why:* "+clip(r, reasonMax))
+		lines = append(lines, "*Why:* "+routing(r))
 	}
 	if len(d.Advisors) > 0 {
 		lines = append(lines, "*Advice from* "+Users(d.Advisors, 10))

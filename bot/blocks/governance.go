@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -125,4 +126,15 @@ func forNote(e decisions.Event) string {
 		return ""
 	}
 	return " (for " + User(e.For) + ", who is away)"
+}
+
+// routeUserID is a user id as the router writes it in a reason.
+var routeUserID = regexp.MustCompile(`\b[UW][A-Z0-9]{6,}\b`)
+
+// routing renders a routing reason: the router writes plain user ids
+// ("U02SOFIA3 is away until 2026-12-01; U06BEN006 acts for them"), which
+// Slack should show as the people they are. Reasons are Baton's own text
+// (tags in them are lowercase), so nothing a user typed becomes a mention.
+func routing(reason string) string {
+	return routeUserID.ReplaceAllString(clip(reason, reasonMax), "<@$0>")
 }

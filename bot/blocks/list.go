@@ -219,7 +219,7 @@ func Who(r decisions.Route) Message {
 	if !r.Matched() {
 		s := ":grey_question: No domain matches that, so nobody would decide it yet."
 		if reason := strings.TrimSpace(r.Reason); reason != "" {
-			s += "\n*Why:* " + clip(reason, reasonMax)
+			s += "\n*Why:* " + routing(reason)
 		}
 		if len(r.Candidates) > 0 {
 			tags := make([]string, len(r.Candidates))
@@ -235,7 +235,7 @@ func Who(r decisions.Route) Message {
 	}
 	s := ":compass: Would go to *" + domain(r.Domain) + "*, decided by " + Users(r.Deciders, 10) + "."
 	if reason := strings.TrimSpace(r.Reason); reason != "" {
-		s += "\n*Why:* " + clip(reason, reasonMax)
+		s += "\n*Why:* " + routing(reason)
 	}
 	fs := []field{{"Rule", decisions.DomainRules{Rule: r.Rule, ConsentAfter: r.ConsentAfter}.Describe()}}
 	if len(r.Advisors) > 0 {
