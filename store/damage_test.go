@@ -303,3 +303,41 @@ func TestOpenReleasesTheLockWhenBboltPanics(t *testing.T) {
 	}
 	h.open() // the cleanup checks it
 }
+
+// The quick walk Open runs on a large store reads the directory and the
+// branch pages but not every leaf: leaf damage is left to the full walk
+// (check -store, CheckPages), which finds it.
+func TestQuickWalkLeavesLeavesToTheFullWalk(t *testing.T) {
+	path, size := damagedFixture(t)
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Damage the file under the open store: the walks read the file.
+	overwrite(t, path, size/2, garbage(4*4096))
+	var quick, full error
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		quick, full = quickWalk(path, tx), walkPages(path, tx)
+		return nil
+	})
+	if !errors.Is(full, ErrDamaged) {
+		t.Fatalf("full walk: %v, want the damaged leaves found", full)
+	}
+	if quick != nil {
+		t.Logf("the quick walk also found it (the damage hit a page it reads): %v", quick)
+	}
+	// Damage to the structure — the root of a bucket's tree — is found by
+	// the quick walk too.
+	var root, ps int64
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		root, ps = int64(tx.Bucket([]byte(bucketDecisions)).Root()), int64(tx.DB().Info().PageSize)
+		return nil
+	})
+	overwrite(t, path, root*ps, garbage(int(ps)))
+	var quick2 error
+	_ = s.db.View(func(tx *bolt.Tx) error { quick2 = quickWalk(path, tx); return nil })
+	if !errors.Is(quick2, ErrDamaged) {
+		t.Errorf("quick walk on damaged directory pages: %v, want damage", quick2)
+	}
+}

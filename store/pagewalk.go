@@ -37,14 +37,37 @@ const (
 // The pages reachable from tx's root are not rewritten while tx is open
 // (bbolt copies on write), so reading them from the file is consistent
 // with what tx sees.
-func walkPages(path string, tx *bolt.Tx) error {
+func walkPages(path string, tx *bolt.Tx) error { return walk(path, tx, true) }
+
+// quickWalk is the walk Open runs: it reads the bucket directory and every
+// branch page in full, but of the leaf pages below a branch it reads only
+// the first (which says the level below is leaves) and checks the others'
+// ids without reading them. That is a few percent of the file instead of
+// all of it, so a large store opens in milliseconds; damage inside a leaf
+// page is found when it is read, where serve contains the failure and
+// stops with the same advice (see bot's damage handling), and by the full
+// walk of check -store, restore and CheckPages.
+func quickWalk(path string, tx *bolt.Tx) error { return walk(path, tx, false) }
+
+// fullWalkUpTo is the largest store Open reads whole: 512 MiB (about
+// 270,000 decisions) takes some tens of milliseconds; a store of 2 GB
+// would take a second of start-up, so it gets quickWalk.
+const fullWalkUpTo = 512 << 20
+
+// openWalk is the walk Open runs: every page of a store up to
+// fullWalkUpTo, quickWalk for a larger one.
+func openWalk(path string, tx *bolt.Tx) error {
+	return walk(path, tx, tx.Size() <= fullWalkUpTo)
+}
+
+func walk(path string, tx *bolt.Tx, full bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
 	w := pageWalker{
-		path: path, f: f,
+		path: path, f: f, full: full,
 		ps:   uint64(tx.DB().Info().PageSize),
 		seen: map[uint64]bool{},
 	}
@@ -58,9 +81,17 @@ func walkPages(path string, tx *bolt.Tx) error {
 type pageWalker struct {
 	path string
 	f    *os.File
-	ps   uint64 // page size
-	hwm  uint64 // pages at or above this are not in use
-	seen map[uint64]bool
+	// full reads every page; otherwise leaves after the first below a
+	// branch are only range-checked (see quickWalk). inBucket counts the
+	// buckets being walked into: the root tree (the bucket directory) is
+	// always read whole, since its leaves hold the buckets.
+	full     bool
+	inBucket int
+	// flags is the flags of the last page tree read.
+	flags uint16
+	ps    uint64 // page size
+	hwm   uint64 // pages at or above this are not in use
+	seen  map[uint64]bool
 	// bufs[d] holds the page being checked at depth d of the tree: a
 	// branch's buffer stays in use while its children are read.
 	bufs [][]byte
@@ -115,6 +146,7 @@ func (w *pageWalker) tree(id, from uint64, depth int) error {
 		}
 	}
 	w.seen[id] = true
+	w.flags = le.Uint16(buf[8:])
 	return w.page(buf, id, depth)
 }
 
@@ -136,6 +168,7 @@ func (w *pageWalker) page(buf []byte, id uint64, depth int) error {
 		if count == 0 {
 			return damaged(w.path, "branch page %d is empty", id)
 		}
+		leaves := false // the level below is leaf pages, learned from the first child
 		for i := range count {
 			off := pageHeaderSize + i*pageElementSize
 			e := buf[off : off+pageElementSize]
@@ -143,8 +176,21 @@ func (w *pageWalker) page(buf []byte, id uint64, depth int) error {
 			if off+pos+ksize > size {
 				return damaged(w.path, "page %d: key %d lies outside the page", id, i)
 			}
+			if leaves && !w.full && w.inBucket > 0 {
+				if child < 2 || child >= w.hwm {
+					return damaged(w.path, "page %d points at page %d, outside the %d pages in use", id, child, w.hwm)
+				}
+				if w.seen[child] {
+					return damaged(w.path, "page %d is reached twice (again from page %d)", child, id)
+				}
+				w.seen[child] = true
+				continue
+			}
 			if err := w.tree(child, id, depth+1); err != nil {
 				return err
+			}
+			if i == 0 {
+				leaves = w.flags == leafPageFlag
 			}
 		}
 	case leafPageFlag:
@@ -165,7 +211,10 @@ func (w *pageWalker) page(buf []byte, id uint64, depth int) error {
 				return damaged(w.path, "page %d: element %d is a bucket too short for its header", id, i)
 			}
 			if root := le.Uint64(v); root != 0 {
-				if err := w.tree(root, id, depth+1); err != nil {
+				w.inBucket++
+				err := w.tree(root, id, depth+1)
+				w.inBucket--
+				if err != nil {
 					return err
 				}
 				continue

@@ -197,11 +197,11 @@ func Open(path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	err = guard(path, func() error {
-		// Every tree page's bounds, read from the file: garbage over
-		// the middle of the file is found here, not in the outbox. The
-		// walk reads every page; give the memory map's pages back after
-		// it, or they would stay resident for the life of serve.
-		if err := db.View(func(tx *bolt.Tx) error { defer trim(tx); return walkPages(path, tx) }); err != nil {
+		// The tree's structure, read from the file: damage is found here,
+		// not in the outbox (openWalk: every page of a store up to
+		// fullWalkUpTo, the structure of a larger one). Give the memory
+		// map's pages back after it, or they would stay resident.
+		if err := db.View(func(tx *bolt.Tx) error { defer trim(tx); return openWalk(path, tx) }); err != nil {
 			return err
 		}
 		if opts.ReadOnly {
