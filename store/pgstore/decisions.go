@@ -46,57 +46,36 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err != nil {
 		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
 	}
-	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		// One round trip for the event, the decision, its index keys and
-		// the transaction id its messages are numbered by; a duplicate
-		// event rolls it all back.
-		var b pgx.Batch
-		if eventID != "" {
-			b.Queue("INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", []byte(eventID), nanos(seenAt))
+	// build runs before anything is written: its refusal must write
+	// nothing, as the rest of the group commits.
+	var items []store.OutboxItem
+	if build != nil {
+		if items, err = build(d); err != nil {
+			return decisions.Decision{}, err
 		}
-		b.Queue("INSERT INTO decisions (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", int64(d.ID), body)
-		idx, keys := entryArrays(store.IndexEntries(&d))
-		b.Queue(insertIndexSQL, idx, keys, int64(d.ID))
-		if build != nil {
-			b.Queue(xidSQL, outboxChannel)
-		}
-		res := tx.SendBatch(ctx, &b)
-		defer res.Close()
-		if eventID != "" {
-			tag, err := res.Exec()
-			if err != nil {
-				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
-			}
-			if tag.RowsAffected() == 0 {
-				return refused{store.ErrDuplicateEvent}
-			}
-		}
-		tag, err := res.Exec()
+	}
+	var ev []byte // NULL: no event to mark
+	if eventID != "" {
+		ev = []byte(eventID)
+	}
+	idx, keys := entryArrays(store.IndexEntries(&d))
+	now := s.now()
+	err = s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
+		args, err := outboxArgs(g, now, items)
 		if err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("create decision %s: the id is taken", d.ID)
-		}
-		if _, err := res.Exec(); err != nil {
-			return fmt.Errorf("create decision %s: index: %w", d.ID, err)
-		}
-		if build == nil {
-			return res.Close()
-		}
-		var xid int64
-		if err := res.QueryRow().Scan(&xid, nil); err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		if err := res.Close(); err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		items, err := build(d)
+		// One statement, one round trip: the event, the decision, its
+		// index keys and its messages. A duplicate event writes nothing
+		// and is a refusal; a taken id is a unique violation, which
+		// aborts the group's transaction so this write fails alone.
+		var fresh bool
+		err = tx.QueryRow(ctx, createSQL, append(args, ev, nanos(seenAt), int64(d.ID), body, idx, keys, outboxChannel, len(items) > 0)...).Scan(&fresh, nil)
 		if err != nil {
-			return refused{err}
-		}
-		if err := enqueueAs(ctx, tx, xid, s.now(), items); err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
+		}
+		if !fresh {
+			return refused{store.ErrDuplicateEvent}
 		}
 		return nil
 	})
@@ -149,7 +128,8 @@ func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (d
 // the transaction.
 func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisions.Decision) (decisions.Decision, []store.OutboxItem, error)) (decisions.Decision, error) {
 	var out decisions.Decision
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	now := s.now()
+	err := s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
 		old, err := getDecision(ctx, tx, id, true)
 		if err != nil {
 			return refused{err}
@@ -169,7 +149,7 @@ func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisi
 		if err := reindex(ctx, tx, id, oldEntries, store.IndexEntries(&nd)); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
 		}
-		if err := enqueue(ctx, tx, s.now(), items); err != nil {
+		if err := enqueue(ctx, tx, g, now, items); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
 		}
 		out = nd
@@ -418,6 +398,25 @@ func (s *Store) Import(ds []decisions.Decision) error {
 		return err
 	})
 }
+
+// createSQL is a new decision in one statement: $1 to $5 its outbox items
+// (insertOutboxCTE), $6 the event to mark or NULL, $7 when it was seen, $8
+// the id, $9 the body, $10 and $11 the index keys (insertIndexSQL), $12 the
+// NOTIFY channel and $13 whether to notify. It returns whether it wrote: false
+// when the event was seen before, and then nothing is written. The outbox
+// and index rows wait for the decision row (each CTE's RETURNING), and the
+// foreign key is checked at the statement's end, when all are in.
+var createSQL = `WITH ev AS (
+		INSERT INTO events (id, seen_at) SELECT $6, $7 WHERE $6::bytea IS NOT NULL
+		ON CONFLICT (id) DO NOTHING RETURNING 1),
+	fresh AS (SELECT $6::bytea IS NULL OR EXISTS (SELECT 1 FROM ev) AS ok),
+	dec AS (
+		INSERT INTO decisions (id, body) SELECT $8, $9 FROM fresh WHERE fresh.ok RETURNING id),
+	ins_index AS (
+		INSERT INTO decision_index (idx, key, id)
+		SELECT i, k, $8 FROM unnest($10::text[], $11::bytea[]) AS t(i, k) WHERE EXISTS (SELECT 1 FROM dec)),
+	` + insertOutboxCTE("EXISTS (SELECT 1 FROM dec)") + `
+	SELECT fresh.ok, CASE WHEN fresh.ok AND $13 THEN pg_notify($12, '') END FROM fresh`
 
 // insertIndexSQL adds a decision's index keys ($1 indexes, $2 keys, $3 id).
 const insertIndexSQL = `INSERT INTO decision_index (idx, key, id)

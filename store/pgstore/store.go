@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,6 +70,9 @@ type Store struct {
 	name     string // the database, for errors
 	campaign time.Duration
 
+	w      *writer      // the group commit (writer.go)
+	groups atomic.Int64 // transactions the writers committed or tried
+
 	mu       sync.Mutex
 	free     []uint64 // reserved ids handed back unused, reused first
 	reserved map[uint64]bool
@@ -110,6 +114,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.startWriters()
 	return s, nil
 }
 
@@ -221,6 +226,7 @@ func (s *Store) Version() (int, error) {
 
 // Close releases the pool's connections.
 func (s *Store) Close() error {
+	s.stopWriters()
 	s.pool.Close()
 	return nil
 }
