@@ -42,25 +42,40 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		defer s.releaseID(v)
 		d.ID = decisions.ID(v)
 	}
-	body, err := json.Marshal(&d)
-	if err != nil {
-		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
-	}
 	// build runs before anything is written: its refusal must write
 	// nothing, as the rest of the group commits.
 	var items []store.OutboxItem
 	if build != nil {
+		var err error
 		if items, err = build(d); err != nil {
 			return decisions.Decision{}, err
 		}
+	}
+	fn, err := createWrite(eventID, seenAt, d, items, s.now())
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	err = s.write(fn)
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	s.stored(uint64(d.ID))
+	return d, nil
+}
+
+// createWrite is the write that stores d, under the id it has, with items
+// and, unless eventID is empty, marks eventID seen.
+func createWrite(eventID string, seenAt time.Time, d decisions.Decision, items []store.OutboxItem, now time.Time) (writeFn, error) {
+	body, err := json.Marshal(&d)
+	if err != nil {
+		return nil, fmt.Errorf("encode decision %s: %w", d.ID, err)
 	}
 	var ev []byte // NULL: no event to mark
 	if eventID != "" {
 		ev = []byte(eventID)
 	}
 	idx, keys := entryArrays(store.IndexEntries(&d))
-	now := s.now()
-	err = s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
+	return func(ctx context.Context, tx pgx.Tx, g *group) error {
 		args, err := outboxArgs(g, now, items)
 		if err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
@@ -78,12 +93,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 			return refused{store.ErrDuplicateEvent}
 		}
 		return nil
-	})
-	if err != nil {
-		return decisions.Decision{}, err
-	}
-	s.stored(uint64(d.ID))
-	return d, nil
+	}, nil
 }
 
 // Decision loads one decision; a missing one gives store.ErrNotFound.
