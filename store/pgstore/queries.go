@@ -307,21 +307,31 @@ func (s *Store) indexKeys(idx string) ([][]byte, error) {
 	return keys, rows.Err()
 }
 
-// OpenLoad counts open decisions per decider.
+// OpenLoad counts open decisions per decider. Every proposal reads it, so
+// PostgreSQL counts (decider keys are user 0 status 0 id) and sends one row
+// per decider, not one per decision.
 func (s *Store) OpenLoad() (map[string]int, error) {
-	keys, err := s.indexKeys(store.IndexDecider)
+	ctx, cancel := s.op()
+	defer cancel()
+	open := append([]byte(decisions.StatusOpen), 0)
+	rows, err := s.pool.Query(ctx, `SELECT substring(key FROM 1 FOR p - 1), count(*)
+		FROM (SELECT key, position('\x00'::bytea IN key) AS p FROM decision_index WHERE idx = $1) t
+		WHERE p > 0 AND substring(key FROM p + 1 FOR $3) = $2 GROUP BY 1`, store.IndexDecider, open, len(open))
 	if err != nil {
 		return nil, fmt.Errorf("open load: %w", err)
 	}
+	defer rows.Close()
 	load := map[string]int{}
-	for _, k := range keys {
-		user, rest, ok := bytes.Cut(k, []byte{0})
-		if !ok {
-			return nil, fmt.Errorf("open load: malformed decider index key %q", k)
+	for rows.Next() {
+		var user []byte
+		var n int
+		if err := rows.Scan(&user, &n); err != nil {
+			return nil, fmt.Errorf("open load: %w", err)
 		}
-		if st, _, ok := bytes.Cut(rest, []byte{0}); ok && string(st) == string(decisions.StatusOpen) {
-			load[string(user)]++
-		}
+		load[string(user)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open load: %w", err)
 	}
 	return load, nil
 }
