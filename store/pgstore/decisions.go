@@ -51,11 +51,11 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 			return decisions.Decision{}, err
 		}
 	}
-	fn, err := createWrite(eventID, seenAt, d, items, s.now())
+	st, err := createStmt(eventID, seenAt, d, items, s.now())
 	if err != nil {
 		return decisions.Decision{}, err
 	}
-	err = s.write(fn)
+	err = s.writeStmt(st)
 	if err != nil {
 		return decisions.Decision{}, err
 	}
@@ -63,9 +63,12 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	return d, nil
 }
 
-// createWrite is the write that stores d, under the id it has, with items
-// and, unless eventID is empty, marks eventID seen.
-func createWrite(eventID string, seenAt time.Time, d decisions.Decision, items []store.OutboxItem, now time.Time) (writeFn, error) {
+// createStmt is the write that stores d, under the id it has, with items
+// and, unless eventID is empty, marks eventID seen: one statement, the
+// event, the decision, its index keys and its messages. A duplicate event
+// writes nothing and is a refusal; a taken id is a unique violation, which
+// aborts the group's transaction so this write fails alone.
+func createStmt(eventID string, seenAt time.Time, d decisions.Decision, items []store.OutboxItem, now time.Time) (*stmt, error) {
 	body, err := json.Marshal(&d)
 	if err != nil {
 		return nil, fmt.Errorf("encode decision %s: %w", d.ID, err)
@@ -75,24 +78,25 @@ func createWrite(eventID string, seenAt time.Time, d decisions.Decision, items [
 		ev = []byte(eventID)
 	}
 	idx, keys := entryArrays(store.IndexEntries(&d))
-	return func(ctx context.Context, tx pgx.Tx, g *group) error {
-		args, err := outboxArgs(g, now, items)
-		if err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		// One statement, one round trip: the event, the decision, its
-		// index keys and its messages. A duplicate event writes nothing
-		// and is a refusal; a taken id is a unique violation, which
-		// aborts the group's transaction so this write fails alone.
-		var fresh bool
-		err = tx.QueryRow(ctx, createSQL, append(args, ev, nanos(seenAt), int64(d.ID), body, idx, keys, outboxChannel, len(items) > 0)...).Scan(&fresh, nil)
-		if err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		if !fresh {
-			return refused{store.ErrDuplicateEvent}
-		}
-		return nil
+	return &stmt{
+		sql: createSQL,
+		args: func(g *group) ([]any, error) {
+			args, err := outboxArgs(g, now, items)
+			if err != nil {
+				return nil, fmt.Errorf("create decision %s: %w", d.ID, err)
+			}
+			return append(args, ev, nanos(seenAt), int64(d.ID), body, idx, keys, outboxChannel, len(items) > 0), nil
+		},
+		scan: func(row pgx.Row) error {
+			var fresh bool
+			if err := row.Scan(&fresh, nil); err != nil {
+				return fmt.Errorf("create decision %s: %w", d.ID, err)
+			}
+			if !fresh {
+				return refused{store.ErrDuplicateEvent}
+			}
+			return nil
+		},
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,22 +22,21 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	if eventID == "" {
 		return false, fmt.Errorf("mark event: empty event id")
 	}
-	err = s.write(func(ctx context.Context, tx pgx.Tx, _ *group) error {
-		first, err = markEvent(ctx, tx, eventID, now)
-		return err
+	err = s.writeStmt(&stmt{
+		sql:  "INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING true",
+		args: func(*group) ([]any, error) { return []any{[]byte(eventID), nanos(now)}, nil },
+		scan: func(row pgx.Row) error {
+			err := row.Scan(&first)
+			if errors.Is(err, pgx.ErrNoRows) {
+				first, err = false, nil
+			}
+			return err
+		},
 	})
 	if err != nil {
 		return false, fmt.Errorf("mark event %s: %w", eventID, err)
 	}
 	return first, nil
-}
-
-func markEvent(ctx context.Context, tx pgx.Tx, eventID string, now time.Time) (bool, error) {
-	tag, err := tx.Exec(ctx, "INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", []byte(eventID), nanos(now))
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
 }
 
 // EventSeen reports whether eventID was already handled.
@@ -68,14 +68,17 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (bool, error) {
 	// number of signatures older than Slack's timestamp window allows
 	// (skipping any another group is forgetting, rather than waiting).
 	var first bool
-	err := s.write(func(ctx context.Context, tx pgx.Tx, _ *group) error {
-		return tx.QueryRow(ctx, `WITH ins AS (
+	err := s.writeStmt(&stmt{
+		sql: `WITH ins AS (
 				INSERT INTO replay (sig, signed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1),
 			del AS (
 				DELETE FROM replay WHERE EXISTS (SELECT 1 FROM ins) AND (signed_at, sig) IN
 					(SELECT signed_at, sig FROM replay WHERE signed_at < $3 ORDER BY signed_at LIMIT $4 FOR UPDATE SKIP LOCKED))
 			SELECT EXISTS (SELECT 1 FROM ins)`,
-			[]byte(sig), nanos(signedAt), nanos(signedAt.Add(-2*store.ReplayWindow)), maxReplayPrune).Scan(&first)
+		args: func(*group) ([]any, error) {
+			return []any{[]byte(sig), nanos(signedAt), nanos(signedAt.Add(-2 * store.ReplayWindow)), maxReplayPrune}, nil
+		},
+		scan: func(row pgx.Row) error { return row.Scan(&first) },
 	})
 	if err != nil {
 		return false, fmt.Errorf("mark request: %w", err)

@@ -22,9 +22,22 @@ const pruneBatch = 256
 // Enqueue adds items to the outbox in one transaction; a key pending or
 // delivered recently is skipped.
 func (s *Store) Enqueue(items ...store.OutboxItem) error {
+	if len(items) == 0 {
+		return nil
+	}
 	now := s.now()
-	return s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
-		return enqueue(ctx, tx, g, now, items)
+	return s.writeStmt(&stmt{
+		sql: enqueueSQL,
+		args: func(g *group) ([]any, error) {
+			args, err := outboxArgs(g, now, items)
+			return append(args, outboxChannel), err
+		},
+		scan: func(row pgx.Row) error {
+			if err := row.Scan(nil); err != nil {
+				return fmt.Errorf("enqueue: %w", err)
+			}
+			return nil
+		},
 	})
 }
 

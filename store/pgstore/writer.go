@@ -56,11 +56,25 @@ func (g *group) place(n int) (int, error) {
 	return p, nil
 }
 
+// writeFn is a write that talks with the database as it goes (reads, then
+// writes what it read decides).
 type writeFn func(ctx context.Context, tx pgx.Tx, g *group) error
 
-// writeReq is one caller's write, waiting for its group's commit.
+// stmt is a write that is one statement: the group sends its consecutive
+// stmts in one round trip (a pgx.Batch), so a group of proposals and
+// replay marks costs one round trip plus its commit.
+type stmt struct {
+	sql string
+	// args are the statement's arguments, placed in g.
+	args func(g *group) ([]any, error)
+	// scan reads its answer; a refusal is returned as refused.
+	scan func(row pgx.Row) error
+}
+
+// writeReq is one caller's write (fn or st), waiting for its group's commit.
 type writeReq struct {
 	fn   writeFn
+	st   *stmt
 	done chan error
 }
 
@@ -97,7 +111,15 @@ func (s *Store) stopWriters() {
 // deadlock), so it must only set what it returns; a refusal must be
 // returned, as refused, before fn writes anything.
 func (s *Store) write(fn writeFn) error {
-	r := &writeReq{fn: fn, done: make(chan error, 1)}
+	return s.send(&writeReq{fn: fn, done: make(chan error, 1)})
+}
+
+// writeStmt is write for a one-statement write.
+func (s *Store) writeStmt(st *stmt) error {
+	return s.send(&writeReq{st: st, done: make(chan error, 1)})
+}
+
+func (s *Store) send(r *writeReq) error {
 	s.w.mu.RLock()
 	if s.w.shut {
 		s.w.mu.RUnlock()
@@ -201,10 +223,42 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 	defer cancel()
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		g := &group{}
+		var b pgx.Batch
+		var queued []int // the writes in b, by index in ws
+		flush := func() error {
+			if len(queued) == 0 {
+				return nil
+			}
+			res := tx.SendBatch(ctx, &b)
+			for _, i := range queued {
+				errs[i] = ws[i].st.scan(res.QueryRow())
+				var ref refused
+				if errs[i] != nil && !errors.As(errs[i], &ref) {
+					_ = res.Close()
+					*failed = i
+					return errs[i]
+				}
+			}
+			b, queued = pgx.Batch{}, queued[:0]
+			return res.Close()
+		}
 		for i, r := range ws {
 			if g.items >= maxGroupItems {
 				*ran = i
-				return nil
+				break
+			}
+			if r.st != nil {
+				args, err := r.st.args(g)
+				if err != nil {
+					errs[i], *failed = err, i
+					return err
+				}
+				b.Queue(r.st.sql, args...)
+				queued = append(queued, i)
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
 			}
 			errs[i] = call(ctx, r.fn, tx, g)
 			var ref refused
@@ -213,6 +267,6 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 				return errs[i]
 			}
 		}
-		return nil
+		return flush()
 	})
 }

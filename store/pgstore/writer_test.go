@@ -88,12 +88,18 @@ func items(keys ...string) []store.OutboxItem {
 	return out
 }
 
-// runGroup commits fns as one group, as a writer does, and returns each
-// caller's answer.
-func runGroup(s *Store, fns ...writeFn) []error {
-	ws := make([]*writeReq, len(fns))
-	for i, fn := range fns {
-		ws[i] = &writeReq{fn: fn, done: make(chan error, 1)}
+// runGroup commits writes (each a writeFn or a *stmt) as one group, as a
+// writer does, and returns each caller's answer.
+func runGroup(s *Store, writes ...any) []error {
+	ws := make([]*writeReq, len(writes))
+	for i, w := range writes {
+		ws[i] = &writeReq{done: make(chan error, 1)}
+		switch w := w.(type) {
+		case writeFn:
+			ws[i].fn = w
+		case *stmt:
+			ws[i].st = w
+		}
 	}
 	s.commit(ws)
 	errs := make([]error, len(ws))
@@ -114,14 +120,14 @@ func TestGroupFailingWritesFailAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	create := func(ev, title string, id decisions.ID, keys ...string) writeFn {
+	create := func(ev, title string, id decisions.ID, keys ...string) *stmt {
 		d := proposal(title)
 		d.ID = id
-		fn, err := createWrite(ev, t0, d, items(keys...), t0)
+		st, err := createStmt(ev, t0, d, items(keys...), t0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fn
+		return st
 	}
 	a, c, d := newID(t, s), newID(t, s), newID(t, s)
 	boom := errors.New("boom")
@@ -129,13 +135,13 @@ func TestGroupFailingWritesFailAlone(t *testing.T) {
 		create("Ev1", "First", a, "a/1", "a/2"),
 		create("Ev2", "Taken id", taken.ID, "taken/1"),
 		create("Ev1", "Same event again", c, "c/1"),
-		func(ctx context.Context, tx pgx.Tx, _ *group) error {
+		writeFn(func(ctx context.Context, tx pgx.Tx, _ *group) error {
 			if err := putRef(ctx, tx, "written-then-failed", decisions.MessageRef{Channel: "C1", TS: "1"}); err != nil {
 				return err
 			}
 			return boom
-		},
-		func(context.Context, pgx.Tx, *group) error { panic("hostile") },
+		}),
+		writeFn(func(context.Context, pgx.Tx, *group) error { panic("hostile") }),
 		create("", "No event", d, "d/1", "d/2"),
 	)
 	if errs[0] != nil || errs[5] != nil {
@@ -212,7 +218,7 @@ func TestGroupSharesOneTransaction(t *testing.T) {
 			return enqueue(ctx, tx, g, t0, items(key))
 		}
 	}
-	for i, err := range runGroup(s, appendX("k/1"), appendX("k/2"), appendX("k/3")) {
+	for i, err := range runGroup(s, appendX("k/1"), appendX("k/2"), appendX("k/3")) { // each a writeFn
 		if err != nil {
 			t.Fatalf("write %d: %v", i, err)
 		}
