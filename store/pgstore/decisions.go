@@ -77,7 +77,8 @@ func createStmt(eventID string, seenAt time.Time, d decisions.Decision, items []
 	if eventID != "" {
 		ev = []byte(eventID)
 	}
-	idx, keys := entryArrays(store.IndexEntries(&d))
+	entries := store.IndexEntries(&d)
+	idx, keys := entryArrays(entries)
 	return &stmt{
 		sql: createSQL,
 		args: func(g *group) ([]any, error) {
@@ -87,7 +88,7 @@ func createStmt(eventID string, seenAt time.Time, d decisions.Decision, items []
 			}
 			return append(args, ev, nanos(seenAt), int64(d.ID), body, idx, keys, outboxChannel, len(items) > 0), nil
 		},
-		scan: func(row pgx.Row) error {
+		scan: func(row pgx.Row, g *group) error {
 			var fresh bool
 			if err := row.Scan(&fresh, nil); err != nil {
 				return fmt.Errorf("create decision %s: %w", d.ID, err)
@@ -95,6 +96,7 @@ func createStmt(eventID string, seenAt time.Time, d decisions.Decision, items []
 			if !fresh {
 				return refused{store.ErrDuplicateEvent}
 			}
+			g.load.add(entries, 1)
 			return nil
 		},
 	}, nil
@@ -160,7 +162,7 @@ func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisi
 		if err := putDecision(ctx, tx, &nd); err != nil {
 			return err
 		}
-		if err := reindex(ctx, tx, id, oldEntries, store.IndexEntries(&nd)); err != nil {
+		if err := reindex(ctx, tx, g.load, id, oldEntries, store.IndexEntries(&nd)); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
 		}
 		if err := enqueue(ctx, tx, g, now, items); err != nil {
@@ -187,8 +189,10 @@ func putDecision(ctx context.Context, tx pgx.Tx, d *decisions.Decision) error {
 }
 
 // reindex moves a decision's index keys from old to new, touching only the
-// keys that changed.
-func reindex(ctx context.Context, tx pgx.Tx, id decisions.ID, old, new []store.IndexEntry) error {
+// keys that changed, and counts the change in open load into l.
+func reindex(ctx context.Context, tx pgx.Tx, l loadDelta, id decisions.ID, old, new []store.IndexEntry) error {
+	l.add(old, -1)
+	l.add(new, 1)
 	key := func(e store.IndexEntry) string { return e.Index + "\x00" + string(e.Key) }
 	inNew := make(map[string]bool, len(new))
 	for _, e := range new {
@@ -245,9 +249,11 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 			return fmt.Errorf("bulk put: ids: %w", err)
 		}
 		var drows, irows [][]any
+		load := loadDelta{}
 		for i := range ds {
 			d := ds[i]
 			d.ID = decisions.ID(ids[i])
+			load.add(store.IndexEntries(&d), 1)
 			body, err := json.Marshal(&d)
 			if err != nil {
 				return fmt.Errorf("bulk put: encode decision: %w", err)
@@ -268,7 +274,7 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
 			return fmt.Errorf("bulk put: index: %w", err)
 		}
-		return nil
+		return applyLoad(ctx, tx, load)
 	})
 	if err != nil {
 		return err
@@ -286,6 +292,7 @@ func (s *Store) SetNextChecks(checks []store.NextCheck) (int, error) {
 	n := 0
 	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
 		n = 0
+		load := loadDelta{}
 		for _, c := range checks {
 			d, err := getDecision(ctx, tx, c.ID, true)
 			if err != nil {
@@ -302,12 +309,12 @@ func (s *Store) SetNextChecks(checks []store.NextCheck) (int, error) {
 			if err := putDecision(ctx, tx, &d); err != nil {
 				return err
 			}
-			if err := reindex(ctx, tx, d.ID, old, store.IndexEntries(&d)); err != nil {
+			if err := reindex(ctx, tx, load, d.ID, old, store.IndexEntries(&d)); err != nil {
 				return fmt.Errorf("decision %s: %w", d.ID, err)
 			}
 			n++
 		}
-		return nil
+		return applyLoad(ctx, tx, load)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("set next checks: %w", err)
@@ -376,6 +383,7 @@ func scanDecisions(rows pgx.Rows, err error) ([]decisions.Decision, error) {
 func (s *Store) Import(ds []decisions.Decision) error {
 	var drows, irows [][]any
 	maxID := int64(0)
+	load := loadDelta{}
 	for i := range ds {
 		d := &ds[i]
 		if err := store.ValidateDecision(d); err != nil {
@@ -397,6 +405,7 @@ func (s *Store) Import(ds []decisions.Decision) error {
 			}
 		}
 		maxID = max(maxID, int64(d.ID))
+		load.add(store.IndexEntries(d), 1)
 	}
 	if len(ds) == 0 {
 		return nil
@@ -407,6 +416,9 @@ func (s *Store) Import(ds []decisions.Decision) error {
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
 			return fmt.Errorf("import: index: %w", err)
+		}
+		if err := applyLoad(ctx, tx, load); err != nil {
+			return fmt.Errorf("import: %w", err)
 		}
 		_, err := tx.Exec(ctx, `SELECT setval('decision_id', greatest($1, (SELECT last_value FROM decision_id)))`, maxID)
 		return err

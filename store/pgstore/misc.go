@@ -25,7 +25,7 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	err = s.writeStmt(&stmt{
 		sql:  "INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING true",
 		args: func(*group) ([]any, error) { return []any{[]byte(eventID), nanos(now)}, nil },
-		scan: func(row pgx.Row) error {
+		scan: func(row pgx.Row, _ *group) error {
 			err := row.Scan(&first)
 			if errors.Is(err, pgx.ErrNoRows) {
 				first, err = false, nil
@@ -78,7 +78,7 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (bool, error) {
 		args: func(*group) ([]any, error) {
 			return []any{[]byte(sig), nanos(signedAt), nanos(signedAt.Add(-2 * store.ReplayWindow)), maxReplayPrune}, nil
 		},
-		scan: func(row pgx.Row) error { return row.Scan(&first) },
+		scan: func(row pgx.Row, _ *group) error { return row.Scan(&first) },
 	})
 	if err != nil {
 		return false, fmt.Errorf("mark request: %w", err)

@@ -32,7 +32,7 @@ func (s *Store) Enqueue(items ...store.OutboxItem) error {
 			args, err := outboxArgs(g, now, items)
 			return append(args, outboxChannel), err
 		},
-		scan: func(row pgx.Row) error {
+		scan: func(row pgx.Row, _ *group) error {
 			if err := row.Scan(nil); err != nil {
 				return fmt.Errorf("enqueue: %w", err)
 			}

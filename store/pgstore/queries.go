@@ -307,16 +307,13 @@ func (s *Store) indexKeys(idx string) ([][]byte, error) {
 	return keys, rows.Err()
 }
 
-// OpenLoad counts open decisions per decider. Every proposal reads it, so
-// PostgreSQL counts (decider keys are user 0 status 0 id) and sends one row
-// per decider, not one per decision.
+// OpenLoad counts open decisions per decider, from open_load (load.go):
+// every proposal reads it, so it is one row per decider, not one per
+// decision.
 func (s *Store) OpenLoad() (map[string]int, error) {
 	ctx, cancel := s.op()
 	defer cancel()
-	open := append([]byte(decisions.StatusOpen), 0)
-	rows, err := s.pool.Query(ctx, `SELECT substring(key FROM 1 FOR p - 1), count(*)
-		FROM (SELECT key, position('\x00'::bytea IN key) AS p FROM decision_index WHERE idx = $1) t
-		WHERE p > 0 AND substring(key FROM p + 1 FOR $3) = $2 GROUP BY 1`, store.IndexDecider, open, len(open))
+	rows, err := s.pool.Query(ctx, "SELECT decider, n FROM open_load WHERE n > 0")
 	if err != nil {
 		return nil, fmt.Errorf("open load: %w", err)
 	}

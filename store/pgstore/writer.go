@@ -42,7 +42,8 @@ var errClosed = errors.New("store is closed")
 
 // group is what the writes sharing one transaction share.
 type group struct {
-	items int // outbox items enqueued so far: the next one's place
+	items int       // outbox items enqueued so far: the next one's place
+	load  loadDelta // applied once, before the commit
 }
 
 // place reserves n places for outbox items in the transaction's sequence
@@ -67,8 +68,8 @@ type stmt struct {
 	sql string
 	// args are the statement's arguments, placed in g.
 	args func(g *group) ([]any, error)
-	// scan reads its answer; a refusal is returned as refused.
-	scan func(row pgx.Row) error
+	// scan reads its answer, in g; a refusal is returned as refused.
+	scan func(row pgx.Row, g *group) error
 }
 
 // writeReq is one caller's write (fn or st), waiting for its group's commit.
@@ -222,7 +223,7 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 	ctx, cancel := s.op()
 	defer cancel()
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		g := &group{}
+		g := &group{load: loadDelta{}}
 		var b pgx.Batch
 		var queued []int // the writes in b, by index in ws
 		flush := func() error {
@@ -231,7 +232,7 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 			}
 			res := tx.SendBatch(ctx, &b)
 			for _, i := range queued {
-				errs[i] = ws[i].st.scan(res.QueryRow())
+				errs[i] = ws[i].st.scan(res.QueryRow(), g)
 				var ref refused
 				if errs[i] != nil && !errors.As(errs[i], &ref) {
 					_ = res.Close()
@@ -267,6 +268,9 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 				return errs[i]
 			}
 		}
-		return flush()
+		if err := flush(); err != nil {
+			return err
+		}
+		return applyLoad(ctx, tx, g.load)
 	})
 }

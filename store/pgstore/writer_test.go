@@ -212,7 +212,7 @@ func TestGroupSharesOneTransaction(t *testing.T) {
 			if err := putDecision(ctx, tx, &nd); err != nil {
 				return err
 			}
-			if err := reindex(ctx, tx, d.ID, store.IndexEntries(&old), store.IndexEntries(&nd)); err != nil {
+			if err := reindex(ctx, tx, g.load, d.ID, store.IndexEntries(&old), store.IndexEntries(&nd)); err != nil {
 				return err
 			}
 			return enqueue(ctx, tx, g, t0, items(key))
