@@ -42,10 +42,10 @@ const (
 	lockLeader  = 0x62740002 // the leader (leader.go)
 )
 
-// DefaultMaxConns is the pool size: enough concurrent transactions for
-// PostgreSQL to commit many per disk flush, fewer than its default
-// max_connections (100) shared by a few replicas.
-const DefaultMaxConns = 24
+// DefaultMaxConns is the pool size: the writers (writer.go) group-commit
+// on a few connections, the rest serve reads; small, so several replicas
+// fit in PostgreSQL's default max_connections (100) with room to spare.
+const DefaultMaxConns = 12
 
 // Options tune Open.
 type Options struct {
