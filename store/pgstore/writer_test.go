@@ -311,3 +311,37 @@ func TestDuplicateEventAcrossReplicas(t *testing.T) {
 		t.Errorf("%d messages (%v), want %d", n, err, events)
 	}
 }
+
+// TestReserveIDsTogether: callers reserving at once (who may share one
+// round trip to the sequence) each get their own id; released ids come
+// back first.
+func TestReserveIDsTogether(t *testing.T) {
+	s := openGroupTest(t, 1)[0]
+	const n = 100
+	ids := make([]decisions.ID, n)
+	releases := make([]func(), n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { ids[i], releases[i] = s.ReserveID() })
+	}
+	wg.Wait()
+	seen := map[decisions.ID]bool{}
+	least := ids[0]
+	for _, id := range ids {
+		if id == 0 || seen[id] {
+			t.Fatalf("id %s handed out twice or not at all: %v", id, ids)
+		}
+		seen[id] = true
+		least = min(least, id)
+	}
+	for _, r := range releases {
+		r()
+	}
+	if next, err := s.PeekNextID(); err != nil || next != least {
+		t.Errorf("PeekNextID = %s, %v; want the least released id %s", next, err, least)
+	}
+	d, err := s.CreateDecision(proposal("Reuses"), nil)
+	if err != nil || d.ID != least {
+		t.Errorf("CreateDecision got id %s (%v), want %s", d.ID, err, least)
+	}
+}
