@@ -190,7 +190,7 @@ func TestServePostgres(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(posts), "four-day week") {
 		t.Errorf("posts do not announce the proposal: %+v", posts)
 	}
-	if r := cliRun(t, "check", "-store", "-config", cfg); r.code != exitOK || !strings.Contains(r.stdout, "ok: store postgres, schema version 1: 1 decision, every index checked") {
+	if r := cliRun(t, "check", "-store", "-config", cfg); r.code != exitOK || !strings.Contains(r.stdout, "ok: store postgres, schema version 2: 1 decision, every index checked") {
 		t.Errorf("check -store: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	cancel()

@@ -100,6 +100,9 @@ func (s *Store) Check() error {
 	if err := checkOutbox(ctx, tx, report); err != nil {
 		return fmt.Errorf("check postgres %s: %w", s.name, err)
 	}
+	if err := checkLoad(ctx, tx, report); err != nil {
+		return fmt.Errorf("check postgres %s: %w", s.name, err)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("check postgres %s: %w", s.name, errors.Join(errs...))
 	}

@@ -42,69 +42,64 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		defer s.releaseID(v)
 		d.ID = decisions.ID(v)
 	}
-	body, err := json.Marshal(&d)
-	if err != nil {
-		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
+	// build runs before anything is written: its refusal must write
+	// nothing, as the rest of the group commits.
+	var items []store.OutboxItem
+	if build != nil {
+		var err error
+		if items, err = build(d); err != nil {
+			return decisions.Decision{}, err
+		}
 	}
-	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		// One round trip for the event, the decision, its index keys and
-		// the transaction id its messages are numbered by; a duplicate
-		// event rolls it all back.
-		var b pgx.Batch
-		if eventID != "" {
-			b.Queue("INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", []byte(eventID), nanos(seenAt))
-		}
-		b.Queue("INSERT INTO decisions (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", int64(d.ID), body)
-		idx, keys := entryArrays(store.IndexEntries(&d))
-		b.Queue(insertIndexSQL, idx, keys, int64(d.ID))
-		if build != nil {
-			b.Queue(xidSQL, outboxChannel)
-		}
-		res := tx.SendBatch(ctx, &b)
-		defer res.Close()
-		if eventID != "" {
-			tag, err := res.Exec()
-			if err != nil {
-				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
-			}
-			if tag.RowsAffected() == 0 {
-				return refused{store.ErrDuplicateEvent}
-			}
-		}
-		tag, err := res.Exec()
-		if err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("create decision %s: the id is taken", d.ID)
-		}
-		if _, err := res.Exec(); err != nil {
-			return fmt.Errorf("create decision %s: index: %w", d.ID, err)
-		}
-		if build == nil {
-			return res.Close()
-		}
-		var xid int64
-		if err := res.QueryRow().Scan(&xid, nil); err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		if err := res.Close(); err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		items, err := build(d)
-		if err != nil {
-			return refused{err}
-		}
-		if err := enqueueAs(ctx, tx, xid, s.now(), items); err != nil {
-			return fmt.Errorf("create decision %s: %w", d.ID, err)
-		}
-		return nil
-	})
+	st, err := createStmt(eventID, seenAt, d, items, s.now())
+	if err != nil {
+		return decisions.Decision{}, err
+	}
+	err = s.writeStmt(st)
 	if err != nil {
 		return decisions.Decision{}, err
 	}
 	s.stored(uint64(d.ID))
 	return d, nil
+}
+
+// createStmt is the write that stores d, under the id it has, with items
+// and, unless eventID is empty, marks eventID seen: one statement, the
+// event, the decision, its index keys and its messages. A duplicate event
+// writes nothing and is a refusal; a taken id is a unique violation, which
+// aborts the group's transaction so this write fails alone.
+func createStmt(eventID string, seenAt time.Time, d decisions.Decision, items []store.OutboxItem, now time.Time) (*stmt, error) {
+	body, err := json.Marshal(&d)
+	if err != nil {
+		return nil, fmt.Errorf("encode decision %s: %w", d.ID, err)
+	}
+	var ev []byte // NULL: no event to mark
+	if eventID != "" {
+		ev = []byte(eventID)
+	}
+	entries := store.IndexEntries(&d)
+	idx, keys := entryArrays(entries)
+	return &stmt{
+		sql: createSQL,
+		args: func(g *group) ([]any, error) {
+			args, err := outboxArgs(g, now, items)
+			if err != nil {
+				return nil, fmt.Errorf("create decision %s: %w", d.ID, err)
+			}
+			return append(args, ev, nanos(seenAt), int64(d.ID), body, idx, keys, outboxChannel, len(items) > 0), nil
+		},
+		scan: func(row pgx.Row, g *group) error {
+			var fresh bool
+			if err := row.Scan(&fresh, nil); err != nil {
+				return fmt.Errorf("create decision %s: %w", d.ID, err)
+			}
+			if !fresh {
+				return refused{store.ErrDuplicateEvent}
+			}
+			g.load.add(entries, 1)
+			return nil
+		},
+	}, nil
 }
 
 // Decision loads one decision; a missing one gives store.ErrNotFound.
@@ -149,7 +144,8 @@ func (s *Store) UpdateDecision(id decisions.ID, fn func(d decisions.Decision) (d
 // the transaction.
 func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisions.Decision) (decisions.Decision, []store.OutboxItem, error)) (decisions.Decision, error) {
 	var out decisions.Decision
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	now := s.now()
+	err := s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
 		old, err := getDecision(ctx, tx, id, true)
 		if err != nil {
 			return refused{err}
@@ -166,10 +162,10 @@ func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisi
 		if err := putDecision(ctx, tx, &nd); err != nil {
 			return err
 		}
-		if err := reindex(ctx, tx, id, oldEntries, store.IndexEntries(&nd)); err != nil {
+		if err := reindex(ctx, tx, g.load, id, oldEntries, store.IndexEntries(&nd)); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
 		}
-		if err := enqueue(ctx, tx, s.now(), items); err != nil {
+		if err := enqueue(ctx, tx, g, now, items); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
 		}
 		out = nd
@@ -193,8 +189,10 @@ func putDecision(ctx context.Context, tx pgx.Tx, d *decisions.Decision) error {
 }
 
 // reindex moves a decision's index keys from old to new, touching only the
-// keys that changed.
-func reindex(ctx context.Context, tx pgx.Tx, id decisions.ID, old, new []store.IndexEntry) error {
+// keys that changed, and counts the change in open load into l.
+func reindex(ctx context.Context, tx pgx.Tx, l loadDelta, id decisions.ID, old, new []store.IndexEntry) error {
+	l.add(old, -1)
+	l.add(new, 1)
 	key := func(e store.IndexEntry) string { return e.Index + "\x00" + string(e.Key) }
 	inNew := make(map[string]bool, len(new))
 	for _, e := range new {
@@ -251,9 +249,11 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 			return fmt.Errorf("bulk put: ids: %w", err)
 		}
 		var drows, irows [][]any
+		load := loadDelta{}
 		for i := range ds {
 			d := ds[i]
 			d.ID = decisions.ID(ids[i])
+			load.add(store.IndexEntries(&d), 1)
 			body, err := json.Marshal(&d)
 			if err != nil {
 				return fmt.Errorf("bulk put: encode decision: %w", err)
@@ -274,7 +274,7 @@ func (s *Store) PutBulk(ds []decisions.Decision) error {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
 			return fmt.Errorf("bulk put: index: %w", err)
 		}
-		return nil
+		return applyLoad(ctx, tx, load)
 	})
 	if err != nil {
 		return err
@@ -292,6 +292,7 @@ func (s *Store) SetNextChecks(checks []store.NextCheck) (int, error) {
 	n := 0
 	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
 		n = 0
+		load := loadDelta{}
 		for _, c := range checks {
 			d, err := getDecision(ctx, tx, c.ID, true)
 			if err != nil {
@@ -308,12 +309,12 @@ func (s *Store) SetNextChecks(checks []store.NextCheck) (int, error) {
 			if err := putDecision(ctx, tx, &d); err != nil {
 				return err
 			}
-			if err := reindex(ctx, tx, d.ID, old, store.IndexEntries(&d)); err != nil {
+			if err := reindex(ctx, tx, load, d.ID, old, store.IndexEntries(&d)); err != nil {
 				return fmt.Errorf("decision %s: %w", d.ID, err)
 			}
 			n++
 		}
-		return nil
+		return applyLoad(ctx, tx, load)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("set next checks: %w", err)
@@ -382,6 +383,7 @@ func scanDecisions(rows pgx.Rows, err error) ([]decisions.Decision, error) {
 func (s *Store) Import(ds []decisions.Decision) error {
 	var drows, irows [][]any
 	maxID := int64(0)
+	load := loadDelta{}
 	for i := range ds {
 		d := &ds[i]
 		if err := store.ValidateDecision(d); err != nil {
@@ -403,6 +405,7 @@ func (s *Store) Import(ds []decisions.Decision) error {
 			}
 		}
 		maxID = max(maxID, int64(d.ID))
+		load.add(store.IndexEntries(d), 1)
 	}
 	if len(ds) == 0 {
 		return nil
@@ -414,10 +417,32 @@ func (s *Store) Import(ds []decisions.Decision) error {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"decision_index"}, []string{"idx", "key", "id"}, pgx.CopyFromRows(irows)); err != nil {
 			return fmt.Errorf("import: index: %w", err)
 		}
+		if err := applyLoad(ctx, tx, load); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
 		_, err := tx.Exec(ctx, `SELECT setval('decision_id', greatest($1, (SELECT last_value FROM decision_id)))`, maxID)
 		return err
 	})
 }
+
+// createSQL is a new decision in one statement: $1 to $5 its outbox items
+// (insertOutboxCTE), $6 the event to mark or NULL, $7 when it was seen, $8
+// the id, $9 the body, $10 and $11 the index keys (insertIndexSQL), $12 the
+// NOTIFY channel and $13 whether to notify. It returns whether it wrote: false
+// when the event was seen before, and then nothing is written. The outbox
+// and index rows wait for the decision row (each CTE's RETURNING), and the
+// foreign key is checked at the statement's end, when all are in.
+var createSQL = `WITH ev AS (
+		INSERT INTO events (id, seen_at) SELECT $6, $7 WHERE $6::bytea IS NOT NULL
+		ON CONFLICT (id) DO NOTHING RETURNING 1),
+	fresh AS (SELECT $6::bytea IS NULL OR EXISTS (SELECT 1 FROM ev) AS ok),
+	dec AS (
+		INSERT INTO decisions (id, body) SELECT $8, $9 FROM fresh WHERE fresh.ok RETURNING id),
+	ins_index AS (
+		INSERT INTO decision_index (idx, key, id)
+		SELECT i, k, $8 FROM unnest($10::text[], $11::bytea[]) AS t(i, k) WHERE EXISTS (SELECT 1 FROM dec)),
+	` + insertOutboxCTE("EXISTS (SELECT 1 FROM dec)") + `
+	SELECT fresh.ok, CASE WHEN fresh.ok AND $13 THEN pg_notify($12, '') END FROM fresh`
 
 // insertIndexSQL adds a decision's index keys ($1 indexes, $2 keys, $3 id).
 const insertIndexSQL = `INSERT INTO decision_index (idx, key, id)

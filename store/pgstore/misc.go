@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,22 +22,21 @@ func (s *Store) MarkEvent(eventID string, now time.Time) (first bool, err error)
 	if eventID == "" {
 		return false, fmt.Errorf("mark event: empty event id")
 	}
-	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		first, err = markEvent(ctx, tx, eventID, now)
-		return err
+	err = s.writeStmt(&stmt{
+		sql:  "INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING true",
+		args: func(*group) ([]any, error) { return []any{[]byte(eventID), nanos(now)}, nil },
+		scan: func(row pgx.Row, _ *group) error {
+			err := row.Scan(&first)
+			if errors.Is(err, pgx.ErrNoRows) {
+				first, err = false, nil
+			}
+			return err
+		},
 	})
 	if err != nil {
 		return false, fmt.Errorf("mark event %s: %w", eventID, err)
 	}
 	return first, nil
-}
-
-func markEvent(ctx context.Context, tx pgx.Tx, eventID string, now time.Time) (bool, error) {
-	tag, err := tx.Exec(ctx, "INSERT INTO events (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", []byte(eventID), nanos(now))
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
 }
 
 // EventSeen reports whether eventID was already handled.
@@ -63,19 +63,23 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (bool, error) {
 	if sig == "" {
 		return false, fmt.Errorf("mark request: empty signature")
 	}
-	ctx, cancel := s.op()
-	defer cancel()
-	// One statement, one round trip, on every request: remember the
-	// signature and, if it is new, forget a bounded number of signatures
-	// older than Slack's timestamp window allows.
+	// One statement, one round trip in a shared transaction, on every
+	// request: remember the signature and, if it is new, forget a bounded
+	// number of signatures older than Slack's timestamp window allows
+	// (skipping any another group is forgetting, rather than waiting).
 	var first bool
-	err := s.pool.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO replay (sig, signed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1),
-		del AS (
-			DELETE FROM replay WHERE EXISTS (SELECT 1 FROM ins) AND (signed_at, sig) IN
-				(SELECT signed_at, sig FROM replay WHERE signed_at < $3 ORDER BY signed_at LIMIT $4))
-		SELECT EXISTS (SELECT 1 FROM ins)`,
-		[]byte(sig), nanos(signedAt), nanos(signedAt.Add(-2*store.ReplayWindow)), maxReplayPrune).Scan(&first)
+	err := s.writeStmt(&stmt{
+		sql: `WITH ins AS (
+				INSERT INTO replay (sig, signed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1),
+			del AS (
+				DELETE FROM replay WHERE EXISTS (SELECT 1 FROM ins) AND (signed_at, sig) IN
+					(SELECT signed_at, sig FROM replay WHERE signed_at < $3 ORDER BY signed_at LIMIT $4 FOR UPDATE SKIP LOCKED))
+			SELECT EXISTS (SELECT 1 FROM ins)`,
+		args: func(*group) ([]any, error) {
+			return []any{[]byte(sig), nanos(signedAt), nanos(signedAt.Add(-2 * store.ReplayWindow)), maxReplayPrune}, nil
+		},
+		scan: func(row pgx.Row, _ *group) error { return row.Scan(&first) },
+	})
 	if err != nil {
 		return false, fmt.Errorf("mark request: %w", err)
 	}
@@ -118,7 +122,7 @@ func getRef(ctx context.Context, q querier, key string) (decisions.MessageRef, b
 
 // SetRef records where the message for key lives.
 func (s *Store) SetRef(key string, ref decisions.MessageRef) error {
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error { return putRef(ctx, tx, key, ref) })
+	err := s.write(func(ctx context.Context, tx pgx.Tx, _ *group) error { return putRef(ctx, tx, key, ref) })
 	if err != nil {
 		return fmt.Errorf("set ref %s: %w", key, err)
 	}
@@ -214,7 +218,8 @@ func (s *Store) CompleteRun(job string, at time.Time, items ...store.OutboxItem)
 	if err != nil {
 		return fmt.Errorf("complete run %s: %w", job, err)
 	}
-	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	now := s.now()
+	err = s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO jobs (job, at, at_tz) VALUES ($1, $2, $3)
 			ON CONFLICT (job) DO UPDATE SET at = excluded.at, at_tz = excluded.at_tz WHERE jobs.at < excluded.at`,
 			job, nanos(at), v)
@@ -232,7 +237,7 @@ func (s *Store) CompleteRun(job string, at time.Time, items ...store.OutboxItem)
 			}
 			return refused{fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), store.ErrAlreadyRun)}
 		}
-		return enqueue(ctx, tx, s.now(), items)
+		return enqueue(ctx, tx, g, now, items)
 	})
 	if err != nil {
 		return fmt.Errorf("complete run %s at %s: %w", job, at.Format(time.RFC3339), err)

@@ -22,45 +22,73 @@ const pruneBatch = 256
 // Enqueue adds items to the outbox in one transaction; a key pending or
 // delivered recently is skipped.
 func (s *Store) Enqueue(items ...store.OutboxItem) error {
-	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		return enqueue(ctx, tx, s.now(), items)
-	})
-}
-
-// enqueue runs inside the caller's transaction. Each item's seq is the
-// transaction's id times 65536 plus its index: ordered by the order
-// transactions began, which OutboxAfter turns into an order no reader can
-// skip (see there). Unlike a global lock held to commit, this lets
-// PostgreSQL commit many proposals per disk flush.
-func enqueue(ctx context.Context, tx pgx.Tx, now time.Time, items []store.OutboxItem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	var xid int64
-	if err := tx.QueryRow(ctx, xidSQL, outboxChannel).Scan(&xid, nil); err != nil {
-		return fmt.Errorf("enqueue: %w", err)
-	}
-	return enqueueAs(ctx, tx, xid, now, items)
+	now := s.now()
+	return s.writeStmt(&stmt{
+		sql: enqueueSQL,
+		args: func(g *group) ([]any, error) {
+			args, err := outboxArgs(g, now, items)
+			return append(args, outboxChannel), err
+		},
+		scan: func(row pgx.Row, _ *group) error {
+			if err := row.Scan(nil); err != nil {
+				return fmt.Errorf("enqueue: %w", err)
+			}
+			return nil
+		},
+	})
 }
 
-// xidSQL reads the transaction's id (assigning one) and queues the
-// notification the leader's Listen gets at commit.
-const xidSQL = "SELECT pg_current_xact_id()::text::bigint, pg_notify($1, '')"
+// enqueue runs inside the caller's transaction, in one round trip. Each
+// item's seq is the transaction's id times 65536 plus its place in the
+// transaction (g numbers the items of every write in the group): ordered by
+// the order transactions began, which OutboxAfter turns into an order no
+// reader can skip (see there). Unlike a global lock held to commit, this
+// lets PostgreSQL commit many groups per disk flush. The NOTIFY wakes the
+// leader's Listen at commit.
+func enqueue(ctx context.Context, tx pgx.Tx, g *group, now time.Time, items []store.OutboxItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	args, err := outboxArgs(g, now, items)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, enqueueSQL, append(args, outboxChannel)...); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
+}
 
-// enqueueAs inserts items as transaction xid's, in one round trip. A
-// transaction enqueues once (a decision write, a job run, Enqueue): a
-// second call would reuse its sequence numbers and fail.
-func enqueueAs(ctx context.Context, tx pgx.Tx, xid int64, now time.Time, items []store.OutboxItem) error {
-	if len(items) >= 1<<16 {
-		return fmt.Errorf("enqueue: %d items in one transaction; at most %d", len(items), 1<<16-1)
+var enqueueSQL = "WITH " + insertOutboxCTE("true") + " SELECT pg_notify($6, '')"
+
+// insertOutboxCTE inserts the items outboxArgs encoded ($1 the first
+// place, $2 to $5 the arrays of keys, not-befores, headers and bodies),
+// when cond holds, skipping a key pending or delivered recently.
+func insertOutboxCTE(cond string) string {
+	return `ins_outbox AS (
+	INSERT INTO outbox (key, xid, seq, not_before, header, body)
+	SELECT t.key, pg_current_xact_id(), pg_current_xact_id()::text::bigint * 65536 + $1 + t.n - 1, t.nb, t.h, t.b
+	FROM unnest($2::bytea[], $3::bigint[], $4::bytea[], $5::bytea[]) WITH ORDINALITY AS t(key, nb, h, b, n)
+	WHERE ` + cond + ` AND NOT EXISTS (SELECT 1 FROM delivered d WHERE d.key = t.key)
+	ON CONFLICT (key) DO NOTHING)`
+}
+
+// outboxArgs are insertOutboxCTE's $1 to $5 for items, placed in g.
+func outboxArgs(g *group, now time.Time, items []store.OutboxItem) ([]any, error) {
+	first, err := g.place(len(items))
+	if err != nil {
+		return nil, err
 	}
-	if xid >= 1<<47 {
-		return fmt.Errorf("enqueue: transaction id %d is beyond what outbox sequence numbers hold", xid)
-	}
-	var b pgx.Batch
+	keys := make([][]byte, len(items))
+	nbs := make([]int64, len(items))
+	hdrs := make([][]byte, len(items))
+	bodies := make([][]byte, len(items))
 	for i, it := range items {
 		if it.Key == "" {
-			return fmt.Errorf("enqueue: an outbox item needs a key")
+			return nil, fmt.Errorf("enqueue: an outbox item needs a key")
 		}
 		if it.Enqueued.IsZero() {
 			it.Enqueued = now
@@ -70,24 +98,11 @@ func enqueueAs(ctx context.Context, tx pgx.Tx, xid int64, now time.Time, items [
 		}
 		hdr, body, err := encode(&it)
 		if err != nil {
-			return fmt.Errorf("enqueue %s: %w", it.Key, err)
+			return nil, fmt.Errorf("enqueue %s: %w", it.Key, err)
 		}
-		b.Queue(`INSERT INTO outbox (key, xid, seq, not_before, header, body)
-			SELECT $1, pg_current_xact_id(), $2, $3, $4, $5
-			WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE key = $1)
-			ON CONFLICT (key) DO NOTHING`, []byte(it.Key), xid<<16+int64(i), nanos(it.NotBefore), hdr, body)
-		// The insert's NOT EXISTS reads a snapshot taken before a concurrent
-		// OutboxDone committed; its ON CONFLICT then waits for that commit
-		// and, the row being gone, inserts. This statement has a fresh
-		// snapshot (READ COMMITTED): a key delivered meanwhile is taken back
-		// out, so it is never both delivered and pending.
-		b.Queue(`DELETE FROM outbox WHERE key = $1 AND xid = pg_current_xact_id()
-			AND EXISTS (SELECT 1 FROM delivered WHERE key = $1)`, []byte(it.Key))
+		keys[i], nbs[i], hdrs[i], bodies[i] = []byte(it.Key), nanos(it.NotBefore), hdr, body
 	}
-	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-		return fmt.Errorf("enqueue: %w", err)
-	}
-	return nil
+	return []any{first, keys, nbs, hdrs, bodies}, nil
 }
 
 // encode splits an item into its JSON header (without body and seq, which
@@ -208,7 +223,7 @@ func (s *Store) OutboxNext() (time.Time, bool, error) {
 // change rewrites pending item key with fn, in one transaction; a key not
 // pending gives store.ErrNotFound.
 func (s *Store) change(key string, fn func(it *store.OutboxItem)) error {
-	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	return s.write(func(ctx context.Context, tx pgx.Tx, _ *group) error {
 		it, err := scanItem(tx.QueryRow(ctx, "SELECT "+itemCols+" FROM outbox WHERE key = $1 FOR UPDATE", []byte(key)))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return refused{store.ErrNotFound}
@@ -271,7 +286,7 @@ func (s *Store) OutboxPostpone(key string, at time.Time, why string) error {
 // transaction; delivered keys past the retention are forgotten, a bounded
 // number per call.
 func (s *Store) OutboxDone(key string, now time.Time, refs map[string]decisions.MessageRef) error {
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	err := s.write(func(ctx context.Context, tx pgx.Tx, _ *group) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM outbox WHERE key = $1", []byte(key)); err != nil {
 			return err
 		}
@@ -284,8 +299,9 @@ func (s *Store) OutboxDone(key string, now time.Time, refs map[string]decisions.
 				return err
 			}
 		}
+		// SKIP LOCKED: another group pruning the same keys is not waited for.
 		_, err := tx.Exec(ctx, `DELETE FROM delivered WHERE key IN
-			(SELECT key FROM delivered WHERE at < $1 ORDER BY at LIMIT $2)`, nanos(now.Add(-store.DeliveredRetention)), pruneBatch)
+			(SELECT key FROM delivered WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`, nanos(now.Add(-store.DeliveredRetention)), pruneBatch)
 		return err
 	})
 	if err != nil {

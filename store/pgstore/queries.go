@@ -347,21 +347,28 @@ func (s *Store) indexKeys(idx string) ([][]byte, error) {
 	return keys, rows.Err()
 }
 
-// OpenLoad counts open decisions per decider.
+// OpenLoad counts open decisions per decider, from open_load (load.go):
+// every proposal reads it, so it is one row per decider, not one per
+// decision.
 func (s *Store) OpenLoad() (map[string]int, error) {
-	keys, err := s.indexKeys(store.IndexDecider)
+	ctx, cancel := s.op()
+	defer cancel()
+	rows, err := s.pool.Query(ctx, "SELECT decider, n FROM open_load WHERE n > 0")
 	if err != nil {
 		return nil, fmt.Errorf("open load: %w", err)
 	}
+	defer rows.Close()
 	load := map[string]int{}
-	for _, k := range keys {
-		user, rest, ok := bytes.Cut(k, []byte{0})
-		if !ok {
-			return nil, fmt.Errorf("open load: malformed decider index key %q", k)
+	for rows.Next() {
+		var user []byte
+		var n int
+		if err := rows.Scan(&user, &n); err != nil {
+			return nil, fmt.Errorf("open load: %w", err)
 		}
-		if st, _, ok := bytes.Cut(rest, []byte{0}); ok && string(st) == string(decisions.StatusOpen) {
-			load[string(user)]++
-		}
+		load[string(user)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open load: %w", err)
 	}
 	return load, nil
 }

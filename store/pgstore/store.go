@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,10 +42,10 @@ const (
 	lockLeader  = 0x62740002 // the leader (leader.go)
 )
 
-// DefaultMaxConns is the pool size: enough concurrent transactions for
-// PostgreSQL to commit many per disk flush, fewer than its default
-// max_connections (100) shared by a few replicas.
-const DefaultMaxConns = 24
+// DefaultMaxConns is the pool size: the writers (writer.go) group-commit
+// on a few connections, the rest serve reads; small, so several replicas
+// fit in PostgreSQL's default max_connections (100) with room to spare.
+const DefaultMaxConns = 12
 
 // Options tune Open.
 type Options struct {
@@ -69,9 +70,14 @@ type Store struct {
 	name     string // the database, for errors
 	campaign time.Duration
 
+	w      *writer      // the group commit (writer.go)
+	groups atomic.Int64 // transactions the writers committed or tried
+
 	mu       sync.Mutex
 	free     []uint64 // reserved ids handed back unused, reused first
 	reserved map[uint64]bool
+	idWait   []chan idAnswer // callers waiting for an id from the sequence
+	fetching bool            // one caller is fetching ids for idWait
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -110,6 +116,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.startWriters()
 	return s, nil
 }
 
@@ -221,6 +228,7 @@ func (s *Store) Version() (int, error) {
 
 // Close releases the pool's connections.
 func (s *Store) Close() error {
+	s.stopWriters()
 	s.pool.Close()
 	return nil
 }
@@ -286,17 +294,73 @@ func (s *Store) reserve() (uint64, error) {
 		s.mu.Unlock()
 		return v, nil
 	}
+	// Callers arriving while ids are being fetched wait, and the next
+	// fetch takes one id for each of them in one round trip: under load
+	// the sequence costs a round trip per batch, not per proposal, and no
+	// id is fetched that a caller did not ask for.
+	ch := make(chan idAnswer, 1)
+	s.idWait = append(s.idWait, ch)
+	if !s.fetching {
+		s.fetching = true
+		go s.fetchIDs()
+	}
 	s.mu.Unlock()
+	a := <-ch
+	return a.id, a.err
+}
+
+// idAnswer is a waiting caller's id, or why there is none.
+type idAnswer struct {
+	id  uint64
+	err error
+}
+
+// fetchIDs takes ids from the sequence for every waiting caller until
+// none is left waiting.
+func (s *Store) fetchIDs() {
+	for {
+		s.mu.Lock()
+		waiting := s.idWait
+		s.idWait = nil
+		if len(waiting) == 0 {
+			s.fetching = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		ids, err := s.nextIDs(len(waiting))
+		s.mu.Lock()
+		for i, ch := range waiting {
+			if err != nil {
+				ch <- idAnswer{err: err}
+				continue
+			}
+			s.reserved[ids[i]] = true
+			ch <- idAnswer{id: ids[i]}
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Store) nextIDs(n int) ([]uint64, error) {
 	ctx, cancel := s.op()
 	defer cancel()
-	var v int64
-	if err := s.pool.QueryRow(ctx, "SELECT nextval('decision_id')").Scan(&v); err != nil {
-		return 0, fmt.Errorf("reserve decision id: %w", err)
+	rows, err := s.pool.Query(ctx, "SELECT nextval('decision_id') FROM generate_series(1, $1) ORDER BY 1", n)
+	if err != nil {
+		return nil, fmt.Errorf("reserve decision id: %w", err)
 	}
-	s.mu.Lock()
-	s.reserved[uint64(v)] = true
-	s.mu.Unlock()
-	return uint64(v), nil
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err == nil && len(ids) != n {
+		err = fmt.Errorf("got %d ids, asked for %d", len(ids), n)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reserve decision id: %w", err)
+	}
+	out := make([]uint64, n)
+	for i, v := range ids {
+		out[i] = uint64(v)
+	}
+	return out, nil
 }
 
 func (s *Store) releaseID(v uint64) {
