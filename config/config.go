@@ -89,6 +89,9 @@ type Person struct {
 	ID    string
 	Name  string
 	Email string
+	// TZ is the person's IANA time zone, as Slack would give it (the shell
+	// serves it from users.info); empty means the config's timezone.
+	TZ string
 }
 
 // Usergroup is a Slack usergroup as the config describes it.

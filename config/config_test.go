@@ -149,6 +149,9 @@ func TestBrokenFiles(t *testing.T) {
 			`2: reminders.schedule: invalid cron schedule "0 25 * * *": end of range (25) above maximum (23): 25 (write e.g. "0 9 * * 1-5" or @weekly)`,
 			`4: digest.schedule: invalid cron schedule "@fortnightly": unrecognized descriptor: @fortnightly (write e.g. "0 9 * * 1-5" or @weekly)`,
 		},
+		"bad_person_tz.yaml": {
+			`2: people[0].tz: unknown time zone "Europe/Gondor" (use an IANA name such as Asia/Tokyo or America/New_York)`,
+		},
 		"bad_timezone.yaml": {
 			`1: timezone: unknown time zone "Mars/Olympus_Mons" (use an IANA name such as Europe/Berlin or UTC)`,
 		},

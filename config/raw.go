@@ -56,9 +56,9 @@ type rawConfig struct {
 }
 
 type rawPerson struct {
-	field           string
-	line            int
-	id, name, email scalar
+	field               string
+	line                int
+	id, name, email, tz scalar
 }
 
 type rawUsergroup struct {
@@ -195,6 +195,7 @@ func (d *decoder) decode(data []byte) *rawConfig {
 					"id":    str(&p.id),
 					"name":  str(&p.name),
 					"email": str(&p.email),
+					"tz":    str(&p.tz),
 				}) {
 					r.people = append(r.people, p)
 				}

@@ -162,7 +162,12 @@ func (d *decoder) people(raw []rawPerson) []Person {
 	var out []Person
 	ids, emails := map[string]int{}, map[string]int{}
 	for _, rp := range raw {
-		p := Person{ID: rp.id.val, Name: rp.name.val, Email: rp.email.val}
+		p := Person{ID: rp.id.val, Name: rp.name.val, Email: rp.email.val, TZ: rp.tz.val}
+		if p.TZ != "" {
+			if _, err := time.LoadLocation(p.TZ); err != nil || strings.EqualFold(p.TZ, "local") {
+				d.errorf(rp.tz.line, rp.tz.field, "unknown time zone %q (use an IANA name such as Asia/Tokyo or America/New_York)", p.TZ)
+			}
+		}
 		switch {
 		case p.ID == "":
 			d.errorf(rp.line, join(rp.field, "id"), "missing: every person needs a Slack user id")

@@ -13,6 +13,7 @@
 package shell
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -95,6 +96,7 @@ type Console struct {
 // person is someone the console knows by name.
 type person struct {
 	ID, Name, Email string
+	TZ              string // empty: the config's timezone
 }
 
 // New builds the fake workspace, the Slack client pointed at it and the
@@ -246,7 +248,7 @@ func (c *Console) populate() {
 		}
 	}
 	for _, p := range c.cfg.People {
-		add(person{ID: p.ID, Name: p.Name, Email: p.Email})
+		add(person{ID: p.ID, Name: p.Name, Email: p.Email, TZ: p.TZ})
 	}
 	groups := map[string]bool{}
 	for _, g := range c.cfg.Usergroups {
@@ -277,7 +279,7 @@ func (c *Console) populate() {
 		}
 	}
 	for _, p := range c.people {
-		c.fake.AddUser(slackfake.User{ID: p.ID, Name: p.Name, Email: p.Email, TZ: c.cfg.TimezoneName})
+		c.fake.AddUser(slackfake.User{ID: p.ID, Name: p.Name, Email: p.Email, TZ: cmp.Or(p.TZ, c.cfg.TimezoneName)})
 	}
 }
 

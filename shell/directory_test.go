@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/baton-app/baton/config"
+	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/store"
 )
 
@@ -79,4 +81,32 @@ func TestUsergroupsFromConfig(t *testing.T) {
 	mustContain(t, got, "Would go to `engineering/security`",
 		"Advisors @Priya Nair, @Mei Tanaka, @Diego Alvarez",
 		"Advisors: @Priya Nair, @Mei Tanaka, @Diego Alvarez")
+}
+
+// A person's tz in people: is their zone in the shell's pretend Slack, so a
+// date they type is read in it: "by friday" is the end of Friday in New
+// York for Ana, in London for Lee.
+func TestPeopleZonesInTheShell(t *testing.T) {
+	c, out := consoleFor(t, `
+timezone: Europe/London
+default_domain: company
+people:
+  - {id: U0ANA0001, name: Ana, tz: America/New_York}
+  - {id: U0LEE0001, name: Lee}
+domains:
+  - name: company
+    owners: [U0LEE0001]
+`)
+	run(t, c, out, "as ana\n/decide open an office in Boston by friday\nas lee\n/decide open an office in Leeds by friday\n")
+	ny, _ := time.LoadLocation("America/New_York")
+	london, _ := time.LoadLocation("Europe/London")
+	for id, loc := range map[decisions.ID]*time.Location{1: ny, 2: london} {
+		d, err := c.app.Store().Decision(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if due := d.Due.In(loc); due.Weekday() != time.Friday || due.Hour() != 23 {
+			t.Errorf("%s due %v, want the end of Friday in %s", id, due, loc)
+		}
+	}
 }
