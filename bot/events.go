@@ -267,7 +267,8 @@ func (a *App) runTask(ctx context.Context, key string, t Task) error {
 			"I couldn't read the first message of this thread, so nothing was proposed. Mention me with the proposal instead, e.g. `@Baton <what to decide>`, or use `%s <what to decide>`.", a.slash())))
 	}
 	text := msgs[0].Text
-	c, perr := a.parser.Parse("propose "+text, a.clock.Now())
+	// The proposer's dates are read in the proposer's zone, as typed ones are.
+	c, perr := a.parseFor(ctx, p.User, "propose "+text, a.clock.Now())
 	kind := p.Kind
 	if kind == "" {
 		kind = decisions.SourceMention

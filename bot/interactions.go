@@ -231,7 +231,8 @@ func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) erro
 	now := a.clock.Now()
 	// The message is a proposal whatever its first word ("Who should…",
 	// "Show customers…"): parse it as one, for its tags and due date.
-	c, err := a.parser.Parse("propose "+text, now)
+	// Dates in it are read in the proposer's zone, as typed ones are.
+	c, err := a.parseFor(ctx, ic.User.ID, "propose "+text, now)
 	p := proposal{Text: text, Proposer: ic.User.ID, Source: decisions.Source{
 		Kind: decisions.SourceShortcut, Channel: ic.Channel.ID, ThreadTS: ic.Message.Timestamp, MessageTS: ic.Message.Timestamp,
 	}}

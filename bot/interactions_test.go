@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
@@ -315,4 +316,21 @@ func TestMessageShortcutProposes(t *testing.T) {
 	e.interact(render(t, "message_action.json.tmpl", shortcut{TeamID: slackfake.TeamID, User: tom, UserName: "tom", Channel: chRandom,
 		CallbackID: "something_else", MessageTS: msgTS, Author: grace, Text: "hello"}))
 	e.unchanged("an unknown shortcut", before)
+}
+
+// A date in a message proposed by the shortcut is read in the proposer's
+// zone, as one they type is: "by friday" for Tom in New York is the end
+// of Friday there.
+func TestShortcutReadsDatesInTheProposersZone(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: tom, Name: "Tom Okafor", TZ: "America/New_York"})
+	payload := render(t, "message_action.json.tmpl", shortcut{TeamID: slackfake.TeamID, User: tom, UserName: "tom", Channel: chRandom,
+		CallbackID: "propose_message", MessageTS: "1764150000.000200", Author: grace, Text: "Move the design review to Tuesdays by friday #design"})
+	if resp := e.interact(payload); resp.Status != http.StatusOK {
+		t.Fatalf("shortcut: %s", resp)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	if d := e.decision(1); !d.Due.Equal(time.Date(2026, 11, 27, 23, 59, 59, 0, ny)) {
+		t.Errorf("due %v, want the end of Friday in New York", d.Due.In(ny))
+	}
 }
