@@ -52,11 +52,10 @@ func (sc *Scheduler) DigestFor(now time.Time) (decisions.Digest, error) {
 		add(sc.store.ByStatusOldest(decisions.StatusDeferred, digestSample)),
 		add(sc.store.DueBefore(now, digestSample)),
 		// A decision still late after climbing is nudged at least every
-		// RemindGap, so it is among those due a look within one. One
-		// recorded stuck is looked at no more (NextCheck is Never) and is
-		// found among the oldest open ones: with more than digestSample
-		// older open decisions, the digest may not list it.
+		// RemindGap, so it is among those due a look within one; one
+		// recorded stuck is looked at no more, and has its own index.
 		add(sc.store.CheckDue(now.Add(decisions.DefaultRemindGap), 20*digestSample)),
+		add(sc.store.StuckOldest(digestSample)),
 	)
 	if err != nil {
 		return decisions.Digest{}, fmt.Errorf("read open decisions: %w", err)

@@ -52,6 +52,7 @@ type jobStore interface {
 	UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisions.Decision) (decisions.Decision, []store.OutboxItem, error)) (decisions.Decision, error)
 	ExpireEvents(before time.Time) (int, error)
 	ReviewsBetween(from, to time.Time) ([]decisions.Decision, error)
+	StuckOldest(limit int) ([]decisions.Decision, error)
 }
 
 // jobOutbox is the outbox as the jobs use it: woken after a run, and

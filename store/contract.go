@@ -45,6 +45,7 @@ type Backend interface {
 	ReviewsOwedBy(user string, limit int) ([]decisions.Decision, error)
 	Misrouted(from, to time.Time, limit int) ([]decisions.Decision, error)
 	AdviceOwedBy(user string, limit int) ([]decisions.Decision, error)
+	StuckOldest(limit int) ([]decisions.Decision, error)
 	Search(query string, limit int) ([]decisions.Decision, error)
 	OpenLoad() (map[string]int, error)
 	PendingCounts(now time.Time) (map[string]Pending, error)

@@ -532,6 +532,7 @@ func indexEntries(d *decisions.Decision) []entry {
 	if !d.CreatedAt.IsZero() {
 		es = append(es, entry{idxCreated, string(tsKey(d.CreatedAt, id))})
 	}
+	es = append(es, stuckEntries(d, id)...)
 	return append(es, registerEntries(d)...)
 }
 

@@ -26,6 +26,7 @@ const (
 	IndexReview    = idxReview
 	IndexMisroutes = idxMisroutes
 	IndexAdvice    = idxAdvice
+	IndexStuck     = idxStuck
 )
 
 // IndexEntry is one index key a decision owns.
@@ -70,3 +71,7 @@ func KeyTime(k []byte) uint64 { return tsOf(k) }
 // asked of user and not answered ("" for everyone's): they sort after
 // every review date, so a range of dates never includes them.
 func ReviewOwedPrefix(user string) []byte { return reviewOwed(user) }
+
+// MaxTime is the latest time a time key holds: a range up to it takes
+// every key.
+var MaxTime = maxNano

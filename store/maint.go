@@ -133,7 +133,7 @@ func checkDecisionIndexes(tx *bolt.Tx, report func(error) bool) {
 			return
 		}
 	}
-	for _, name := range []string{idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated, idxCheck, idxPending, idxWords, idxReview, idxMisroutes, idxAdvice} {
+	for _, name := range []string{idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated, idxCheck, idxPending, idxWords, idxReview, idxMisroutes, idxAdvice, idxStuck} {
 		err := tx.Bucket([]byte(name)).ForEach(func(k, _ []byte) error {
 			e := entry{name, string(k)}
 			if !want[e] {

@@ -175,3 +175,27 @@ func indexPending(tx *bolt.Tx, buckets ...string) error {
 	}
 	return nil
 }
+
+// idxStuck lists open decisions the scheduler recorded stuck (nobody above
+// can take them): ts(stuck at) id → "". The digest lists them from it,
+// however many older open decisions there are.
+const idxStuck = "idx_stuck"
+
+// stuckEntries is d's idx_stuck key, if it is open and stuck.
+func stuckEntries(d *decisions.Decision, id []byte) []entry {
+	if d.Status != decisions.StatusOpen {
+		return nil
+	}
+	if at, ok := decisions.Stuck(*d); ok {
+		return []entry{{idxStuck, string(tsKey(at, id))}}
+	}
+	return nil
+}
+
+// StuckOldest lists the open decisions recorded stuck, longest stuck
+// first, at most limit.
+func (s *Store) StuckOldest(limit int) ([]decisions.Decision, error) {
+	return s.query(func(tx *bolt.Tx) []decisions.ID {
+		return inRangeLimit(tx.Bucket([]byte(idxStuck)), time.Time{}, maxNano, false, limit)
+	})
+}

@@ -74,7 +74,7 @@ var allBuckets = []string{
 	bucketMeta, bucketDecisions,
 	idxStatus, idxDecider, idxProposer, idxDomain, idxDue, idxDeferred, idxDecided, idxCreated,
 	idxCheck, idxPending,
-	idxWords, idxReview, idxMisroutes, idxAdvice,
+	idxWords, idxReview, idxMisroutes, idxAdvice, idxStuck,
 	bucketEvents, bucketEventsTime,
 	bucketOutbox, bucketOutboxDue, bucketOutboxSeq, bucketDelivered, bucketDeliveredTime,
 	bucketRefs, bucketJobs, bucketAway,
@@ -107,6 +107,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	// v4: reviews already asked leave idx_review's date order for a
 	// per-person part, so the hourly job reads only reviews coming due.
 	reindexReviews,
+	// v5: idx_stuck, the open decisions recorded stuck.
+	func(tx *bolt.Tx) error { return indexPending(tx, idxStuck) },
 }
 
 // openBolt is bolt.Open; a test replaces it to panic as bbolt does on a

@@ -235,6 +235,13 @@ func (s *Store) Misrouted(from, to time.Time, limit int) ([]decisions.Decision, 
 	return ds, nil
 }
 
+// StuckOldest lists the open decisions recorded stuck, longest stuck
+// first, at most limit.
+func (s *Store) StuckOldest(limit int) ([]decisions.Decision, error) {
+	lo, hi := timeRange(time.Time{}, store.MaxTime, false)
+	return s.scan(store.IndexStuck, lo, hi, false, limit)
+}
+
 // AdviceOwedBy lists the open decisions user's advice is asked on and not
 // given yet, newest first.
 func (s *Store) AdviceOwedBy(user string, limit int) ([]decisions.Decision, error) {

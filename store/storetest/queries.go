@@ -225,3 +225,26 @@ func testPutBulkAndEach(t *testing.T, b store.Backend) {
 		t.Errorf("Each stopping: %v after %d", err, n)
 	}
 }
+
+// testStuck: a decision the scheduler recorded stuck is found by
+// StuckOldest, longest stuck first, until it changes hands or closes.
+func testStuck(t *testing.T, b store.Backend) {
+	create(t, b, Proposal("Not stuck", "U1", "eng", "U2"))
+	stuck := func(title string, at time.Time) decisions.Decision {
+		d := Proposal(title, "U1", "eng", "U2")
+		d.History = append(d.History, decisions.Event{At: at, Actor: decisions.SystemActor, Kind: decisions.EventStuck})
+		return create(t, b, d)
+	}
+	later := stuck("Stuck later", T0.Add(2*time.Hour))
+	sooner := stuck("Stuck sooner", T0.Add(time.Hour))
+	ds, err := b.StuckOldest(10)
+	want(t, "StuckOldest", ds, err, sooner.ID, later.ID)
+	ds, err = b.StuckOldest(1)
+	want(t, "StuckOldest(1)", ds, err, sooner.ID)
+	update(t, b, sooner.ID, func(d *decisions.Decision) {
+		d.History = append(d.History, decisions.Event{At: T0.Add(3 * time.Hour), Actor: "U1", Kind: decisions.EventReassigned, Users: []string{"U3"}})
+	})
+	update(t, b, later.ID, func(d *decisions.Decision) { d.Status = decisions.StatusApproved; d.DecidedAt = T0.Add(4 * time.Hour) })
+	ds, err = b.StuckOldest(10)
+	want(t, "StuckOldest after a hand-over and a decision", ds, err)
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReindexAfterTransitions", testReindex},
 		{"TimeRanges", testTimeRanges},
 		{"RegisterQueries", testRegister},
+		{"StuckDecisions", testStuck},
 		{"SetNextChecks", testSetNextChecks},
 		{"PutBulkAndEach", testPutBulkAndEach},
 		{"OutboxRefusesAndDeduplicates", testOutboxDedup},
