@@ -75,6 +75,10 @@ var (
 	// ("cut costs by 1/3"), so it stays prose.
 	unreadRE = regexp.MustCompile(`(?i)\b(?:due\s+by|due|by|before)\s+(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b(?:\s+of\s+(?:the\s+)?month)?|\d{1,2}/\d{1,2}/\d{2,4}\b|(?:` + reMonth + `)\s+\d{3,}\b)`)
 	spaces   = regexp.MustCompile(`\s+`)
+	// amountRE is what follows "in <duration>" when the duration is an
+	// amount rather than a deadline: "in 5 hrs of training", "in 2 days a
+	// week", "in 3 days per sprint".
+	amountRE = regexp.MustCompile(`(?i)^[ \t]+(?:of|per|a|an|each|every)\b`)
 )
 
 // group returns the submatch of re named name in m (indices into s), or "".
@@ -179,6 +183,9 @@ func ExtractDue(text string, now time.Time, loc *time.Location) (due time.Time, 
 		m := all[i]
 		if !boundaryAfter(text, m[1]) {
 			continue // "by tomorrow's standup", "in 3d-printing"
+		}
+		if group(dueRE, text, m, "count") != "" && amountRE.MatchString(text[m[1]:]) {
+			continue // "invest in 5 hrs of training", "in 2 days a week"
 		}
 		phrase := text[m[0]:m[1]]
 		if due, err = phraseTime(dueRE, text, m, now, loc); err != nil {

@@ -81,6 +81,13 @@ func TestExtractDue(t *testing.T) {
 		{"Move the standby 2026-12-01 window", time.Time{}, "Move the standby 2026-12-01 window"},
 		{"Cancel by tomorrow's standup", time.Time{}, "Cancel by tomorrow's standup"},
 		{"Buy a printer in 3d-printing week", time.Time{}, "Buy a printer in 3d-printing week"},
+		// "in N units of/per/a ..." is an amount, not a deadline
+		{"Invest in 5 hrs of training", time.Time{}, "Invest in 5 hrs of training"},
+		{"Invest in 3 days of training per person", time.Time{}, "Invest in 3 days of training per person"},
+		{"Move the office in 2 days a week", time.Time{}, "Move the office in 2 days a week"},
+		{"Invest in 2 days per sprint on tests", time.Time{}, "Invest in 2 days per sprint on tests"},
+		{"Invest in 5 hrs of training in 2w", dueEOD(2026, 12, 9), "Invest in 5 hrs of training"},
+		{"Pick a vendor in 3d, of course", dueEOD(2026, 11, 28), "Pick a vendor of course"},
 		{"Review the monthly plan by monthly vote", time.Time{}, "Review the monthly plan by monthly vote"},
 		{"Plan the next weekend offsite by next weekend", time.Time{}, "Plan the next weekend offsite by next weekend"},
 	}
