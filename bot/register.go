@@ -392,7 +392,14 @@ func (a *App) cmdListRegister(ctx context.Context, inv invocation, c command.Com
 		ds, err = a.store.ByStatus(decisions.StatusOpen, listLimit)
 	case c.Filter == command.FilterOverdue:
 		title = "Overdue decisions"
-		ds, err = a.store.DueBefore(inv.Now, listLimit)
+		// Longest overdue first, so a cut before the date filter below
+		// could keep only old ones: read them all (open and overdue is a
+		// short list) when the list is since a date.
+		limit := listLimit
+		if !c.Since.IsZero() {
+			limit = 0
+		}
+		ds, err = a.store.DueBefore(inv.Now, limit)
 	case c.Filter == command.FilterAll:
 		title = "Decisions"
 		ds, err = a.store.CreatedSince(c.Since, inv.Now.Add(time.Second), listLimit)

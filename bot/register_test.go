@@ -2,11 +2,13 @@ package bot_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/baton-app/baton/bot"
 	"github.com/baton-app/baton/bot/blocks"
 	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
@@ -296,4 +298,23 @@ func TestProseAfterAVerbOffersToPropose(t *testing.T) {
 	if d := e.decision(1); d.Title != "List prices go up 5% in April" || d.Proposer != tom {
 		t.Errorf("proposed %q by %s", d.Title, d.Proposer)
 	}
+}
+
+// TestListOverdueSinceFindsRecentOnes: with more overdue decisions than a
+// list shows, `list overdue since` still finds the recent ones, not only
+// the longest overdue.
+func TestListOverdueSinceFindsRecentOnes(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	for i := range bot.ListLimit + 1 {
+		e.command(tom, chGeneral, fmt.Sprintf("Old question %d by tomorrow", i+1))
+	}
+	e.clock.Advance(10 * 24 * time.Hour)
+	recent := fmt.Sprintf("D-%d", bot.ListLimit+2)
+	e.command(tom, chGeneral, "Recent question by tomorrow")
+	e.clock.Advance(2 * 24 * time.Hour)
+	e.flush()
+	all := e.command(stranger, chGeneral, "list overdue since 3d").all()
+	contains(t, "list overdue since 3d", all, recent, "Recent question")
+	lacks(t, "list overdue since 3d", all, "Old question")
+	contains(t, "list overdue", e.command(stranger, chGeneral, "list overdue").all(), "Old question 1")
 }
