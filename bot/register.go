@@ -496,10 +496,21 @@ func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 	if h.Advice, err = a.store.AdviceOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: advice: %w", err)
 	}
-	// Reviews come to App Home once asked: the job asks within the hour
-	// of the date.
 	if h.Reviews, err = a.store.ReviewsOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: reviews: %w", err)
+	}
+	// A review is due from its date, though the job asks it only on the
+	// reminders' schedule: add those not yet asked (a short list, read
+	// whole so the filter cannot cut the user's).
+	due, err := a.store.ReviewsDue(time.Time{}, now.Add(time.Nanosecond), reviewBatch)
+	if err != nil {
+		return h, fmt.Errorf("home: reviews due: %w", err)
+	}
+	for _, d := range due {
+		if len(h.Reviews) < homeLimit && !reviewAsked(d) && slices.Contains(reviewers(d), user) &&
+			!slices.ContainsFunc(h.Reviews, func(x decisions.Decision) bool { return x.ID == d.ID }) {
+			h.Reviews = append(h.Reviews, d)
+		}
 	}
 	if h.Proposed, err = a.store.ByProposer(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: proposed: %w", err)

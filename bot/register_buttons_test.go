@@ -186,7 +186,10 @@ func TestAppHomeRegister(t *testing.T) {
 	e.flush()
 
 	e.clock.Set(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
-	// A review reaches App Home once the hourly job has asked it.
+	// A review shows in App Home from its date, before the job has asked it,
+	// and once only after.
+	early := openHome(t, e, tom, "Ev0HOME0")
+	contains(t, "review not yet asked", early, "Reviews due (1)", "D-2")
 	if err := e.app.RunReviews(e.ctx(), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
