@@ -228,6 +228,9 @@ func (a *App) onSubmit(ctx context.Context, ic slack.InteractionCallback) (any, 
 // onShortcut proposes the message the shortcut was used on.
 func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) error {
 	text := ic.Message.Text
+	if strings.TrimSpace(text) == "" {
+		return a.respond(ic.ResponseURL, ic.Channel.ID, ic.User.ID, noTextToPropose(a.slash()))
+	}
 	now := a.clock.Now()
 	// The message is a proposal whatever its first word ("Who should…",
 	// "Show customers…"): parse it as one, for its tags and due date.
@@ -238,9 +241,6 @@ func (a *App) onShortcut(ctx context.Context, ic slack.InteractionCallback) erro
 	}}
 	if err == nil && c.Verb == command.VerbPropose {
 		p.Text, p.Tags, p.Due = c.Text, c.Tags, c.Due
-	}
-	if strings.TrimSpace(text) == "" {
-		return a.respond(ic.ResponseURL, ic.Channel.ID, ic.User.ID, noTextToPropose(a.slash()))
 	}
 	d, err := a.propose(ctx, p)
 	if err != nil {

@@ -185,11 +185,13 @@ func (d *directory) plain(ctx context.Context, text string) string {
 			u, err := d.api.GetUserInfoContext(cctx, id)
 			cancel()
 			if err == nil {
+				// Only answers are kept: a Slack blip must not leave
+				// "@U…" in dialogs for the life of the process.
 				name = cmp.Or(u.Profile.DisplayName, u.RealName, u.Name)
+				d.mu.Lock()
+				d.names[id] = name
+				d.mu.Unlock()
 			}
-			d.mu.Lock()
-			d.names[id] = name
-			d.mu.Unlock()
 		}
 		return "@" + cmp.Or(name, id)
 	})

@@ -500,9 +500,10 @@ func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 		return h, fmt.Errorf("home: reviews: %w", err)
 	}
 	// A review is due from its date, though the job asks it only on the
-	// reminders' schedule: add those not yet asked (a short list, read
-	// whole so the filter cannot cut the user's).
-	due, err := a.store.ReviewsDue(time.Time{}, now.Add(time.Nanosecond), reviewBatch)
+	// reminders' schedule: add those not yet asked. Each run asks them
+	// and they leave this part of the index, so it is short; it is read
+	// whole so the filter below cannot cut this person's.
+	due, err := a.store.ReviewsDue(time.Time{}, now.Add(time.Nanosecond), 0)
 	if err != nil {
 		return h, fmt.Errorf("home: reviews due: %w", err)
 	}
