@@ -147,13 +147,16 @@ func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisi
 	now := s.now()
 	err := s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
 		old, err := getDecision(ctx, tx, id, true)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			return refused{err}
+		}
+		if err != nil {
+			return err // a lock timeout or deadlock: the group retries
 		}
 		oldEntries := store.IndexEntries(&old)
 		nd, items, err := fn(store.NewView(txView{ctx, tx}), old)
 		if err != nil {
-			return refused{err}
+			return refusedUnlessDB(err)
 		}
 		nd.ID = id
 		if err := store.ValidateDecision(&nd); err != nil {

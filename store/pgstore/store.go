@@ -248,6 +248,17 @@ type refused struct{ err error }
 func (r refused) Error() string { return r.err.Error() }
 func (r refused) Unwrap() error { return r.err }
 
+// refusedUnlessDB is a callback's error as a refusal, unless it came from
+// the database through the transaction's View: then the transaction is
+// aborted, and the error must fail (or retry) the group, not pass as a
+// refusal the next write would trip over.
+func refusedUnlessDB(err error) error {
+	if _, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return err
+	}
+	return refused{err}
+}
+
 // tx runs fn in a transaction, retrying on deadlock or serialization
 // failure (another replica got there first), which PostgreSQL resolves by
 // aborting one side.
@@ -257,11 +268,9 @@ func (s *Store) tx(fn func(ctx context.Context, tx pgx.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
-			continue
+		if !retryable(err) {
+			break
 		}
-		break
 	}
 	var r refused
 	if errors.As(err, &r) {
