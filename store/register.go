@@ -1,9 +1,7 @@
 package store
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -107,29 +105,15 @@ func reindexReviews(tx *bolt.Tx) error {
 	})
 }
 
-// Search reads at most maxQueryWords words of a query and maxSearchScan
-// index keys in all, so a long or common query costs a bounded read: each
-// word gets an equal share of the keys, at most maxWordScan, newest
-// decisions first.
-const (
-	maxQueryWords = 8
-	maxSearchScan = 50000
-	maxWordScan   = 20000
-)
-
 // Search finds decisions by words in their titles, details, rationales,
 // advice and comments: those holding every word first, then most words;
 // within that, title matches rank higher, then newer decisions. It reads
 // the index, never every decision.
 func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
-	words := decisions.QueryWords(query)
+	words, perWord := SearchWords(query)
 	if len(words) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	if len(words) > maxQueryWords {
-		words = words[:maxQueryWords]
-	}
-	perWord := min(maxWordScan, maxSearchScan/len(words))
 	var out []decisions.Decision
 	err := s.db.View(func(tx *bolt.Tx) error {
 		idx := tx.Bucket([]byte(idxWords))
@@ -142,49 +126,16 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 				return n < perWord
 			})
 		}
-		type hit struct {
-			id decisions.ID
-			n  int
-		}
-		ranked := make([]hit, 0, len(hits))
-		for id, n := range hits {
-			ranked = append(ranked, hit{id, n})
-		}
-		slices.SortFunc(ranked, func(a, b hit) int {
-			if c := cmp.Compare(b.n, a.n); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.id, a.id)
-		})
-		// Read a few times more than asked, to rank by where words are.
-		if max := limit * 4; len(ranked) > max {
-			ranked = ranked[:max]
-		}
 		b := tx.Bucket([]byte(bucketDecisions))
-		type scored struct {
-			d     decisions.Decision
-			n, sc int
-		}
-		found := make([]scored, 0, len(ranked))
-		for _, h := range ranked {
-			d, err := getDecision(b, h.id)
+		var ds []decisions.Decision
+		for _, id := range RankHits(hits, limit) {
+			d, err := getDecision(b, id)
 			if err != nil {
 				return err
 			}
-			found = append(found, scored{d, h.n, decisions.SearchScore(&d, words)})
+			ds = append(ds, d)
 		}
-		slices.SortFunc(found, func(a, b scored) int {
-			if c := cmp.Compare(b.n, a.n); c != 0 {
-				return c
-			}
-			if c := cmp.Compare(b.sc, a.sc); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.d.ID, a.d.ID)
-		})
-		for i := 0; i < len(found) && i < limit; i++ {
-			out = append(out, found[i].d)
-		}
+		out = RankFound(ds, hits, words, limit)
 		return nil
 	})
 	if err != nil {
@@ -192,11 +143,6 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 	}
 	return out, nil
 }
-
-// maxOwedRead bounds how many reviews asked and not answered
-// ReviewsBetween reads, for the digest. (The owed part is ordered by
-// person, so past the bound it is not the newest that are kept.)
-const maxOwedRead = 500
 
 // ReviewsBetween lists decisions whose review date is in [from, to), in
 // date order: those not yet asked, and those asked that nobody answered
@@ -211,18 +157,14 @@ func (s *Store) ReviewsBetween(from, to time.Time) ([]decisions.Decision, error)
 				seen[id] = true
 				ids = append(ids, id)
 			}
-			return len(seen) < maxOwedRead
+			return len(seen) < MaxOwedRead // ordered by person: past the bound, not the newest
 		})
 		return ids
 	})
 	if err != nil {
 		return nil, err
 	}
-	ds = slices.DeleteFunc(ds, func(d decisions.Decision) bool { return d.ReviewOn.Before(from) || !d.ReviewOn.Before(to) })
-	slices.SortStableFunc(ds, func(a, b decisions.Decision) int {
-		return cmp.Or(a.ReviewOn.Compare(b.ReviewOn), cmp.Compare(a.ID, b.ID))
-	})
-	return ds, nil
+	return ReviewsInWindow(ds, from, to), nil
 }
 
 // ReviewsDue lists decisions whose review date is in [from, to) and whose

@@ -2,10 +2,8 @@ package pgstore
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -174,31 +172,20 @@ func (s *Store) CreatedBetween(from, to time.Time) ([]decisions.Decision, error)
 	return s.between(store.IndexCreated, from, to, false, 0)
 }
 
-// ReviewsBetween lists decisions whose review date is in [from, to), then
-// those whose review was asked and not answered (as the bbolt store does).
+// ReviewsBetween lists decisions whose review date is in [from, to): those
+// not yet asked, and those asked that nobody answered (at most
+// store.MaxOwedRead of them), in date order, as the bbolt store does.
 func (s *Store) ReviewsBetween(from, to time.Time) ([]decisions.Decision, error) {
 	due, err := s.between(store.IndexReview, from, to, false, 0)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := prefixRange(store.ReviewOwedPrefix(""))
-	owed, err := s.scan(store.IndexReview, lo, hi, true, maxOwedRead)
+	owed, err := s.newestOf(store.IndexReview, store.MaxOwedRead, store.ReviewOwedPrefix(""))
 	if err != nil {
 		return nil, err
 	}
-	seen := map[decisions.ID]bool{}
-	out := due[:0:0]
-	for _, d := range append(due, owed...) {
-		if !seen[d.ID] {
-			seen[d.ID] = true
-			out = append(out, d)
-		}
-	}
-	return out, nil
+	return store.ReviewsInWindow(append(due, owed...), from, to), nil
 }
-
-// maxOwedRead bounds the unanswered reviews one call reads.
-const maxOwedRead = 500
 
 // ReviewsDue lists decisions whose review date is in [from, to) and not
 // asked yet, soonest first, at most limit.
@@ -248,13 +235,10 @@ func (s *Store) AdviceOwedBy(user string, limit int) ([]decisions.Decision, erro
 	return s.newestOf(store.IndexAdvice, limit, store.KeyPrefix(user))
 }
 
-// maxWordScan bounds how many index keys one word reads, as in bbolt.
-const maxWordScan = 20000
-
-// Search finds decisions holding the query's words, ranked as the bbolt
-// store ranks them.
+// Search finds decisions holding the query's words, reading as much and
+// ranking as the bbolt store does.
 func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
-	words := decisions.QueryWords(query)
+	words, perWord := store.SearchWords(query)
 	if len(words) == 0 || limit <= 0 {
 		return nil, nil
 	}
@@ -265,7 +249,7 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 		lo, hi := prefixRange(store.KeyPrefix(w))
 		rows, err := s.pool.Query(ctx, `SELECT id FROM decision_index
 			WHERE idx = $1 AND key >= $2 AND ($3::bytea IS NULL OR key < $3) ORDER BY key DESC LIMIT $4`,
-			store.IndexWords, lo, hi, maxWordScan)
+			store.IndexWords, lo, hi, perWord)
 		if err != nil {
 			return nil, fmt.Errorf("search %q: %w", query, err)
 		}
@@ -282,55 +266,16 @@ func (s *Store) Search(query string, limit int) ([]decisions.Decision, error) {
 			return nil, fmt.Errorf("search %q: %w", query, err)
 		}
 	}
-	type hit struct {
-		id decisions.ID
-		n  int
-	}
-	ranked := make([]hit, 0, len(hits))
-	for id, n := range hits {
-		ranked = append(ranked, hit{id, n})
-	}
-	slices.SortFunc(ranked, func(a, b hit) int {
-		if c := cmp.Compare(b.n, a.n); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.id, a.id)
-	})
-	if max := limit * 4; len(ranked) > max {
-		ranked = ranked[:max]
-	}
+	ranked := store.RankHits(hits, limit)
 	ids := make([]int64, len(ranked))
-	n := map[decisions.ID]int{}
-	for i, h := range ranked {
-		ids[i] = int64(h.id)
-		n[h.id] = h.n
+	for i, id := range ranked {
+		ids[i] = int64(id)
 	}
 	ds, err := scanDecisions(s.pool.Query(ctx, "SELECT body FROM decisions WHERE id = ANY($1)", ids))
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
 	}
-	type scored struct {
-		d     decisions.Decision
-		n, sc int
-	}
-	found := make([]scored, 0, len(ds))
-	for _, d := range ds {
-		found = append(found, scored{d, n[d.ID], decisions.SearchScore(&d, words)})
-	}
-	slices.SortFunc(found, func(a, b scored) int {
-		if c := cmp.Compare(b.n, a.n); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.sc, a.sc); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.d.ID, a.d.ID)
-	})
-	var out []decisions.Decision
-	for i := 0; i < len(found) && i < limit; i++ {
-		out = append(out, found[i].d)
-	}
-	return out, nil
+	return store.RankFound(ds, hits, words, limit), nil
 }
 
 // indexKeys reads every key of idx.

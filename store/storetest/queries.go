@@ -163,6 +163,18 @@ func testRegister(t *testing.T, b store.Backend) {
 	}
 	ds, err = b.ReviewsDue(T0, T0.Add(365*24*time.Hour), 10)
 	want(t, "ReviewsDue", ds, err, a.ID)
+	// Reviews asked and not answered come too, once each (two people
+	// owe one), but only those dated in the window, in date order.
+	asked := func(title string, on time.Time) decisions.Decision {
+		d := Proposal(title, "U1", "eng", "U2")
+		d.ReviewOn = on
+		d.History = append(d.History, decisions.Event{At: on, Actor: decisions.SystemActor, Kind: decisions.EventReviewAsked, Users: []string{"U1", "U2"}})
+		return create(t, b, d)
+	}
+	early := asked("Asked, in the window", T0.Add(48*time.Hour))
+	asked("Asked, before the window", T0.Add(-48*time.Hour))
+	ds, err = b.ReviewsBetween(T0, T0.Add(365*24*time.Hour))
+	want(t, "ReviewsBetween (asked ones in the window, by date)", ds, err, early.ID, a.ID)
 }
 
 func testSetNextChecks(t *testing.T, b store.Backend) {
