@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,7 +97,10 @@ func runReplica(ctx context.Context, pg *pgstore.Store, app *bot.App, log *slog.
 	// starts: what it attempted is looked for in Slack only once those
 	// attempts have ended, so a post still in flight is not sent twice.
 	app.Outbox().SettleForeignAttempts(bot.DeliveryTimeout + 5*time.Second)
+	var startErr error
 	err := pg.Lead(ctx, log, func(lctx context.Context) {
+		lctx, cancel := context.WithCancel(lctx)
+		defer cancel()
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); pg.Listen(lctx, log, app.Outbox().Kick) }()
@@ -107,15 +111,18 @@ func runReplica(ctx context.Context, pg *pgstore.Store, app *bot.App, log *slog.
 		go func() { defer wg.Done(); app.RunOutbox(lctx) }()
 		stopCron, err := app.Scheduler().StartCron(lctx)
 		if err != nil {
-			log.Error("start the scheduler", "err", err)
+			// A leader without a scheduler would hold the lock and run no
+			// jobs: stop, as serve on bbolt does, and let another lead.
+			startErr = fmt.Errorf("start the scheduler: %w", err)
+			cancel()
+			wg.Wait()
+			return
 		}
 		<-lctx.Done()
-		if stopCron != nil {
-			stopCron()
-		}
+		stopCron()
 		wg.Wait()
 	})
-	if err != nil {
+	if err := cmp.Or(startErr, err); err != nil {
 		lost <- err
 	}
 }
