@@ -26,6 +26,9 @@ type proposal struct {
 	// Once, if set, makes the proposal happen at most once for this key
 	// (a Slack event id, or an outbox task's key), atomically with it.
 	Once string
+	// Revisits is the decision this one revisits, linked in the same
+	// write.
+	Revisits decisions.ID
 }
 
 // errNoRoute means nothing matched and there is no default domain: the
@@ -95,6 +98,7 @@ func (a *App) propose(ctx context.Context, p proposal) (decisions.Decision, erro
 		Proposer: p.Proposer, Source: p.Source, Due: p.Due,
 	}, r, now)
 	d.ID = id
+	d.Revisits = p.Revisits
 	dom, _ := a.Router().Domain(r.Domain)
 	items, err := encodeItems(now, a.proposalMessages(d, dom, people))
 	if err != nil {

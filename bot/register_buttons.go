@@ -195,24 +195,26 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 		}
 		text := "Revisit " + id.String() + ": " + d.Title
 		c, perr := a.parseFor(ctx, user, "propose "+text, now)
-		p := proposal{Text: text, Proposer: user, Source: decisions.Source{Kind: decisions.SourceCommand, Channel: d.Source.Channel},
+		p := proposal{Text: text, Proposer: user, Revisits: id, Source: decisions.Source{Kind: decisions.SourceCommand, Channel: d.Source.Channel},
 			Once: "revisit/" + id.String() + "/" + strconv.FormatInt(d.ReviewOn.Unix(), 10)}
 		if perr == nil {
 			p.Tags, unread = c.Tags, c.DueUnread
 		}
 		revisit, err = a.propose(ctx, p)
 		if errors.Is(err, store.ErrDuplicateEvent) {
-			return a.ephemeral(channel, user, fmt.Sprintf("%s is already being revisited.", id))
-		}
-		if err != nil {
+			// Proposed before, and the review still open: that press
+			// stopped (a crash, a failed write) before recording it.
+			// Finish with the revisit it made.
+			revisit, err = a.findRevisit(id, d.ReviewOn, now)
+			if err != nil {
+				return err
+			}
+			if revisit.ID == 0 {
+				return a.ephemeral(channel, user, fmt.Sprintf("%s is already being revisited.", id))
+			}
+		} else if err != nil {
 			r := a.proposeError(err)
 			return a.ephemeral(channel, user, r.Text)
-		}
-		if _, err := a.store.UpdateDecision(revisit.ID, func(n decisions.Decision) (decisions.Decision, []storeItem, error) {
-			n.Revisits = id
-			return n, nil, nil
-		}); err != nil {
-			a.log.Warn("link revisit", "id", revisit.ID.String(), "revisits", id.String(), "err", err)
 		}
 	}
 	what := "kept"
@@ -246,6 +248,21 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 		return a.ephemeral(channel, user, fmt.Sprintf("%s proposed, revisiting %s. %s", revisit.ID, id, ack.Text))
 	}
 	return a.ephemeral(channel, user, fmt.Sprintf("%s is kept as it is; the review is in its history.", id))
+}
+
+// findRevisit finds the decision proposed to revisit id since its review
+// date; none gives a zero Decision.
+func (a *App) findRevisit(id decisions.ID, since, now time.Time) (decisions.Decision, error) {
+	ds, err := a.store.CreatedSince(since, now.Add(time.Nanosecond), 0)
+	if err != nil {
+		return decisions.Decision{}, fmt.Errorf("find the revisit of %s: %w", id, err)
+	}
+	for _, d := range ds {
+		if d.Revisits == id {
+			return d, nil
+		}
+	}
+	return decisions.Decision{}, nil
 }
 
 // onDeclineSubmit hands a decision on from the "Not mine" dialog. Problems

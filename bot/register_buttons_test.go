@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
 )
 
@@ -280,4 +281,47 @@ func TestShowHasTheReviewAndTheLink(t *testing.T) {
 	e.command(tom, chProduct, "Launch the public beta in March #product")
 	e.command(ravi, chProduct, "approve D-1 go, review 2026-12-15")
 	contains(t, "show", e.command(tom, chProduct, "show D-1").all(), "Review on", "Tue 15 Dec 2026 09:00")
+}
+
+// TestRevisitFinishesAfterACrash: a Revisit press that proposed the new
+// decision but stopped before recording the review (a crash, a failed
+// write) is finished by the next press, with the revisit already made,
+// not refused as "already being revisited" with the review left open.
+func TestRevisitFinishesAfterACrash(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.command(tom, chProduct, "Launch the public beta in March #product")
+	e.command(ravi, chProduct, "approve D-1 the numbers work, review 2026-12-15")
+	e.flush()
+	due := time.Date(2026, 12, 15, 9, 0, 0, 0, time.UTC)
+	e.clock.Set(due)
+	mark := e.mark()
+	if err := e.app.RunReviews(e.ctx(), due); err != nil {
+		t.Fatal(err)
+	}
+	e.flush()
+	toTom := where(e.postsSince(mark), dmTo(tom))
+	if len(toTom) != 1 {
+		t.Fatalf("review DMs to tom: %d, want 1", len(toTom))
+	}
+	// What the interrupted press left: the revisit, proposed once under
+	// its key and linked, and D-1's review still open.
+	d1 := e.decision(1)
+	e.clock.Set(due.Add(time.Minute))
+	crashed := decisions.Decision{Title: "Revisit D-1: " + d1.Title, Proposer: tom, Domain: "product", Deciders: d1.Deciders,
+		Status: decisions.StatusOpen, CreatedAt: e.clock.Now(), Revisits: 1}
+	if _, err := e.st.CreateDecisionForEvent("revisit/D-1/"+strconv.FormatInt(d1.ReviewOn.Unix(), 10), e.clock.Now(), crashed, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	mark = e.mark()
+	e.press(tom, toTom[0], blocks.ActionRevisit, "t-revisit-after-crash")
+	e.flush()
+	if n, _ := e.st.Count(); n != 2 {
+		t.Fatalf("%d decisions after the second press, want 2 (no second revisit)", n)
+	}
+	if d := e.decision(1); !d.ReviewOn.IsZero() {
+		t.Errorf("the review is still open after the second press: %v", d.ReviewOn)
+	}
+	contains(t, "D-1 after", e.command(tom, chProduct, "show D-1").all(), "revisited as D-2")
+	contains(t, "reply", strings.Join(texts(e.postsSince(mark)), "\n"), "D-2 proposed, revisiting D-1")
 }
