@@ -90,7 +90,6 @@ func (d *decoder) build(r *rawConfig) *Config {
 	return c
 }
 
-// or returns the value, or def when the key was absent or null.
 // reminderCount reads a positive number of reminders, def when unset.
 func (d *decoder) reminderCount(v scalar, def int) int {
 	if !v.set {
@@ -106,6 +105,7 @@ func (d *decoder) reminderCount(v scalar, def int) int {
 	return n
 }
 
+// or returns the value, or def when the key was absent or null.
 func or(s scalar, def string) string {
 	if !s.set {
 		return def

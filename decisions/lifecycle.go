@@ -46,7 +46,6 @@ type Action struct {
 	Rationale string    // approve, reject, defer, withdraw, reassign note; advice text for advise
 	Until     time.Time // defer
 	Users     []string  // reassign / escalate: the new deciders; remind: who was reminded
-	Domain    string    // escalate: the domain now responsible, if it changes
 	// Level is, for escalate, the ladder rung reached: levels skipped
 	// (nobody available, nobody new) count as climbed, so the next
 	// escalation starts above them.
@@ -286,9 +285,6 @@ func escalate(out *Decision, ev *Event, a Action, now time.Time) error {
 		if !out.IsDecider(u) {
 			out.Deciders = append(out.Deciders, u)
 		}
-	}
-	if a.Domain != "" {
-		out.Domain = a.Domain
 	}
 	out.Escalations = max(out.Escalations+1, a.Level+1)
 	out.Reminders = 0

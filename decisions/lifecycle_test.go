@@ -192,18 +192,15 @@ func TestApplyTransitions(t *testing.T) {
 			lcEq(t, lcLast(got).Users, []string{"UBOB"})
 			lcEq(t, lcLast(got).Actor, SystemActor)
 		}},
-		{"escalate adds the next level; the owners keep the decision", StatusOpen, Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}, Domain: "product", Rationale: "2 reminders without a decision"}, func(t *testing.T, got Decision) {
+		{"escalate adds the next level; the owners keep the decision", StatusOpen, Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}, Rationale: "2 reminders without a decision"}, func(t *testing.T, got Decision) {
 			lcEq(t, got.Deciders, []string{"UALICE", "UBOB", "UCPO"})
 			lcEq(t, got.Owners, []string{"UALICE", "UBOB"})
-			lcEq(t, got.Domain, "product")
+			lcEq(t, got.Domain, "product/pricing") // a level is added; the domain stays
 			lcEq(t, got.Escalations, 2)
 			lcEq(t, got.Reminders, 0)
 			lcEq(t, lcLast(got).Kind, EventEscalated)
 			lcEq(t, lcLast(got).Users, []string{"UCPO"})
 			lcEq(t, lcLast(got).Note, "2 reminders without a decision")
-		}},
-		{"escalate without a domain keeps it", StatusOpen, Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}}, func(t *testing.T, got Decision) {
-			lcEq(t, got.Domain, "product/pricing")
 		}},
 	}
 	for _, tt := range tests {
@@ -348,7 +345,7 @@ func TestApplyStory(t *testing.T) {
 	}{
 		{lcT0.Add(72 * time.Hour), Action{Verb: VerbRemind, Actor: lcSystem, Users: []string{"UALICE", "UBOB"}}},
 		{lcT0.Add(96 * time.Hour), Action{Verb: VerbRemind, Actor: lcSystem, Users: []string{"UALICE", "UBOB"}}},
-		{lcT0.Add(120 * time.Hour), Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}, Domain: "product"}},
+		{lcT0.Add(120 * time.Hour), Action{Verb: VerbEscalate, Actor: lcSystem, Users: []string{"UCPO"}}},
 		{lcT0.Add(121 * time.Hour), Action{Verb: VerbDefer, Actor: Actor{User: "UCPO"}, Until: lcT0.Add(240 * time.Hour)}},
 		{lcT0.Add(240 * time.Hour), Action{Verb: VerbReopen, Actor: lcSystem}},
 		{lcT0.Add(241 * time.Hour), Action{Verb: VerbApprove, Actor: Actor{User: "UDEP", OnBehalfOf: []string{"UCPO"}}, Rationale: "go"}},
@@ -368,7 +365,7 @@ func TestApplyStory(t *testing.T) {
 	lcEq(t, d.Status, StatusApproved)
 	lcEq(t, d.Escalations, 1)
 	lcEq(t, d.Reminders, 0)
-	lcEq(t, d.Domain, "product")
+	lcEq(t, d.Domain, "product/pricing") // escalation added a level, not a new domain
 	lcEq(t, d.DecidedAt.Sub(d.CreatedAt), 241*time.Hour)
 	lcEq(t, DecidedLevel(d), 1) // decided by the level escalation added
 	// The owners closest to the work keep their right once it climbed.
