@@ -137,8 +137,15 @@ func (o *Outbox) load() error {
 			q.bad = err
 		}
 		q.method = methodOf(q.msg)
+		// A reply whose parent may already be delivered needs the
+		// parent's saved channel: read it before locking, so a slow store
+		// does not hold up every worker.
+		var parentChannel string
+		if q.msg.Kind == KindPost && q.msg.Channel == "" && q.msg.ThreadRef != "" {
+			parentChannel = o.refChannel(q.msg.ThreadRef)
+		}
 		o.mu.Lock()
-		q.lane = o.sched.laneOf(it.Key, q.msg, o.refChannel)
+		q.lane = o.sched.laneOf(it.Key, q.msg, parentChannel)
 		o.sched.add(q)
 		o.mu.Unlock()
 	}

@@ -152,7 +152,7 @@ func newPacer(interval time.Duration, rate float64, burst int) *pacer {
 
 // laneOf names the lane a message travels in: the conversation it lands in
 // where that is known, so one channel's messages keep their order.
-func (s *pacer) laneOf(key string, m Message, refChannel func(string) string) string {
+func (s *pacer) laneOf(key string, m Message, parentChannel string) string {
 	switch m.Kind {
 	case KindPost:
 		if m.Channel != "" {
@@ -162,8 +162,8 @@ func (s *pacer) laneOf(key string, m Message, refChannel func(string) string) st
 			if p := s.known[m.ThreadRef]; p != nil {
 				return p.lane // behind its parent, in the parent's channel
 			}
-			if ch := refChannel(m.ThreadRef); ch != "" {
-				return "c:" + ch
+			if parentChannel != "" {
+				return "c:" + parentChannel
 			}
 			return "r:" + m.ThreadRef
 		}

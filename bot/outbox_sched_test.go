@@ -16,7 +16,7 @@ func item(seq uint64, key string, m Message) *queued {
 
 func addAll(p *pacer, qs ...*queued) {
 	for _, q := range qs {
-		q.lane = p.laneOf(q.it.Key, q.msg, func(string) string { return "" })
+		q.lane = p.laneOf(q.it.Key, q.msg, "")
 		p.add(q)
 	}
 }
