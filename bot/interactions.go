@@ -130,12 +130,6 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 	return nil
 }
 
-// ephemeral answers user privately when Slack gave no response_url; kept
-// for callers on other branches (see respond).
-func (a *App) ephemeral(channel, user, text string) error {
-	return a.respond("", channel, user, text)
-}
-
 // Block and action ids of the modal's inputs.
 const (
 	blockRationale = "rationale"

@@ -77,7 +77,7 @@ func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback
 		channel = w.Channel
 	}
 	if user != w.User {
-		return a.ephemeral(channel, user, fmt.Sprintf("Only %s can propose this as written. To propose something yourself, use `%s propose <text>`.", blocks.User(w.User), a.slash()))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("Only %s can propose this as written. To propose something yourself, use `%s propose <text>`.", blocks.User(w.User), a.slash()))
 	}
 	src := decisions.Source{Kind: w.Kind, Channel: w.Channel, ThreadTS: w.Thread, MessageTS: w.TS}
 	if src.Kind != decisions.SourceMention {
@@ -88,22 +88,22 @@ func (a *App) onProposeWritten(ctx context.Context, ic slack.InteractionCallback
 	if err != nil {
 		var pe *command.Error
 		if errors.As(err, &pe) {
-			return a.ephemeral(channel, user, pe.Reply())
+			return a.respond(ic.ResponseURL, channel, user, pe.Reply())
 		}
-		return a.ephemeral(channel, user, "I couldn't read that proposal; nothing was created.")
+		return a.respond(ic.ResponseURL, channel, user, "I couldn't read that proposal; nothing was created.")
 	}
 	p.Text, p.Tags, p.Due = c.Text, c.Tags, c.Due
 	sum := sha256.Sum256([]byte(act.Value))
 	p.Once = "written/" + ic.Container.MessageTs + "/" + hex.EncodeToString(sum[:8])
 	d, err := a.propose(ctx, p)
 	if errors.Is(err, store.ErrDuplicateEvent) {
-		return a.ephemeral(channel, user, "That was already proposed: you pressed the button before. `"+a.slash()+" list mine` shows it.")
+		return a.respond(ic.ResponseURL, channel, user, "That was already proposed: you pressed the button before. `"+a.slash()+" list mine` shows it.")
 	}
 	if err != nil {
 		r := a.proposeError(err)
-		return a.ephemeral(channel, user, r.Text)
+		return a.respond(ic.ResponseURL, channel, user, r.Text)
 	}
-	return a.ephemeral(channel, user, a.withDueNote(reply(blocks.Ack(d, a.loc)), d, c.DueUnread).Text)
+	return a.respond(ic.ResponseURL, channel, user, a.withDueNote(reply(blocks.Ack(d, a.loc)), d, c.DueUnread).Text)
 }
 
 // JobReviews asks, on each review date, whether the outcome still holds.
@@ -175,13 +175,13 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 	now := a.clock.Now()
 	d, err := a.store.Decision(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return a.ephemeral(channel, user, fmt.Sprintf("%s no longer exists.", id))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s no longer exists.", id))
 	}
 	if err != nil {
 		return fmt.Errorf("load %s: %w", id, err)
 	}
 	if d.ReviewOn.IsZero() {
-		return a.ephemeral(channel, user, fmt.Sprintf("%s has already been reviewed; `%s show %s` has the history.", id, a.slash(), id))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s has already been reviewed; `%s show %s` has the history.", id, a.slash(), id))
 	}
 	actor := a.dir.actor(user, now)
 	var (
@@ -191,7 +191,7 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 	if act.ActionID == blocks.ActionRevisit {
 		if !decisions.MayDecide(d, actor) && user != d.Proposer {
 			_, err := decisions.Review(d, actor, 0, now) // for its permission message
-			return a.ephemeral(channel, user, "Sorry, "+err.Error()+".")
+			return a.respond(ic.ResponseURL, channel, user, "Sorry, "+err.Error()+".")
 		}
 		text := "Revisit " + id.String() + ": " + d.Title
 		c, perr := a.parseFor(ctx, user, "propose "+text, now)
@@ -210,11 +210,11 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 				return err
 			}
 			if revisit.ID == 0 {
-				return a.ephemeral(channel, user, fmt.Sprintf("%s is already being revisited.", id))
+				return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s is already being revisited.", id))
 			}
 		} else if err != nil {
 			r := a.proposeError(err)
-			return a.ephemeral(channel, user, r.Text)
+			return a.respond(ic.ResponseURL, channel, user, r.Text)
 		}
 	}
 	what := "kept"
@@ -239,15 +239,15 @@ func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, 
 	var ie *decisions.InputError
 	switch {
 	case errors.As(err, &pe) || errors.As(err, &ie):
-		return a.ephemeral(channel, user, "Sorry, "+err.Error()+".")
+		return a.respond(ic.ResponseURL, channel, user, "Sorry, "+err.Error()+".")
 	case err != nil:
 		return err
 	}
 	if revisit.ID != 0 {
 		ack := a.withDueNote(reply(blocks.Ack(revisit, a.loc)), revisit, unread)
-		return a.ephemeral(channel, user, fmt.Sprintf("%s proposed, revisiting %s. %s", revisit.ID, id, ack.Text))
+		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s proposed, revisiting %s. %s", revisit.ID, id, ack.Text))
 	}
-	return a.ephemeral(channel, user, fmt.Sprintf("%s is kept as it is; the review is in its history.", id))
+	return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s is kept as it is; the review is in its history.", id))
 }
 
 // findRevisit finds the decision proposed to revisit id since its review
