@@ -150,22 +150,31 @@ func (a *App) waitingOn(user string, now time.Time, limit int) ([]decisions.Deci
 	if err != nil {
 		return nil, err
 	}
+	theirs, err := a.delegatedTo(user, now, limit)
+	return append(ds, theirs...), err
+}
+
+// delegatedTo lists the open decisions user decides as a delegate, up to
+// limit per away decider (following delegation chains): never their own
+// proposals, nor those they decide in their own right.
+func (a *App) delegatedTo(user string, now time.Time, limit int) ([]decisions.Decision, error) {
 	people, err := a.dir.people(now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("who is away: %w", err)
 	}
-	for _, u := range people.StandsInFor(user) {
-		theirs, err := a.store.ByDecider(u, decisions.StatusOpen, limit)
+	var out []decisions.Decision
+	for _, away := range people.StandsInFor(user) {
+		ds, err := a.store.ByDecider(away, decisions.StatusOpen, limit)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("decisions of %s: %w", away, err)
 		}
-		for _, d := range theirs {
-			if d.Proposer != user && !slices.ContainsFunc(ds, func(x decisions.Decision) bool { return x.ID == d.ID }) {
-				ds = append(ds, d)
+		for _, d := range ds {
+			if !d.IsDecider(user) && d.Proposer != user && !slices.ContainsFunc(out, func(x decisions.Decision) bool { return x.ID == d.ID }) {
+				out = append(out, d)
 			}
 		}
 	}
-	return ds, nil
+	return out, nil
 }
 
 // userMentionRE matches the user mentions Baton writes into its own text.

@@ -476,22 +476,8 @@ func (a *App) homeFor(user string, now time.Time) (blocks.Home, error) {
 	if h.Waiting, err = a.store.ByDecider(user, decisions.StatusOpen, homeLimit); err != nil {
 		return h, fmt.Errorf("home: waiting: %w", err)
 	}
-	// What user decides for people away, following delegation chains,
-	// never their own proposals.
-	people, err := a.dir.people(now)
-	if err != nil {
-		return h, fmt.Errorf("home: who is away: %w", err)
-	}
-	for _, away := range people.StandsInFor(user) {
-		ds, err := a.store.ByDecider(away, decisions.StatusOpen, homeLimit)
-		if err != nil {
-			return h, fmt.Errorf("home: delegated: %w", err)
-		}
-		for _, d := range ds {
-			if !d.IsDecider(user) && d.Proposer != user && !slices.ContainsFunc(h.Delegated, func(x decisions.Decision) bool { return x.ID == d.ID }) {
-				h.Delegated = append(h.Delegated, d)
-			}
-		}
+	if h.Delegated, err = a.delegatedTo(user, now, homeLimit); err != nil {
+		return h, fmt.Errorf("home: delegated: %w", err)
 	}
 	if h.Advice, err = a.store.AdviceOwedBy(user, homeLimit); err != nil {
 		return h, fmt.Errorf("home: advice: %w", err)
