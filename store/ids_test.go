@@ -2,7 +2,9 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/baton-app/baton/decisions"
@@ -94,4 +96,44 @@ func TestOpenLoadKeptAndRebuilt(t *testing.T) {
 	if got, err := h.OpenLoad(); err != nil || !maps.Equal(got, want) {
 		t.Errorf("after rebuild OpenLoad = %v, %v; want %v", got, err, want)
 	}
+}
+
+// TestCheckReadsDamagedOpenCounts: an open count that is not 8 bytes is
+// reported, not a reason for the whole check to fail, and a file with many
+// bad counts gets maxCheckErrors problems, not one per user.
+func TestCheckReadsDamagedOpenCounts(t *testing.T) {
+	h := newTestDB(t)
+	h.create(proposal("a", "U1", "product", "UA"))
+	put := func(f func(b *bolt.Bucket) error) {
+		t.Helper()
+		if err := h.db.Update(func(tx *bolt.Tx) error { return f(tx.Bucket([]byte(bucketOpenLoad))) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(func(b *bolt.Bucket) error { return b.Put([]byte("UA"), []byte{1}) })
+	err := h.Check()
+	if err == nil || !strings.Contains(err.Error(), "UA counts -1 open decisions, the decider index 1") || strings.Contains(err.Error(), "panic") {
+		t.Errorf("Check with a 1-byte count = %v", err)
+	}
+	put(func(b *bolt.Bucket) error {
+		for i := range 50 {
+			if err := b.Put(fmt.Appendf(nil, "UBOGUS%02d", i), u64(3)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err = h.Check()
+	if n := strings.Count(err.Error(), bucketOpenLoad+":"); n != maxCheckErrors {
+		t.Errorf("Check reported %d open-count problems, want it to stop at %d:\n%v", n, maxCheckErrors, err)
+	}
+	// Mend it for the helper's own check at the end.
+	put(func(b *bolt.Bucket) error {
+		for i := range 50 {
+			if err := b.Delete(fmt.Appendf(nil, "UBOGUS%02d", i)); err != nil {
+				return err
+			}
+		}
+		return b.Put([]byte("UA"), u64(1))
+	})
 }

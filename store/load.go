@@ -153,37 +153,25 @@ func checkWriterIndexes(tx *bolt.Tx, report func(error) bool) {
 			report(err)
 			return
 		}
-		_ = b.ForEach(func(k, v []byte) error {
-			if n := int(binary.BigEndian.Uint64(v)); n != want[string(k)] {
-				report(fmt.Errorf("%s: %s counts %d open decisions, the decider index %d", bucketOpenLoad, k, n, want[string(k)]))
+		err = b.ForEach(func(k, v []byte) error {
+			n := -1 // a value that is not a count
+			if len(v) == 8 {
+				n = int(binary.BigEndian.Uint64(v))
+			}
+			if n != want[string(k)] && !report(fmt.Errorf("%s: %s counts %d open decisions, the decider index %d", bucketOpenLoad, k, n, want[string(k)])) {
+				return errCheckStop
 			}
 			delete(want, string(k))
 			return nil
 		})
+		if err != nil {
+			return
+		}
 		for user, n := range want {
-			report(fmt.Errorf("%s: %s missing, the decider index has %d open", bucketOpenLoad, user, n))
+			if !report(fmt.Errorf("%s: %s missing, the decider index has %d open", bucketOpenLoad, user, n)) {
+				return
+			}
 		}
 	}
-	ob, bySeq := tx.Bucket([]byte(bucketOutbox)), tx.Bucket([]byte(bucketOutboxSeq))
-	if bySeq == nil {
-		report(fmt.Errorf("bucket %s is missing", bucketOutboxSeq))
-		return
-	}
-	indexed := 0
-	_ = bySeq.ForEach(func(k, v []byte) error {
-		indexed++
-		it, ok, err := getOutbox(ob, string(v))
-		switch {
-		case err != nil:
-			report(err)
-		case !ok:
-			report(fmt.Errorf("%s: %x points at missing item %s", bucketOutboxSeq, k, v))
-		case !bytes.Equal(u64(it.Seq), k):
-			report(fmt.Errorf("%s: %x does not match item %s (seq %d)", bucketOutboxSeq, k, v, it.Seq))
-		}
-		return nil
-	})
-	if n := ob.Stats().KeyN; n != indexed {
-		report(fmt.Errorf("%s holds %d items, %s %d", bucketOutbox, n, bucketOutboxSeq, indexed))
-	}
+	checkOutboxIdx(tx, bucketOutboxSeq, func(it *OutboxItem) []byte { return u64(it.Seq) }, report)
 }

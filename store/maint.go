@@ -156,23 +156,41 @@ func checkDecisionIndexes(tx *bolt.Tx, report func(error) bool) {
 }
 
 func checkOutboxIndex(tx *bolt.Tx, report func(error) bool) {
-	ob, due := tx.Bucket([]byte(bucketOutbox)), tx.Bucket([]byte(bucketOutboxDue))
+	checkOutboxIdx(tx, bucketOutboxDue, outboxDueKey, report)
+}
+
+// errCheckStop ends a walk once report has had enough.
+var errCheckStop = errors.New("enough problems reported")
+
+// checkOutboxIdx checks an index of the outbox (key → item key): every entry
+// points at an item whose keyOf is that key, and it has one per item.
+func checkOutboxIdx(tx *bolt.Tx, idx string, keyOf func(*OutboxItem) []byte, report func(error) bool) {
+	ob, b := tx.Bucket([]byte(bucketOutbox)), tx.Bucket([]byte(idx))
+	if b == nil {
+		report(fmt.Errorf("bucket %s is missing", idx))
+		return
+	}
 	indexed := 0
-	_ = due.ForEach(func(k, v []byte) error {
+	err := b.ForEach(func(k, v []byte) error {
 		indexed++
 		it, ok, err := getOutbox(ob, string(v))
 		switch {
 		case err != nil:
-			report(err)
+			err = fmt.Errorf("%s: %x: %w", idx, k, err)
 		case !ok:
-			report(fmt.Errorf("%s: %x points at missing item %s", bucketOutboxDue, k, v))
-		case !bytes.Equal(outboxDueKey(&it), k):
-			report(fmt.Errorf("%s: %x does not match item %s", bucketOutboxDue, k, v))
+			err = fmt.Errorf("%s: %x points at missing item %s", idx, k, v)
+		case !bytes.Equal(keyOf(&it), k):
+			err = fmt.Errorf("%s: %x does not match item %s", idx, k, v)
+		}
+		if err != nil && !report(err) {
+			return errCheckStop
 		}
 		return nil
 	})
-	if n := ob.Stats().KeyN; n != indexed {
-		report(fmt.Errorf("%s holds %d items, %s %d", bucketOutbox, n, bucketOutboxDue, indexed))
+	if err == nil {
+		if n := ob.Stats().KeyN; n != indexed {
+			report(fmt.Errorf("%s holds %d items, %s %d", bucketOutbox, n, idx, indexed))
+		}
 	}
 }
 
