@@ -116,6 +116,14 @@ func ingestWith(ctx context.Context, path string, senders int, dur time.Duration
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders + 1}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 
+	return drive(ctx, senders, dur, func(s, i int) error {
+		return propose(ctx, client, srv.URL, s, i, fmt.Sprintf("Adopt plan %d-%d for the next quarter", s, i))
+	})
+}
+
+// drive runs senders goroutines calling send for dur, and measures the
+// acknowledged rate and latencies; any failed send fails the run.
+func drive(ctx context.Context, senders int, dur time.Duration, send func(s, i int) error) (ingestRun, error) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var failed atomic.Int64
@@ -123,13 +131,11 @@ func ingestWith(ctx context.Context, path string, senders int, dur time.Duration
 	start := time.Now()
 	var wg sync.WaitGroup
 	for s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var mine []time.Duration
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 				t0 := time.Now()
-				if err := propose(ctx, client, srv.URL, s, i, fmt.Sprintf("Adopt plan %d-%d for the next quarter", s, i)); err != nil {
+				if err := send(s, i); err != nil {
 					failed.Add(1)
 					continue
 				}
@@ -138,7 +144,7 @@ func ingestWith(ctx context.Context, path string, senders int, dur time.Duration
 			mu.Lock()
 			lat = append(lat, mine...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)

@@ -10,9 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,39 +126,7 @@ func ingestPG(ctx context.Context, dsn, schema string, replicas, senders int, du
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders + 1}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
-	var mu sync.Mutex
-	var lat []time.Duration
-	var failed atomic.Int64
-	deadline := time.Now().Add(dur)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for s := range senders {
-		wg.Go(func() {
-			var mine []time.Duration
-			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				t0 := time.Now()
-				if err := propose(ctx, client, urls[(s+i)%len(urls)], s+replicas*1000, i, fmt.Sprintf("Adopt plan %d-%d for the next quarter", s, i)); err != nil {
-					failed.Add(1)
-					continue
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if n := failed.Load(); n > 0 {
-		return ingestRun{}, fmt.Errorf("%d of %d proposals failed", n, int64(len(lat))+n)
-	}
-	if len(lat) == 0 {
-		return ingestRun{}, fmt.Errorf("no proposal acknowledged")
-	}
-	slices.Sort(lat)
-	return ingestRun{
-		Senders: senders, Acked: len(lat), Rate: float64(len(lat)) / elapsed.Seconds(),
-		P50: lat[len(lat)/2], P99: lat[len(lat)*99/100],
-	}, nil
+	return drive(ctx, senders, dur, func(s, i int) error {
+		return propose(ctx, client, urls[(s+i)%len(urls)], s+replicas*1000, i, fmt.Sprintf("Adopt plan %d-%d for the next quarter", s, i))
+	})
 }
