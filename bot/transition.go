@@ -223,7 +223,9 @@ func (a *App) reassignMessages(r refReader, before, d decisions.Decision, act de
 	if note := strings.TrimSpace(act.Rationale); note != "" {
 		why += ": " + note
 	}
+	keep := map[string]bool{} // the new deciders' DMs stay live
 	for _, t := range deciderTargets(d, d.Deciders, people) {
+		keep[t.user] = true
 		w := why
 		if t.for_ != "" {
 			w = t.why(why, people)
@@ -236,10 +238,6 @@ func (a *App) reassignMessages(r refReader, before, d decisions.Decision, act de
 	// Everyone else with a DM about it — previous deciders and those who
 	// acted for them — sees where it went instead of buttons they may no
 	// longer use.
-	keep := map[string]bool{}
-	for _, t := range deciderTargets(d, d.Deciders, people) {
-		keep[t.user] = true
-	}
 	stale := map[string]bool{}
 	for _, u := range before.Deciders {
 		stale[u] = true
