@@ -225,30 +225,38 @@ type rawElement struct {
 	InitialUsers []string `json:"initial_users"`
 }
 
+// hasButton finds the button with action for decision id in raw blocks.
 func hasButton(raw json.RawMessage, action, id string) (blockID, label string, ok bool) {
+	b, ok := firstButton(raw, action, func(value string) bool { return value == id })
+	return b.blockID, b.label, ok
+}
+
+// foundButton is a button found in raw blocks.
+type foundButton struct{ blockID, value, label string }
+
+// firstButton finds the first button with action, and a value match
+// accepts, in raw blocks.
+func firstButton(raw json.RawMessage, action string, match func(value string) bool) (foundButton, bool) {
 	var bs []rawBlock
 	if len(raw) == 0 || json.Unmarshal(raw, &bs) != nil {
-		return "", "", false
+		return foundButton{}, false
 	}
 	for _, b := range bs {
 		if b.Type != "actions" {
 			continue
 		}
-		for _, raw := range b.Elements {
+		for _, el := range b.Elements {
 			var e rawElement
-			if json.Unmarshal(raw, &e) != nil {
-				continue
-			}
-			if e.Type == "button" && e.ActionID == action && e.Value == id {
-				label = action
+			if json.Unmarshal(el, &e) == nil && e.Type == "button" && e.ActionID == action && match(e.Value) {
+				label := action
 				if e.Text != nil {
 					label = e.Text.Text
 				}
-				return b.BlockID, label, true
+				return foundButton{b.BlockID, e.Value, label}, true
 			}
 		}
 	}
-	return "", "", false
+	return foundButton{}, false
 }
 
 // submit fills in the dialog Baton opened and submits it, printing field

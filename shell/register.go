@@ -59,24 +59,6 @@ func (c *Console) clickWritten(ctx context.Context) {
 
 // hasAction finds the first button with action in raw blocks.
 func hasAction(raw json.RawMessage, action string) (value, label string, ok bool) {
-	var bs []rawBlock
-	if len(raw) == 0 || json.Unmarshal(raw, &bs) != nil {
-		return "", "", false
-	}
-	for _, b := range bs {
-		if b.Type != "actions" {
-			continue
-		}
-		for _, el := range b.Elements {
-			var e rawElement
-			if json.Unmarshal(el, &e) == nil && e.Type == "button" && e.ActionID == action {
-				label = action
-				if e.Text != nil {
-					label = e.Text.Text
-				}
-				return e.Value, label, true
-			}
-		}
-	}
-	return "", "", false
+	b, ok := firstButton(raw, action, func(string) bool { return true })
+	return b.value, b.label, ok
 }
