@@ -210,7 +210,7 @@ func (s *subject) round(keep bool) error {
 	s.r.outcomes, s.r.blocks = dg.Totals.Decided+dg.Totals.Withdrawn, len(msg.Blocks)
 
 	start = time.Now()
-	plan, err := s.app.Scheduler().PlanReminders(now)
+	plan, err := s.app.Scheduler().PlanReminders(context.Background(), now)
 	if err != nil {
 		return fmt.Errorf("reminder scan: %w", err)
 	}

@@ -51,10 +51,11 @@ func (sc *Scheduler) DigestFor(now time.Time) (decisions.Digest, error) {
 		add(sc.store.ByStatusOldest(decisions.StatusOpen, digestSample)),
 		add(sc.store.ByStatusOldest(decisions.StatusDeferred, digestSample)),
 		add(sc.store.DueBefore(now, digestSample)),
-		// A decision still late after climbing is nudged at least every
-		// RemindGap, so it is among those due a look within one; one
-		// recorded stuck is looked at no more, and has its own index.
-		add(sc.store.CheckDue(now.Add(decisions.DefaultRemindGap), 20*digestSample)),
+		// A decision still late after climbing is looked at again at its
+		// people's next reminder hour, within a week on any schedule but
+		// a monthly one; one recorded stuck is looked at no more, and has
+		// its own index.
+		add(sc.store.CheckDue(now.AddDate(0, 0, 7), 20*digestSample)),
 		add(sc.store.StuckOldest(digestSample)),
 	)
 	if err != nil {
@@ -63,18 +64,18 @@ func (sc *Scheduler) DigestFor(now time.Time) (decisions.Digest, error) {
 	slices.SortFunc(sample, func(x, y decisions.Decision) int { return cmp.Compare(x.ID, y.ID) })
 	sample = slices.CompactFunc(sample, func(x, y decisions.Decision) bool { return x.ID == y.ID })
 
-	s, err := sc.newRun(now)
+	people, err := sc.people(now)
 	if err != nil {
 		return decisions.Digest{}, err
 	}
-	r := s.router
+	r := sc.router()
 	reviews, err := sc.store.ReviewsBetween(time.Time{}, now.AddDate(0, 0, 7))
 	if err != nil {
 		return decisions.Digest{}, fmt.Errorf("read reviews due: %w", err)
 	}
 	dg := decisions.BuildDigest(decisions.DigestInput{
 		From: from, To: now, Decided: decided, Open: sample, Now: now,
-		Domains: r.Domains(), Unreachable: r.Unowned(s.people), Reviews: reviews,
+		Domains: r.Domains(), Unreachable: r.Unowned(people), Reviews: reviews,
 	})
 	// ISO week of the middle of the window: a Friday-to-Friday digest is
 	// named after the week it mostly covers, as ISO weeks are named after

@@ -35,7 +35,9 @@ const (
 
 // Jobs returns Baton's scheduled jobs with their parsed schedules. A
 // schedule runs in the configured time zone: Next must be given times in
-// sc.loc (cron.WithLocation does that for the cron runner).
+// sc.loc (cron.WithLocation does that for the cron runner). The reminders
+// job runs hourly and reminds the people whose reminders.schedule hour
+// came in their own zone (hours.go).
 func (sc *Scheduler) Jobs() ([]Job, error) {
 	jobs := []Job{
 		{Name: JobReminders, Spec: sc.cfg.Reminders.Schedule, Run: sc.RunReminders},
@@ -48,9 +50,22 @@ func (sc *Scheduler) Jobs() ([]Job, error) {
 		if err != nil {
 			return nil, fmt.Errorf("job %s: schedule %q: %w", jobs[i].Name, jobs[i].Spec, err)
 		}
+		if jobs[i].Name == JobReminders {
+			s = hourlyAt(s)
+		}
 		jobs[i].Schedule = s
 	}
 	return jobs, nil
+}
+
+// reminderSchedule is reminders.schedule: each person's reminder hour, in
+// their zone.
+func (sc *Scheduler) reminderSchedule() (cron.Schedule, error) {
+	s, err := cron.ParseStandard(sc.cfg.Reminders.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("reminders schedule %q: %w", sc.cfg.Reminders.Schedule, err)
+	}
+	return s, nil
 }
 
 // runJob runs a job at now. Each job records its own completed run, in the
@@ -214,18 +229,36 @@ func (sc *Scheduler) policy() decisions.Policy {
 // are judged by the pure policy in decisions.
 type reminderRun struct {
 	now     time.Time
+	since   time.Time // the previous run: the hours that came since are this run's
+	hours   *reminderHours
 	policy  decisions.Policy
 	router  *decisions.Router
 	people  decisions.People
 	ladders map[string][]decisions.Rung
 }
 
-func (sc *Scheduler) newRun(now time.Time) (*reminderRun, error) {
+// newRun reads what a reminders run at now needs. It acts for the hours
+// that came since the last completed run (the last hour on a first run).
+func (sc *Scheduler) newRun(ctx context.Context, now time.Time) (*reminderRun, error) {
 	people, err := sc.people(now)
 	if err != nil {
 		return nil, err
 	}
-	return &reminderRun{now: now, policy: sc.policy(), router: sc.router(), people: people, ladders: map[string][]decisions.Rung{}}, nil
+	since, err := sc.store.LastRun(JobReminders)
+	if err != nil {
+		return nil, fmt.Errorf("read last reminders run: %w", err)
+	}
+	if since.IsZero() || !since.Before(now) {
+		since = now.Add(-time.Hour)
+	}
+	sched, err := sc.reminderSchedule()
+	if err != nil {
+		return nil, err
+	}
+	return &reminderRun{
+		now: now, since: since, hours: newReminderHours(ctx, sched, sc.loc, now, sc.zone),
+		policy: sc.policy(), router: sc.router(), people: people, ladders: map[string][]decisions.Rung{},
+	}, nil
 }
 
 // situation is what the policy reads about d's surroundings.
@@ -236,7 +269,7 @@ func (s *reminderRun) situation(d decisions.Decision) decisions.Situation {
 		l = s.router.Ladder(d.Domain)
 		s.ladders[d.Domain] = l
 	}
-	return decisions.Situation{Now: s.now, Rules: decisions.RulesOf(dom), People: s.people, Ladder: l}
+	return decisions.Situation{Now: s.now, Rules: decisions.RulesOf(dom), People: s.people, Ladder: l, Hours: s.hours, Since: s.since}
 }
 
 func (s *reminderRun) step(d decisions.Decision) decisions.Step {
@@ -260,8 +293,8 @@ type ReminderStep struct {
 // says what the policy would do to each, changing nothing. It reads two
 // time-ordered index ranges, so its cost follows what needs attention now,
 // not how many decisions exist.
-func (sc *Scheduler) PlanReminders(now time.Time) ([]ReminderStep, error) {
-	s, err := sc.newRun(now)
+func (sc *Scheduler) PlanReminders(ctx context.Context, now time.Time) ([]ReminderStep, error) {
+	s, err := sc.newRun(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -301,9 +334,12 @@ func (s *reminderRun) plan(ds []decisions.Decision) []ReminderStep {
 		rs := ReminderStep{Decision: d, Step: st}
 		if st.Kind == decisions.StepNone {
 			rs.NextCheck = s.nextCheck(d)
+		} else {
+			s.hours.know(st.Users) // an escalation's new deciders: their NextCheck is computed in the write
 		}
 		out = append(out, rs)
 	}
+	s.hours.freeze()
 	return out
 }
 
@@ -314,7 +350,7 @@ func (s *reminderRun) plan(ds []decisions.Decision) []ReminderStep {
 // as a job in the store's job records: "this policy's full check ran".
 func (sc *Scheduler) policyKey(s *reminderRun) string {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d|%d|%d|%d", s.policy.EscalateAfter, s.policy.DueSoon, s.policy.RemindGap, s.policy.MaxPerPerson)
+	fmt.Fprintf(h, "%d|%d|%d|%d|%s", s.policy.EscalateAfter, s.policy.DueSoon, s.policy.RemindGap, s.policy.MaxPerPerson, sc.cfg.Reminders.Schedule)
 	for _, d := range s.router.Domains() {
 		fmt.Fprintf(h, "|%s=%d/%s/%d/%t", strings.ToLower(d.Name), d.SLA, d.Rule, d.ConsentAfter, d.RequireAdvice)
 	}
@@ -328,7 +364,7 @@ func (sc *Scheduler) policyKey(s *reminderRun) string {
 // nothing twice: what was done is visible in the decision (its last
 // reminder, its new deciders) and the policy does not repeat it.
 func (sc *Scheduler) RunReminders(ctx context.Context, now time.Time) error {
-	s, err := sc.newRun(now)
+	s, err := sc.newRun(ctx, now)
 	if err != nil {
 		return err
 	}

@@ -677,8 +677,8 @@ func TestDigestOfABusyWeekFits(t *testing.T) {
 		d := decisions.Decision{
 			Title: fmt.Sprintf("Open %d", i), Proposer: uTom, Domain: domains[i%len(domains)],
 			Deciders: []string{uCTO}, Status: decisions.StatusOpen, CreatedAt: created, UpdatedAt: created,
-			// Looked at already: not due for a look again before next week.
-			NextCheck: monday.AddDate(0, 0, 3),
+			// Looked at already: not due for a look again within the week.
+			NextCheck: monday.AddDate(0, 0, 8),
 			History:   []decisions.Event{{At: created, Actor: uTom, Kind: decisions.EventProposed}},
 		}
 		if i >= 40 {
@@ -761,14 +761,14 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Record the current policy's full check, as an earlier run would have.
-	s, err := h.app.sched.newRun(now)
+	s, err := h.app.sched.newRun(h.ctx, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := h.st.CompleteRun(h.app.sched.policyKey(s), now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := h.app.Scheduler().PlanReminders(now)
+	plan, err := h.app.Scheduler().PlanReminders(h.ctx, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,14 +789,16 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 	if got := h.events(); len(got) != 3 {
 		t.Errorf("reminders %v, want 3", got)
 	}
+	tomorrow := now.AddDate(0, 0, 1) // the next reminder hour after the quiet gap
 	for _, p := range plan {
-		if d := h.decision(p.Decision.ID); !d.NextCheck.Equal(now.Add(decisions.DefaultRemindGap)) {
-			t.Errorf("%s next check %s, want after the remind gap", d.ID, d.NextCheck)
+		if d := h.decision(p.Decision.ID); !d.NextCheck.Equal(tomorrow) {
+			t.Errorf("%s next check %s, want %s, the next reminder hour after the remind gap", d.ID, d.NextCheck, tomorrow)
 		}
 	}
 
-	// Legal's SLA becomes one day: the first run under it looks at every
-	// open decision, and then only at what is due again.
+	// Legal's SLA becomes one day: the first run under it (at 10:00, no
+	// one's reminder hour) looks at every open decision and schedules it
+	// for tomorrow's hour; then it reads only what is due again.
 	h.cfg, err = config.Parse("sched.yaml", []byte(strings.Replace(strings.ReplaceAll(schedConfig, "{{TZ}}", "UTC"),
 		"owners: [ULAW1]\n    sla: 2d", "owners: [ULAW1]\n    sla: 1d", 1)), nil)
 	if err != nil {
@@ -809,12 +811,29 @@ func TestRemindersReadOnlyWhatIsDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.flush()
-	if got := h.events(); len(got) != 397 {
-		t.Errorf("after the policy changed: %d reminders, want the 397 not looked at since", len(got))
+	if got := h.events(); len(got) != 0 {
+		t.Errorf("at 10:00: reminders %v, want none before tomorrow's hour", got)
 	}
-	plan, err = h.app.Scheduler().PlanReminders(later.Add(time.Hour))
+	open, err := h.st.ByStatusOldest(decisions.StatusOpen, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range open {
+		if !d.NextCheck.Equal(tomorrow) {
+			t.Errorf("after the policy changed: %s next check %s, want %s", d.ID, d.NextCheck, tomorrow)
+		}
+	}
+	plan, err = h.app.Scheduler().PlanReminders(h.ctx, later.Add(time.Hour))
 	if err != nil || len(plan) != 0 {
 		t.Errorf("an hour later the plan reads %d decisions (%v), want none", len(plan), err)
+	}
+	h.clock.Set(tomorrow)
+	if err := h.app.Scheduler().RunReminders(h.ctx, tomorrow); err != nil {
+		t.Fatal(err)
+	}
+	h.flush()
+	if got := h.events(); len(got) != 400 {
+		t.Errorf("tomorrow at 09:00: %d reminders, want all 400", len(got))
 	}
 }
 
@@ -855,7 +874,7 @@ func TestRemindersNextCheckNeverMissesAStep(t *testing.T) {
 		if rng.IntN(4) == 0 && len(d.Deciders) > 0 {
 			d.History = append(d.History, decisions.Event{At: t0.Add(-time.Minute), Actor: d.Deciders[0], Kind: decisions.EventAdviceRequested})
 		}
-		s, err := h.app.sched.newRun(t0)
+		s, err := h.app.sched.newRun(h.ctx, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -870,15 +889,30 @@ func TestRemindersNextCheckNeverMissesAStep(t *testing.T) {
 		if cap := t0.Add(40 * 24 * time.Hour); cap.Before(end) {
 			end = cap
 		}
+		// Runs come hourly after t0, each acting for the hours since the
+		// previous one.
+		runs := int64(end.Sub(t0) / time.Hour)
+		if runs == 0 {
+			checked++
+			continue
+		}
 		for range 40 {
-			s.now = t0.Add(time.Duration(rng.Int64N(int64(end.Sub(t0)))))
-			if st := s.step(d); st.Kind != decisions.StepNone {
+			s.now = t0.Add(time.Duration(1+rng.Int64N(runs)) * time.Hour)
+			s.since = s.now.Add(-time.Hour)
+			if s.now.After(end) {
+				continue
+			}
+			if st := s.step(d); st.Kind != decisions.StepNone && s.now.Before(next) {
 				t.Fatalf("at %s (next check %s, run at %s) the policy says %s (%s) for %+v", s.now, next, t0, st.Kind, st.Reason, d)
 			}
 		}
-		// Just before the check is the worst case.
-		s.now = end.Add(-time.Nanosecond)
-		if st := s.step(d); st.Kind != decisions.StepNone && end.Equal(next) {
+		// The last run before the check is the worst case.
+		s.now = t0.Add(time.Duration(runs) * time.Hour)
+		if s.now.Equal(end) {
+			s.now = s.now.Add(-time.Hour)
+		}
+		s.since = s.now.Add(-time.Hour)
+		if st := s.step(d); st.Kind != decisions.StepNone && end.Equal(next) && s.now.After(t0) {
 			t.Fatalf("just before the next check %s the policy says %s for %+v", next, st.Kind, d)
 		}
 		checked++

@@ -50,6 +50,9 @@ type Action struct {
 	// (nobody available, nobody new) count as climbed, so the next
 	// escalation starts above them.
 	Level int
+	// SameRound is, for remind, a reminder that joins the day's round
+	// (see Policy): it does not count again toward escalate_after.
+	SameRound bool
 	// Rules are the decision's domain's rules: the decision rule, the
 	// advice process and the SLA.
 	Rules DomainRules
@@ -266,8 +269,10 @@ func reopen(out *Decision, ev *Event, a Action, now time.Time) error {
 }
 
 func remind(out *Decision, ev *Event, a Action, now time.Time) error {
-	out.Reminders++
-	out.LastRemindedAt = now
+	if !a.SameRound {
+		out.Reminders++
+		out.LastRemindedAt = now
+	}
 	ev.Kind, ev.Users = EventReminded, slices.Clone(a.Users)
 	return nil
 }

@@ -42,6 +42,14 @@ const (
 //     reminded), and to the advisors whose required advice is missing, at
 //     most MaxPerPerson times per person per decision.
 //
+// Each person is reminded at their own hour: with Situation.Hours set, a
+// run reminds only the people whose hour (the reminders schedule in their
+// zone) came since the previous run, and climbs, reopens and approves by
+// consent only at the workspace's hour. The quiet gap is then per person,
+// and the reminders of one day — people in Tokyo first, London later —
+// make one round: only the first counts toward EscalateAfter, so a team
+// spread over zones climbs as soon as one in a single zone would.
+//
 // The SLA runs from when the decision last changed hands (proposed,
 // reassigned, escalated or reopened; see HandedOverAt), so the people it was
 // just handed to get the full SLA. Past the SLA the owners are reminded
@@ -85,12 +93,39 @@ func (p Policy) withDefaults() Policy {
 }
 
 // Situation is what the policy reads besides the decision: the time, the
-// domain's rules, who is around, and the domain's escalation ladder.
+// domain's rules, who is around, the domain's escalation ladder, and
+// whose hour it is.
 type Situation struct {
 	Now    time.Time
 	Rules  DomainRules
 	People People
 	Ladder []Rung
+	// Hours, when set, says when each person's reminder hour comes; a run
+	// acts for the hours that came in (Since, Now]. Nil: every run is
+	// everyone's hour.
+	Hours Hours
+	Since time.Time
+}
+
+// Hours says when people's reminder hours come: the reminders schedule
+// read in each person's own time zone.
+type Hours interface {
+	// Next is the first hour of user's after t; user "" is the
+	// workspace's. Zero: never.
+	Next(user string, t time.Time) time.Time
+}
+
+// hourSince reports whether a rule that began to hold at from acts in
+// this run for user ("" the workspace): one of their hours came in
+// (Since, Now] and not before from. Without Hours: whether from has come.
+// Rules are judged at the hour, not at the run, so a run that starts
+// late does not act on what only began after the hour.
+func (s Situation) hourSince(user string, from time.Time) bool {
+	if s.Hours == nil {
+		return !from.After(s.Now)
+	}
+	t := s.Hours.Next(user, maxTime(s.Since, from.Add(-time.Nanosecond)))
+	return !t.IsZero() && !t.After(s.Now)
 }
 
 // StepKind is what the scheduler does to one decision.
@@ -139,6 +174,10 @@ type Step struct {
 	// Reason is for humans: "past its 3-day SLA", "due 2026-12-01",
 	// "2 reminders without a decision".
 	Reason string
+	// SameRound: for remind, the reminder joins today's round (people
+	// whose hour comes later than the first reminded's) and does not count
+	// again toward EscalateAfter.
+	SameRound bool
 }
 
 // Next decides what the scheduler does to d in the situation s.
@@ -148,7 +187,7 @@ func (p Policy) Next(d Decision, s Situation) Step {
 	now := s.Now
 	switch d.Status {
 	case StatusDeferred:
-		if !d.DeferredUntil.IsZero() && !now.Before(d.DeferredUntil) {
+		if !d.DeferredUntil.IsZero() && s.hourSince("", d.DeferredUntil) {
 			return Step{Kind: StepReopen, Reason: "deferred until " + day(d.DeferredUntil)}
 		}
 		return Step{}
@@ -157,7 +196,12 @@ func (p Policy) Next(d Decision, s Situation) Step {
 		return Step{}
 	}
 	if at := ConsentAt(d, s.Rules); !at.IsZero() && !now.Before(at) && adviceSettled(d, s.Rules, now) {
-		return Step{Kind: StepConsent, Reason: "no objection within the " + span(s.Rules.consentAfter()) + " consent period"}
+		if !AdviceGiven(d, "") && s.Rules.RequireAdvice {
+			at = maxTime(at, AdviceWaivedAt(d, s.Rules))
+		}
+		if s.hourSince("", at) {
+			return Step{Kind: StepConsent, Reason: "no objection within the " + span(s.Rules.consentAfter()) + " consent period"}
+		}
 	}
 
 	handover := HandedOverAt(d)
@@ -179,6 +223,7 @@ func (p Policy) Next(d Decision, s Situation) Step {
 	case !d.Due.IsZero() && d.Due.Sub(now) <= p.DueSoon:
 		why = "due " + day(d.Due)
 	}
+	whyFrom := p.whyFrom(d, s.Rules, handover)
 	waiting := WaitingOn(d)
 	users := p.remindable(d, waiting, s.People)
 	var advisors []string
@@ -186,22 +231,33 @@ func (p Policy) Next(d Decision, s Situation) Step {
 		advisors = p.remindable(d, MissingAdvice(d), s.People)
 	}
 
+	// The climb rules that hold; the reason is the first's, and it climbs
+	// at the workspace's first hour after the earliest began to hold.
 	var climb string
-	switch {
-	case len(d.Deciders) == 0:
-		climb = "nobody holds it"
-	case d.Overdue(now) && handover.Before(d.Due):
-		climb = "past its due date " + day(d.Due)
-	case p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter && now.Sub(d.LastRemindedAt) >= p.RemindGap:
-		climb = plural(d.Reminders, "reminder") + " without a decision"
-	case p.EscalateAfter <= 0 && pastSLA:
-		climb = slaReason
-	case why != "" && quiet && len(s.People.Reachable(d.Deciders, d.Proposer)) == 0:
-		climb = why + " and nobody who holds it can act now"
-	case why != "" && quiet && len(users) == 0 && len(advisors) == 0:
-		climb = why + " and everyone who holds it has had " + plural(p.MaxPerPerson, "reminder")
+	climbFrom := Never
+	hold := func(ok bool, reason string, from time.Time) {
+		if !ok {
+			return
+		}
+		if climb == "" {
+			climb = reason
+		}
+		climbFrom = minTime(climbFrom, from)
 	}
+	hold(len(d.Deciders) == 0, "nobody holds it", time.Time{})
+	hold(d.Overdue(now) && handover.Before(d.Due), "past its due date "+day(d.Due), d.Due.Add(time.Nanosecond))
+	hold(p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter && now.Sub(d.LastRemindedAt) >= p.RemindGap,
+		plural(d.Reminders, "reminder")+" without a decision", d.LastRemindedAt.Add(p.RemindGap))
+	hold(p.EscalateAfter <= 0 && pastSLA, slaReason, handover.Add(sla))
+	nudgeFrom := maxTime(whyFrom, lastNudge.Add(p.RemindGap))
+	hold(why != "" && quiet && len(s.People.Reachable(d.Deciders, d.Proposer)) == 0,
+		why+" and nobody who holds it can act now", nudgeFrom)
+	hold(why != "" && quiet && len(users) == 0 && len(advisors) == 0,
+		why+" and everyone who holds it has had "+plural(p.MaxPerPerson, "reminder"), nudgeFrom)
 	if climb != "" {
+		if !s.hourSince("", climbFrom) {
+			return Step{} // it climbs at the workspace's hour; no nudge before
+		}
 		if up, level, ok := Climb(s.Ladder, d.Escalations, d.Deciders, s.People, d.Proposer); ok {
 			return Step{Kind: StepEscalate, Users: up, Level: level, Label: s.Ladder[level].Label, Reason: climb}
 		}
@@ -210,10 +266,67 @@ func (p Policy) Next(d Decision, s Situation) Step {
 		}
 		return Step{Kind: StepStuck, Reason: climb + "; nobody above " + d.Domain + " can take it"}
 	}
-	if !quiet || why == "" || len(users)+len(advisors) == 0 {
+	if why == "" {
 		return Step{}
 	}
-	return Step{Kind: StepRemind, Users: users, Advisors: advisors, Reason: why}
+	round := newRound(d, handover, now, p.RemindGap)
+	if round && p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter {
+		return Step{} // the reminders are spent: it climbs once their grace ends
+	}
+	users = p.nudgeable(d, users, s, handover, whyFrom)
+	advisors = p.nudgeable(d, advisors, s, handover, whyFrom)
+	if len(users)+len(advisors) == 0 {
+		return Step{}
+	}
+	return Step{Kind: StepRemind, Users: users, Advisors: advisors, Reason: why, SameRound: !round}
+}
+
+// whyFrom is when a nudge about d first falls due: the SLA running out
+// since the hand-over, or the due date coming within DueSoon; Never if
+// neither can happen.
+func (p Policy) whyFrom(d Decision, r DomainRules, handover time.Time) time.Time {
+	from := Never
+	if r.SLA > 0 {
+		from = handover.Add(r.SLA)
+	}
+	if !d.Due.IsZero() {
+		from = minTime(from, d.Due.Add(-p.DueSoon))
+	}
+	return from
+}
+
+// newRound reports whether a reminder at now starts a round of reminders
+// rather than joining the one started at d.LastRemindedAt.
+func newRound(d Decision, handover, now time.Time, gap time.Duration) bool {
+	return d.LastRemindedAt.IsZero() || d.LastRemindedAt.Before(handover) || now.Sub(d.LastRemindedAt) >= gap
+}
+
+// nudgeable keeps the people due a nudge at their hour: one came since
+// a nudge fell due (whyFrom) and they were last nudged (reminded, or
+// handed the decision) RemindGap before.
+func (p Policy) nudgeable(d Decision, users []string, s Situation, handover, whyFrom time.Time) []string {
+	var out []string
+	for _, u := range users {
+		if s.hourSince(u, maxTime(whyFrom, lastNudgeTo(d, u, handover).Add(p.RemindGap))) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// lastNudgeTo is when user was last nudged about d: reminded, or handed
+// it (the hand-over message is a nudge).
+func lastNudgeTo(d Decision, user string, handover time.Time) time.Time {
+	for i := len(d.History) - 1; i >= 0; i-- {
+		e := d.History[i]
+		if e.At.Before(handover) {
+			break
+		}
+		if e.Kind == EventReminded && slices.Contains(e.Users, user) {
+			return e.At
+		}
+	}
+	return handover
 }
 
 // remindable maps users to whoever acts for them now, dropping people
@@ -242,10 +355,13 @@ func adviceSettled(d Decision, r DomainRules, now time.Time) bool {
 // NextCheck is the earliest time after now at which the policy could act
 // on d if nothing else changes: a lower bound is safe (the scheduler
 // looks, finds nothing, and looks again later), a later time would miss a
-// reminder. Each rule fires at one of these instants: the end of the
-// quiet gap after the last nudge, the due date coming close or passing,
-// the SLA running out since the hand-over, or the consent period ending.
-// A stuck decision waits for someone to act: never.
+// reminder. Each rule starts to hold at one of these instants: the end of
+// a person's quiet gap, the due date coming close or passing, the SLA
+// running out since the hand-over, the reminders' grace ending, or the
+// consent period ending. With Hours, a rule that holds acts at the next
+// hour of the person it concerns (the workspace's for climbs and
+// consent), so that hour is the instant. A stuck decision waits for
+// someone to act: never.
 func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 	if d.Status != StatusOpen {
 		return Never
@@ -253,34 +369,77 @@ func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 	p = p.withDefaults()
 	s.Rules = s.Rules.For(d)
 	next := Never
-	consider := func(t time.Time) {
+	// at considers t, the instant a rule starts to hold for user's hour.
+	at := func(user string, t time.Time) {
+		if s.Hours != nil {
+			from := t.Add(-time.Nanosecond)
+			if from.Before(s.Now) {
+				from = s.Now
+			}
+			if t = s.Hours.Next(user, from); t.IsZero() {
+				return
+			}
+		}
 		if t.After(s.Now) && t.Before(next) {
 			next = t
 		}
 	}
-	if at := ConsentAt(d, s.Rules); !at.IsZero() {
-		consider(at)
+	if c := ConsentAt(d, s.Rules); !c.IsZero() {
+		at("", c)
 		if w := AdviceWaivedAt(d, s.Rules); !w.IsZero() {
-			consider(w)
+			at("", w)
 		}
 	}
 	if _, stuck := Stuck(d); stuck {
 		return next // nothing but consent can happen until someone acts
 	}
 	handover := HandedOverAt(d)
-	nudge := handover
-	if d.LastRemindedAt.After(nudge) {
-		nudge = d.LastRemindedAt
+	lastNudge := handover
+	if d.LastRemindedAt.After(lastNudge) {
+		lastNudge = d.LastRemindedAt
 	}
-	consider(nudge.Add(p.RemindGap))
-	if !d.Due.IsZero() {
-		consider(d.Due.Add(-p.DueSoon))
-		consider(d.Due.Add(time.Nanosecond)) // Overdue is strictly after Due
+	whyFrom := p.whyFrom(d, s.Rules, handover)
+	if sla := s.Rules.SLA; sla > 0 && p.EscalateAfter <= 0 {
+		at("", handover.Add(sla))
 	}
-	if sla := s.Rules.SLA; sla > 0 {
-		consider(handover.Add(sla))
+	if !d.Due.IsZero() && handover.Before(d.Due) {
+		at("", d.Due.Add(time.Nanosecond)) // Overdue is strictly after Due
+	}
+	if len(d.Deciders) == 0 {
+		at("", s.Now)
+	}
+	if p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter {
+		at("", d.LastRemindedAt.Add(p.RemindGap))
+	}
+	if whyFrom == Never {
+		return next
+	}
+	users := p.remindable(d, WaitingOn(d), s.People)
+	var advisors []string
+	if s.Rules.RequireAdvice && !AdviceGiven(d, "") {
+		advisors = p.remindable(d, MissingAdvice(d), s.People)
+	}
+	if len(users)+len(advisors) == 0 || len(s.People.Reachable(d.Deciders, d.Proposer)) == 0 {
+		at("", maxTime(whyFrom, lastNudge.Add(p.RemindGap))) // nobody can be nudged: it climbs
+	}
+	for _, u := range slices.Concat(users, advisors) {
+		at(u, maxTime(whyFrom, lastNudgeTo(d, u, handover).Add(p.RemindGap)))
 	}
 	return next
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Never is the NextCheck of an open decision that no deadline will ever
@@ -293,7 +452,7 @@ func (s Step) Action() (Action, bool) {
 	a := Action{Actor: Actor{System: true}, Rationale: s.Reason, Users: slices.Clone(s.Users)}
 	switch s.Kind {
 	case StepRemind:
-		a.Verb = VerbRemind
+		a.Verb, a.SameRound = VerbRemind, s.SameRound
 		for _, u := range s.Advisors {
 			if !slices.Contains(a.Users, u) {
 				a.Users = append(a.Users, u)

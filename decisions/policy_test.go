@@ -48,12 +48,17 @@ func simulate(t *testing.T, p Policy, d Decision, end time.Time, people map[time
 func simulateIn(t *testing.T, p Policy, d Decision, end time.Time, people map[time.Time]Action, sit func(Decision, time.Time) Situation) ([]string, Decision) {
 	t.Helper()
 	var log []string
+	// check is the decision's NextCheck as the scheduler keeps it: zero
+	// (look now) after people act, else what the last look computed. A
+	// step the policy would take before it is a step the scheduler misses.
+	var check time.Time
 	for now := polT0.Add(time.Hour); !now.After(end); now = now.Add(time.Hour) {
 		if a, ok := people[now]; ok {
 			var err error
 			if d, err = Apply(d, a, now); err != nil {
 				t.Fatalf("%s: %s: %v", now, a.Verb, err)
 			}
+			check = time.Time{}
 		}
 		st := sit(d, now)
 		step := p.Next(d, st)
@@ -63,17 +68,27 @@ func simulateIn(t *testing.T, p Policy, d Decision, end time.Time, people map[ti
 			if ok {
 				t.Fatalf("StepNone has an action")
 			}
+			if !now.Before(check) {
+				check = p.NextCheck(d, st)
+			}
 			continue
 		}
-		line := fmt.Sprintf("%s %s %v %s", now.Format("Mon 01-02 15:04"), step.Kind, step.Users, step.Reason)
+		if now.Before(check) && d.Status == StatusOpen {
+			t.Errorf("%s: the policy would %s, but NextCheck said %s", now.Format("Mon 01-02 15:04"), step.Kind, check.Format("Mon 01-02 15:04"))
+		}
+		line := fmt.Sprintf("%s %s %v %s", now.In(polT0.Location()).Format("Mon 01-02 15:04"), step.Kind, step.Users, step.Reason)
 		if len(step.Advisors) > 0 {
 			line += fmt.Sprintf(" (advisors %v)", step.Advisors)
+		}
+		if step.SameRound {
+			line += " (same round)"
 		}
 		log = append(log, line)
 		var err error
 		if d, err = Apply(d, a, now); err != nil {
 			t.Fatalf("%s: applying %s: %v", now, step.Kind, err)
 		}
+		check = p.NextCheck(d, sit(d, now))
 	}
 	return log, d
 }
@@ -187,7 +202,13 @@ func TestPolicyNext(t *testing.T) {
 		return d
 	}
 	remindedAgo := func(n int, ago time.Duration) func(d *Decision) {
-		return func(d *Decision) { d.Reminders, d.LastRemindedAt = n, now.Add(-ago) }
+		// n rounds a day apart, the last ago, as the history has them.
+		return func(d *Decision) {
+			d.Reminders, d.LastRemindedAt = n, now.Add(-ago)
+			for i := n - 1; i >= 0; i-- {
+				d.History = append(d.History, Event{At: now.Add(-ago - time.Duration(i)*24*time.Hour), Actor: SystemActor, Kind: EventReminded, Users: []string{"UALICE", "UBOB"}})
+			}
+		}
 	}
 	var root []Rung
 	tests := []struct {

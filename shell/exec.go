@@ -259,6 +259,12 @@ func (c *Console) in(arg string) {
 	c.printf("You are now in %s.\n", channelName(ch))
 }
 
+// jobRun is the job runs due at one time.
+type jobRun struct {
+	at    time.Time
+	names []string
+}
+
 // tick moves the clock, running each job run due on the way, in order, and
 // printing what each run posted.
 func (c *Console) tick(ctx context.Context, arg string) {
@@ -281,11 +287,7 @@ func (c *Console) tick(ctx context.Context, arg string) {
 		c.errorf("The schedules in the config do not parse: %v", err)
 		return
 	}
-	type run struct {
-		at    time.Time
-		names []string
-	}
-	var runs []run
+	var runs []jobRun
 	byTime := map[time.Time]int{}
 	for _, j := range jobs {
 		t := now
@@ -298,12 +300,12 @@ func (c *Console) tick(ctx context.Context, arg string) {
 			if !ok {
 				i = len(runs)
 				byTime[t] = i
-				runs = append(runs, run{at: t})
+				runs = append(runs, jobRun{at: t})
 			}
 			runs[i].names = append(runs[i].names, j.Name)
 		}
 	}
-	slices.SortFunc(runs, func(a, b run) int { return a.at.Compare(b.at) })
+	slices.SortFunc(runs, func(a, b jobRun) int { return a.at.Compare(b.at) })
 	shownRuns := 0
 	for _, r := range runs {
 		_, err := c.app.Scheduler().Tick(ctx, c.clock, r.at)
@@ -311,7 +313,7 @@ func (c *Console) tick(ctx context.Context, arg string) {
 			c.errorf("A job failed at %s: %v", c.stamp(r.at), err)
 		}
 		posts := c.collect(ctx)
-		if shown := visibleJobs(r.names); len(shown) > 0 || len(posts) > 0 {
+		if shown := c.visibleJobs(r); len(shown) > 0 || len(posts) > 0 {
 			what := strings.Join(shown, " and ")
 			if what == "" {
 				what = strings.Join(r.names, " and ")
@@ -335,13 +337,18 @@ func (c *Console) tick(ctx context.Context, arg string) {
 	c.printf("⏱ %s (now)\n", c.stamp(to))
 }
 
-// visibleJobs drops the nightly housekeeping, which posts nothing, and the
-// review-date check, which runs with the reminders and rarely posts: they
-// would clutter every day of a transcript.
-func visibleJobs(names []string) []string {
+// visibleJobs drops the nightly housekeeping, which posts nothing, the
+// review-date check, which runs with the reminders and rarely posts, and
+// the hourly reminders runs between the workspace's reminder hours, which
+// post only for people in other zones: they would clutter every day of a
+// transcript. A run that posts is shown anyway.
+func (c *Console) visibleJobs(r jobRun) []string {
 	var out []string
-	for _, n := range names {
-		if n != "cleanup" && n != "reviews" {
+	for _, n := range r.names {
+		switch {
+		case n == "cleanup" || n == "reviews":
+		case n == "reminders" && !c.app.Scheduler().WorkspaceHour(r.at):
+		default:
 			out = append(out, n)
 		}
 	}

@@ -1,0 +1,102 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Reminders reach each person at the configured hour in their own zone:
+// the reminders job runs every hour (at the minutes reminders.schedule
+// names) and the policy picks whose hour came since the previous run.
+
+// hourlyAt is the reminders job's own schedule: every hour, at the
+// minutes of s, so each zone's hour is met on time (and zones with a
+// half-hour offset within the hour). A schedule that is not a plain
+// cron line (@every 30m) is used as it is.
+func hourlyAt(s cron.Schedule) cron.Schedule {
+	spec, ok := s.(*cron.SpecSchedule)
+	if !ok {
+		return s
+	}
+	const star = 1 << 63 // cron's "*" bit: day-of-month and day-of-week both unrestricted
+	all := func(lo, hi uint) uint64 {
+		var b uint64
+		for i := lo; i <= hi; i++ {
+			b |= 1 << i
+		}
+		return b | star
+	}
+	return &cron.SpecSchedule{
+		Second: spec.Second, Minute: spec.Minute,
+		Hour: all(0, 23), Dom: all(1, 31), Month: all(1, 12), Dow: all(0, 6),
+		Location: spec.Location,
+	}
+}
+
+// zoneLookupBudget bounds the time one reminders run spends asking Slack
+// for zones it does not have cached: in an outage, or on a first run with
+// thousands of people, the rest get the workspace's zone this run (and
+// their own once cached).
+const zoneLookupBudget = 10 * time.Second
+
+// reminderHours is decisions.Hours for one run: the reminders schedule
+// read in each person's zone. Zones are looked up (users.info, cached)
+// while the run plans, outside any write; freeze stops lookups before
+// the steps run inside the store's writer, where an unknown person gets
+// the workspace's zone.
+type reminderHours struct {
+	sched     cron.Schedule
+	workspace *time.Location
+	zones     map[string]*time.Location
+	lookup    func(user string) *time.Location // nil once frozen
+	deadline  time.Time                        // wall clock: lookups stop here
+}
+
+func newReminderHours(ctx context.Context, sched cron.Schedule, workspace *time.Location, now time.Time,
+	zone func(ctx context.Context, user string, now time.Time) *time.Location) *reminderHours {
+	h := &reminderHours{sched: sched, workspace: workspace, zones: map[string]*time.Location{}, deadline: time.Now().Add(zoneLookupBudget)}
+	if zone != nil {
+		h.lookup = func(user string) *time.Location { return zone(ctx, user, now) }
+	}
+	return h
+}
+
+// Next implements decisions.Hours.
+func (h *reminderHours) Next(user string, t time.Time) time.Time {
+	return h.sched.Next(t.In(h.zoneOf(user)))
+}
+
+func (h *reminderHours) zoneOf(user string) *time.Location {
+	if user == "" {
+		return h.workspace
+	}
+	if loc, ok := h.zones[user]; ok {
+		return loc
+	}
+	if h.lookup == nil || time.Now().After(h.deadline) {
+		return h.workspace
+	}
+	loc := h.lookup(user)
+	h.zones[user] = loc
+	return loc
+}
+
+// know looks users' zones up now, while lookups are allowed.
+func (h *reminderHours) know(users []string) {
+	for _, u := range users {
+		h.zoneOf(u)
+	}
+}
+
+// freeze stops lookups: what follows runs inside the store's writer.
+func (h *reminderHours) freeze() { h.lookup = nil }
+
+// WorkspaceHour reports whether t is one of the workspace's reminder
+// hours: the reminders runs that can climb, reopen and approve by consent,
+// not only remind people in other zones.
+func (sc *Scheduler) WorkspaceHour(t time.Time) bool {
+	s, err := sc.reminderSchedule()
+	return err == nil && s.Next(t.Add(-time.Nanosecond).In(sc.loc)).Equal(t)
+}
