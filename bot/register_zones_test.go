@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/baton-app/baton/bot/blocks"
+	"github.com/baton-app/baton/decisions"
 	"github.com/baton-app/baton/slackfake"
 )
 
@@ -78,5 +79,64 @@ func TestReviewDateInTheDialogIsThePickersDay(t *testing.T) {
 	e.command(ravi, chProduct, "review D-1 2027-06-01")
 	if d := e.decision(1); !d.ReviewOn.Equal(time.Date(2027, 6, 1, 9, 0, 0, 0, tokyo)) {
 		t.Errorf("typed review %v, want 09:00 on 1 June in Tokyo", d.ReviewOn.In(tokyo))
+	}
+}
+
+// TestRemindersAtEachPersonsHour: the reminders job runs hourly and each
+// decider is reminded at 09:00 on a weekday in their own zone (Sofia in
+// Tokyo, Ravi in the workspace's London); a day's reminders count once
+// toward escalate_after, and the climb (here to the root: recorded as
+// stuck) comes at London's 09:00.
+func TestRemindersAtEachPersonsHour(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: sofia, Name: "Sofia", TZ: "Asia/Tokyo"})
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	london, _ := time.LoadLocation("Europe/London")
+	d := e.propose(tom, chRandom, "raise the team plan price #pricing")
+	e.command(fatima, chRandom, "advise D-1 fine by finance")
+	e.flush()
+	mark := e.mark()
+	e.tick("2026-12-09T12:00")
+
+	d = e.decision(d.ID)
+	zone := map[string]*time.Location{sofia: tokyo, ravi: london}
+	reminded := map[string]int{}
+	var escalated []time.Time
+	for _, ev := range d.History {
+		switch ev.Kind {
+		case decisions.EventReminded:
+			for _, u := range ev.Users {
+				reminded[u]++
+				at := ev.At.In(zone[u])
+				if at.Hour() != 9 || at.Minute() != 0 || at.Weekday() == time.Saturday || at.Weekday() == time.Sunday {
+					t.Errorf("%s reminded at %s their time, want 09:00 on a weekday", u, at.Format("Mon 15:04 MST"))
+				}
+			}
+			if len(ev.Users) != 1 {
+				t.Errorf("one reminder to %v at %s: people in two zones share no hour", ev.Users, ev.At)
+			}
+		case decisions.EventEscalated, decisions.EventStuck:
+			escalated = append(escalated, ev.At)
+		}
+	}
+	if reminded[sofia] == 0 || reminded[ravi] == 0 {
+		t.Fatalf("reminders %v, want both deciders reminded", reminded)
+	}
+	// Two days of reminders (escalate_after: 2), not two reminders.
+	if len(escalated) == 0 {
+		t.Fatalf("never escalated: %v", d.History)
+	}
+	if at := escalated[0].In(london); at.Hour() != 9 {
+		t.Errorf("climbed at %s, want the workspace's 09:00", at)
+	}
+	if reminded[sofia] != 2 || reminded[ravi] != 2 {
+		t.Errorf("escalated after %v: want two days of reminders each first", reminded)
+	}
+	// The DMs reached them.
+	posts := e.postsSince(mark)
+	for _, u := range []string{sofia, ravi} {
+		if n := strings.Count(strings.Join(texts(where(posts, dmTo(u))), "\n"), "Reminder: D-1"); n != reminded[u] {
+			t.Errorf("%s got %d reminder DMs, history says %d", u, n, reminded[u])
+		}
 	}
 }
