@@ -3,6 +3,7 @@ package shell
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,32 @@ domains:
 		if due := d.Due.In(loc); due.Weekday() != time.Friday || due.Hour() != 23 {
 			t.Errorf("%s due %v, want the end of Friday in %s", id, due, loc)
 		}
+	}
+}
+
+// TestRemindersAtEachPersonsHourInTheShell: `tick` shows the reminder to
+// someone in Tokyo at the hourly run that is 09:00 there (midnight in
+// London), and the one to someone in London at London's 09:00.
+func TestRemindersAtEachPersonsHourInTheShell(t *testing.T) {
+	c, out := consoleFor(t, `
+timezone: Europe/London
+default_domain: company
+people:
+  - {id: U0KEI0001, name: Kei, tz: Asia/Tokyo}
+  - {id: U0LEE0001, name: Lee}
+  - {id: U0SAM0001, name: Sam}
+domains:
+  - name: company
+    owners: [U0KEI0001, U0LEE0001]
+    sla: 1d
+`)
+	got := run(t, c, out, "as sam\n/decide open an office in Osaka\ntick +2d\n")
+	tokyoHour := strings.Index(got, "⏱ Wed 2026-12-02 00:00 — reminders ran\nDM → Kei\n    🔔 Reminder: D-1")
+	londonHour := strings.Index(got, "⏱ Wed 2026-12-02 09:00 — reminders ran\nDM → Lee\n    🔔 Reminder: D-1")
+	if tokyoHour < 0 || londonHour < tokyoHour {
+		t.Errorf("want Kei reminded at 00:00 London time (09:00 in Tokyo), then Lee at 09:00:\n%s", got)
+	}
+	if strings.Contains(got, "01:00 — reminders ran") {
+		t.Errorf("an hourly run that sent nothing is shown:\n%s", got)
 	}
 }
