@@ -88,8 +88,6 @@ type App struct {
 	// seq makes keys of one-off messages unique within a process.
 	seq   atomic.Uint64
 	ready readiness
-	// zones caches each person's time zone (zones.go).
-	zones zoneCache
 }
 
 // New builds an App. It does not call Slack; call Resolve for that.
@@ -125,7 +123,7 @@ func New(opts Options) (*App, error) {
 		loc:         loc,
 		live:        opts.Config,
 		router:      router,
-		dir:         newDirectory(opts.Store, opts.Slack, opts.Logger),
+		dir:         newDirectory(opts.Store, opts.Slack, opts.Clock, opts.Logger),
 		teamID:      opts.Config.Slack.TeamID,
 		appID:       opts.Config.Slack.AppID,
 		views:       make(chan struct{}, 16),

@@ -74,6 +74,11 @@ func (a *App) onEvent(ctx context.Context, eventID string, data any) error {
 	case *slackevents.ReactionAddedEvent:
 		return a.onReaction(eventID, e)
 	case *slackevents.UserChangeEvent:
+		// A new zone or name applies at once, not after the cache's day.
+		a.dir.users.note(&slack.User{
+			ID: e.User.ID, Name: e.User.Name, RealName: e.User.RealName, TZ: e.User.TZ, Deleted: e.User.Deleted,
+			Profile: slack.UserProfile{DisplayName: e.User.Profile.DisplayName},
+		}, a.clock.Now())
 		if !a.userChangeMatters(e.User.ID, e.User.Deleted) {
 			return nil
 		}

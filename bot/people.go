@@ -3,7 +3,6 @@ package bot
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -27,15 +26,17 @@ type directory struct {
 	api   *slack.Client
 	log   *slog.Logger
 
+	clock Clock
+	// users is what users.info says about each person (users.go).
+	users *userCache
+
 	mu          sync.RWMutex
 	admins      map[string]bool
 	deactivated map[string]bool
-	known       map[string]bool   // user ids users.info confirmed
-	names       map[string]string // display names users.info gave
 }
 
-func newDirectory(st store.Backend, api *slack.Client, log *slog.Logger) *directory {
-	return &directory{store: st, api: api, log: log, admins: map[string]bool{}, deactivated: map[string]bool{}, known: map[string]bool{}, names: map[string]string{}}
+func newDirectory(st store.Backend, api *slack.Client, clock Clock, log *slog.Logger) *directory {
+	return &directory{store: st, api: api, clock: clock, log: log, users: newUserCache(api, log), admins: map[string]bool{}, deactivated: map[string]bool{}}
 }
 
 // set replaces the admins and deactivated users (nil keeps the current
@@ -105,7 +106,8 @@ func (d *directory) actor(user string, now time.Time) decisions.Actor {
 // unknownUsers lists which of ids cannot be given a decision: not a user
 // id at all (a channel, a usergroup, markup), a user Slack does not know,
 // or a deactivated one. A Slack error other than "no such user" is not
-// held against anyone: a blip must not block a reassignment.
+// held against anyone: a blip must not block a reassignment (the id is
+// accepted as typed).
 func (d *directory) unknownUsers(ctx context.Context, ids []string) []string {
 	var bad []string
 	for _, id := range ids {
@@ -113,31 +115,12 @@ func (d *directory) unknownUsers(ctx context.Context, ids []string) []string {
 			bad = append(bad, id)
 			continue
 		}
-		d.mu.RLock()
-		known, gone := d.known[id], d.deactivated[id]
-		d.mu.RUnlock()
-		if gone {
+		if d.isDeactivated(id) {
 			bad = append(bad, id)
 			continue
 		}
-		if known {
-			continue
-		}
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		u, err := d.api.GetUserInfoContext(cctx, id)
-		cancel()
-		var se slack.SlackErrorResponse
-		switch {
-		case errors.As(err, &se) && (se.Err == "user_not_found" || se.Err == "users_not_found"):
+		if u := d.users.info(ctx, id, d.clock.Now(), 2*time.Second); u.missing || u.deleted {
 			bad = append(bad, id)
-		case err != nil:
-			d.log.Warn("users.info failed; accepting the user id as typed", "user", id, "err", err)
-		case u.Deleted:
-			bad = append(bad, id)
-		default:
-			d.mu.Lock()
-			d.known[id] = true
-			d.mu.Unlock()
 		}
 	}
 	return bad
@@ -181,27 +164,12 @@ func (a *App) delegatedTo(user string, now time.Time, limit int) ([]decisions.De
 var userMentionRE = regexp.MustCompile(`<@([UW][A-Z0-9]+)>`)
 
 // plain rewrites user mentions as "@Name", for places Slack shows as
-// plain text (a dialog's field errors): names come from users.info,
-// asked once per person and briefly; an unknown one stays "@U…".
+// plain text (a dialog's field errors): names come from users.info
+// (users.go); an unknown one stays "@U…".
 func (d *directory) plain(ctx context.Context, text string) string {
 	return userMentionRE.ReplaceAllStringFunc(text, func(m string) string {
 		id := userMentionRE.FindStringSubmatch(m)[1]
-		d.mu.RLock()
-		name, ok := d.names[id]
-		d.mu.RUnlock()
-		if !ok {
-			cctx, cancel := context.WithTimeout(ctx, time.Second)
-			u, err := d.api.GetUserInfoContext(cctx, id)
-			cancel()
-			if err == nil {
-				// Only answers are kept: a Slack blip must not leave
-				// "@U…" in dialogs for the life of the process.
-				name = cmp.Or(u.Profile.DisplayName, u.RealName, u.Name)
-				d.mu.Lock()
-				d.names[id] = name
-				d.mu.Unlock()
-			}
-		}
+		name := d.users.info(ctx, id, d.clock.Now(), time.Second).name
 		return "@" + cmp.Or(name, id)
 	})
 }
