@@ -83,19 +83,12 @@ func (a *App) onButton(ic slack.InteractionCallback, act *slack.BlockAction) err
 	if !ok {
 		return nil
 	}
-	id, err := decisions.ParseID(act.Value)
-	if err != nil {
-		return nil // not one of our buttons
+	d, ok, err := a.buttonDecision(ic, act)
+	if !ok {
+		return err
 	}
-	user, channel := ic.User.ID, ic.Channel.ID
+	id, user, channel := d.ID, ic.User.ID, ic.Channel.ID
 	now := a.clock.Now()
-	d, err := a.store.Decision(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s no longer exists.", id))
-	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", id, err)
-	}
 	if d.Status.Closed() {
 		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s is already %s, so there is nothing left to do.", id, d.Status))
 	}
@@ -284,4 +277,22 @@ func deferUntil(t, now time.Time, loc *time.Location) time.Time {
 func workdayStart(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d, 9, 0, 0, 0, loc)
+}
+
+// buttonDecision loads the decision a button's value names. ok is false
+// when there is nothing more to do: the button is not one of ours, or the
+// decision is gone (the presser is told; err is that reply's).
+func (a *App) buttonDecision(ic slack.InteractionCallback, act *slack.BlockAction) (d decisions.Decision, ok bool, err error) {
+	id, err := decisions.ParseID(act.Value)
+	if err != nil {
+		return d, false, nil // not one of our buttons
+	}
+	d, err = a.store.Decision(id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return d, false, a.respond(ic.ResponseURL, ic.Channel.ID, ic.User.ID, fmt.Sprintf("%s no longer exists.", id))
+	case err != nil:
+		return d, false, fmt.Errorf("load %s: %w", id, err)
+	}
+	return d, true, nil
 }

@@ -167,19 +167,12 @@ func reviewAsked(d decisions.Decision) bool {
 
 // onReviewButton handles Keep and Revisit on a review DM.
 func (a *App) onReviewButton(ctx context.Context, ic slack.InteractionCallback, act *slack.BlockAction) error {
-	id, err := decisions.ParseID(act.Value)
-	if err != nil {
-		return nil // not one of our buttons
+	d, ok, err := a.buttonDecision(ic, act)
+	if !ok {
+		return err
 	}
-	user, channel := ic.User.ID, ic.Channel.ID
+	id, user, channel := d.ID, ic.User.ID, ic.Channel.ID
 	now := a.clock.Now()
-	d, err := a.store.Decision(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s no longer exists.", id))
-	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", id, err)
-	}
 	if d.ReviewOn.IsZero() {
 		return a.respond(ic.ResponseURL, channel, user, fmt.Sprintf("%s has already been reviewed; `%s show %s` has the history.", id, a.slash(), id))
 	}
