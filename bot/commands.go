@@ -347,6 +347,7 @@ func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Re
 		if err := a.store.SetAway(store.Away{User: inv.User}); err != nil {
 			return a.internalError("record that you are back", err)
 		}
+		a.lookAgain(inv.User, inv.Now)
 		return replyText("Welcome back — decisions come to you again.")
 	}
 	if c.Delegate == inv.User {
@@ -367,11 +368,30 @@ func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Re
 	if err := a.store.SetAway(store.Away{User: inv.User, Until: c.Until, Delegate: c.Delegate}); err != nil {
 		return a.internalError("record that you are away", err)
 	}
+	a.lookAgain(inv.User, inv.Now)
 	until := blocks.Date(c.Until, a.loc)
 	if c.Delegate == "" {
 		return replyText("Noted: you're away until %s. New decisions skip you meanwhile.", until)
 	}
 	return replyText("Noted: you're away until %s, and %s decides for you meanwhile.", until, blocks.User(c.Delegate))
+}
+
+// lookAgain has the scheduler look at user's open decisions at its next
+// run: whoever acts for them changed, and with them whose hour a reminder
+// waits for. A failure only delays reminders to the next check, so it is
+// logged, not refused.
+func (a *App) lookAgain(user string, now time.Time) {
+	ds, err := a.store.ByDecider(user, decisions.StatusOpen, 0)
+	checks := make([]store.NextCheck, 0, len(ds))
+	for _, d := range ds {
+		checks = append(checks, store.NextCheck{ID: d.ID, Events: len(d.History), At: now})
+	}
+	if err == nil {
+		_, err = a.store.SetNextChecks(checks)
+	}
+	if err != nil {
+		a.log.Warn("could not have the scheduler look at an away person's decisions again", "user", user, "err", err)
+	}
 }
 
 func (a *App) cmdHelp(ctx context.Context, inv invocation, c command.Command) Reply {

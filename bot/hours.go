@@ -43,22 +43,28 @@ const zoneLookupBudget = 10 * time.Second
 
 // reminderHours is decisions.Hours for one run: the reminders schedule
 // read in each person's zone. Zones are looked up (users.info, cached)
-// while the run plans, outside any write; freeze stops lookups before
-// the steps run inside the store's writer, where an unknown person gets
-// the workspace's zone.
+// while the run plans, outside any write; freeze stops asking Slack
+// before the steps run inside the store's writer, where only the cache is
+// read and a person not in it gets the workspace's zone.
 type reminderHours struct {
 	sched     cron.Schedule
 	workspace *time.Location
 	zones     map[string]*time.Location
-	lookup    func(user string) *time.Location // nil once frozen
-	deadline  time.Time                        // wall clock: lookups stop here
+	// lookup is the person's zone, asking Slack when ask is set; ok is
+	// false when it is not known without asking.
+	lookup   func(user string, ask bool) (loc *time.Location, ok bool)
+	frozen   bool
+	deadline time.Time // wall clock: Slack is not asked after this
 }
 
-func newReminderHours(ctx context.Context, sched cron.Schedule, workspace *time.Location, now time.Time,
-	zone func(ctx context.Context, user string, now time.Time) *time.Location) *reminderHours {
+// zoneFunc is a person's zone: from the cache, or from users.info when
+// ask is set. ok is false when it is not known.
+type zoneFunc func(ctx context.Context, user string, now time.Time, ask bool) (*time.Location, bool)
+
+func newReminderHours(ctx context.Context, sched cron.Schedule, workspace *time.Location, now time.Time, zone zoneFunc) *reminderHours {
 	h := &reminderHours{sched: sched, workspace: workspace, zones: map[string]*time.Location{}, deadline: time.Now().Add(zoneLookupBudget)}
 	if zone != nil {
-		h.lookup = func(user string) *time.Location { return zone(ctx, user, now) }
+		h.lookup = func(user string, ask bool) (*time.Location, bool) { return zone(ctx, user, now, ask) }
 	}
 	return h
 }
@@ -69,29 +75,29 @@ func (h *reminderHours) Next(user string, t time.Time) time.Time {
 }
 
 func (h *reminderHours) zoneOf(user string) *time.Location {
-	if user == "" {
+	if user == "" || h.lookup == nil {
 		return h.workspace
 	}
 	if loc, ok := h.zones[user]; ok {
 		return loc
 	}
-	if h.lookup == nil || time.Now().After(h.deadline) {
+	loc, ok := h.lookup(user, !h.frozen && time.Now().Before(h.deadline))
+	if !ok {
 		return h.workspace
 	}
-	loc := h.lookup(user)
 	h.zones[user] = loc
 	return loc
 }
 
-// know looks users' zones up now, while lookups are allowed.
+// know looks users' zones up now, while Slack may be asked.
 func (h *reminderHours) know(users []string) {
 	for _, u := range users {
 		h.zoneOf(u)
 	}
 }
 
-// freeze stops lookups: what follows runs inside the store's writer.
-func (h *reminderHours) freeze() { h.lookup = nil }
+// freeze stops asking Slack: what follows runs inside the store's writer.
+func (h *reminderHours) freeze() { h.frozen = true }
 
 // WorkspaceHour reports whether t is one of the workspace's reminder
 // hours: the reminders runs that can climb, reopen and approve by consent,

@@ -31,7 +31,7 @@ type Scheduler struct {
 	router func() *decisions.Router
 	// zone is a person's time zone (users.info, cached): each is
 	// reminded at their own hour.
-	zone     func(ctx context.Context, user string, now time.Time) *time.Location
+	zone     zoneFunc
 	messages func(r refReader, before, d decisions.Decision, act decisions.Action, people decisions.People) []outgoing
 	// extra are jobs other parts of Baton schedule (review dates).
 	extra []Job
@@ -72,7 +72,7 @@ func (a *App) newJobs() *Scheduler {
 	return &Scheduler{
 		cfg: a.cfg, loc: a.loc, log: a.log, metrics: a.metrics, clock: a.clock,
 		store: a.store, outbox: a.outbox, slash: a.slash(),
-		people: a.dir.people, router: a.Router, zone: a.userLoc, messages: a.transitionMessages,
+		people: a.dir.people, router: a.Router, zone: a.zoneOf, messages: a.transitionMessages,
 		extra:   []Job{{Name: JobReviews, Spec: a.cfg.Reminders.Schedule, Run: a.RunReviews}},
 		contain: a.contain,
 	}

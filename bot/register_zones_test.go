@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,29 @@ func TestRemindersAtEachPersonsHour(t *testing.T) {
 		if n := strings.Count(strings.Join(texts(where(posts, dmTo(u))), "\n"), "Reminder: D-1"); n != reminded[u] {
 			t.Errorf("%s got %d reminder DMs, history says %d", u, n, reminded[u])
 		}
+	}
+}
+
+// TestAwayWithADelegateInAnotherZone: when someone goes away and names a
+// delegate whose hour comes earlier than anyone's the scheduler was
+// waiting for, their open decisions are looked at again, so the delegate
+// is reminded at their own first hour, not a day late.
+func TestAwayWithADelegateInAnotherZone(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: ben, Name: "Ben", TZ: "Asia/Tokyo"})
+	d := e.propose(tom, chRandom, "raise the team plan price #pricing")
+	e.command(fatima, chRandom, "advise D-1 fine by finance")
+	e.tick("2026-11-29T12:00") // Sunday: past the 3-day SLA, nobody's weekday hour yet
+	contains(t, "away", e.command(sofia, chRandom, "away until 2026-12-10 delegate <@"+ben+"|ben>").all(), "decides for you")
+	e.tick("2026-11-30T12:00")
+	var benAt []time.Time
+	for _, ev := range e.decision(d.ID).History {
+		if ev.Kind == decisions.EventReminded && slices.Contains(ev.Users, ben) {
+			benAt = append(benAt, ev.At)
+		}
+	}
+	mon9Tokyo := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	if len(benAt) == 0 || !benAt[0].Equal(mon9Tokyo) {
+		t.Errorf("Ben reminded at %v, want Monday 09:00 in Tokyo (%s)", benAt, mon9Tokyo)
 	}
 }

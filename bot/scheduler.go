@@ -335,7 +335,10 @@ func (s *reminderRun) plan(ds []decisions.Decision) []ReminderStep {
 		if st.Kind == decisions.StepNone {
 			rs.NextCheck = s.nextCheck(d)
 		} else {
-			s.hours.know(st.Users) // an escalation's new deciders: their NextCheck is computed in the write
+			// The NextCheck computed in the write reads the zones of
+			// everyone the decision will wait on: look them up now.
+			who := slices.Concat(d.Deciders, st.Users, d.Advisors, decisions.MissingAdvice(d))
+			s.hours.know(slices.Concat(who, s.people.Reachable(who, d.Proposer)))
 		}
 		out = append(out, rs)
 	}

@@ -78,6 +78,14 @@ func (c *userCache) info(ctx context.Context, id string, now time.Time, timeout 
 	return e
 }
 
+// cached is what the cache holds about id at now, without asking Slack.
+func (c *userCache) cached(id string, now time.Time) (userInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	return e, ok && now.Before(e.expires)
+}
+
 // note records a user object Slack sent unasked (a user_change event, a
 // re-resolution's users.info): a new zone or name applies at once.
 func (c *userCache) note(u *slack.User, now time.Time) {

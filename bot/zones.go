@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -19,13 +20,28 @@ const zoneLookupTimeout = time.Second
 // userLoc is user's time zone at now: Slack's, else the workspace's (no
 // zone set, as Slack itself does; an unknown zone; Slack unreachable).
 func (a *App) userLoc(ctx context.Context, user string, now time.Time) *time.Location {
+	loc, _ := a.zoneOf(ctx, user, now, true)
+	return loc
+}
+
+// zoneOf is user's time zone at now, as userLoc; without ask, only from
+// the cache (ok false when it holds nothing about user).
+func (a *App) zoneOf(ctx context.Context, user string, now time.Time, ask bool) (*time.Location, bool) {
 	if user == "" {
-		return a.loc
+		return a.loc, true
 	}
-	if loc := a.dir.users.info(ctx, user, now, zoneLookupTimeout).loc; loc != nil {
-		return loc
+	var u userInfo
+	if ask {
+		u = a.dir.users.info(ctx, user, now, zoneLookupTimeout)
+	} else if c, ok := a.dir.users.cached(user, now); ok {
+		u = c
+	} else {
+		return a.loc, false
 	}
-	return a.loc
+	if !u.answered {
+		return a.loc, false // Slack failed: the workspace's, for now
+	}
+	return cmp.Or(u.loc, a.loc), true
 }
 
 // parseFor parses text typed by user. A command holding a date, or one

@@ -63,12 +63,13 @@ func TestPolicyEachPersonsHour(t *testing.T) {
 			"Fri 11-27 00:00 remind [UBOB] past its 3-day SLA (same round)",
 			"Fri 11-27 09:00 remind [UALICE] past its 3-day SLA",
 			"Sat 11-28 00:00 remind [UBOB] past its 3-day SLA (same round)",
-			"Sat 11-28 09:00 escalate [UCPO] 2 reminders without a decision",
-			"Tue 12-01 09:00 remind [UALICE UCPO] past its 3-day SLA",
-			"Wed 12-02 00:00 remind [UBOB] past its 3-day SLA (same round)",
+			// Bob's last reminder gets a day's grace too: not Saturday 09:00.
+			"Sun 11-29 09:00 escalate [UCPO] 2 reminders without a decision",
+			"Wed 12-02 09:00 remind [UALICE UCPO] past its 3-day SLA",
+			"Thu 12-03 00:00 remind [UBOB] past its 3-day SLA (same round)",
 			// Alice and Bob have had their three; the product owner his second.
-			"Wed 12-02 09:00 remind [UCPO] past its 3-day SLA",
-			"Thu 12-03 09:00 stuck [] 2 reminders without a decision; nobody above product/pricing can take it",
+			"Thu 12-03 09:00 remind [UCPO] past its 3-day SLA",
+			"Fri 12-04 09:00 stuck [] 2 reminders without a decision; nobody above product/pricing can take it",
 		},
 	}, {
 		// The same people with the workspace in Tokyo: it climbs at

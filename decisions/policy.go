@@ -26,17 +26,18 @@ const (
 //     (a) nobody holds it (no deciders), or
 //     (b) it is past its due date and the current deciders already held it
 //     when it fell due, or
-//     (c) EscalateAfter > 0 and it has had EscalateAfter reminders since it
-//     last changed hands, the last one at least RemindGap ago (so the last
-//     reminder gets a day's grace), or
+//     (c) EscalateAfter > 0 and it has had EscalateAfter rounds of
+//     reminders since it last changed hands, everyone who can be reminded
+//     has had theirs in the last round, and the last was at least
+//     RemindGap ago (so each reminder gets a day's grace), or
 //     (d) EscalateAfter <= 0 and it is past its SLA: with no reminder
 //     budget, the SLA alone sends it up, or
 //     (e) a nudge is due and nobody can be nudged: everyone who holds it is
 //     away with no delegate, or has had MaxPerPerson reminders.
 //     With nobody above, it is recorded as stuck once and left to the
 //     digest: reminders stop.
-//   - Open, not climbing: remind when it is past its SLA or due within
-//     DueSoon (or overdue), unless someone was nudged within RemindGap.
+//   - Open, not climbing, not stuck: remind when it is past its SLA or due
+//     within DueSoon (or overdue), each person not nudged within RemindGap.
 //     A reminder goes to whoever acts for each decider who still owes
 //     action (their delegate while they are away; nobody away is
 //     reminded), and to the advisors whose required advice is missing, at
@@ -45,10 +46,11 @@ const (
 // Each person is reminded at their own hour: with Situation.Hours set, a
 // run reminds only the people whose hour (the reminders schedule in their
 // zone) came since the previous run, and climbs, reopens and approves by
-// consent only at the workspace's hour. The quiet gap is then per person,
-// and the reminders of one day — people in Tokyo first, London later —
-// make one round: only the first counts toward EscalateAfter, so a team
-// spread over zones climbs as soon as one in a single zone would.
+// consent only at the workspace's hour. The quiet gap is per person, and
+// the reminders of one pass over the people — Tokyo first, London later —
+// make one round (see nudges): only its first counts toward EscalateAfter,
+// so a team spread over zones climbs after as many days of reminders as
+// one in a single zone, each person's last with a day's grace.
 //
 // The SLA runs from when the decision last changed hands (proposed,
 // reassigned, escalated or reopened; see HandedOverAt), so the people it was
@@ -57,8 +59,9 @@ const (
 // SLA, or after escalate_after reminders", read so that nobody is bypassed
 // without having been asked.
 //
-// Reminders are spaced by RemindGap (20h) measured from the later of the last
-// reminder and the hand-over, because the hand-over message itself is a nudge:
+// Reminders to a person are spaced by RemindGap (20h) measured from the later
+// of their last reminder and the hand-over, because the hand-over message
+// itself is a nudge:
 // an hourly scheduler then reminds at most once a day, at about the same
 // time each day, and never right after an escalation DM.
 //
@@ -204,12 +207,9 @@ func (p Policy) Next(d Decision, s Situation) Step {
 		}
 	}
 
-	handover := HandedOverAt(d)
-	lastNudge := handover
-	if d.LastRemindedAt.After(lastNudge) {
-		lastNudge = d.LastRemindedAt
-	}
-	quiet := now.Sub(lastNudge) >= p.RemindGap
+	n := p.nudgesOf(d, s)
+	handover := n.handover
+	quiet := now.Sub(n.lastNudge()) >= p.RemindGap
 	sla := s.Rules.SLA
 	pastSLA := sla > 0 && !now.Before(handover.Add(sla))
 	slaReason := "past its " + span(sla) + " SLA"
@@ -222,13 +222,6 @@ func (p Policy) Next(d Decision, s Situation) Step {
 		why = "overdue since " + day(d.Due)
 	case !d.Due.IsZero() && d.Due.Sub(now) <= p.DueSoon:
 		why = "due " + day(d.Due)
-	}
-	whyFrom := p.whyFrom(d, s.Rules, handover)
-	waiting := WaitingOn(d)
-	users := p.remindable(d, waiting, s.People)
-	var advisors []string
-	if s.Rules.RequireAdvice && !AdviceGiven(d, "") {
-		advisors = p.remindable(d, MissingAdvice(d), s.People)
 	}
 
 	// The climb rules that hold; the reason is the first's, and it climbs
@@ -246,13 +239,14 @@ func (p Policy) Next(d Decision, s Situation) Step {
 	}
 	hold(len(d.Deciders) == 0, "nobody holds it", time.Time{})
 	hold(d.Overdue(now) && handover.Before(d.Due), "past its due date "+day(d.Due), d.Due.Add(time.Nanosecond))
-	hold(p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter && now.Sub(d.LastRemindedAt) >= p.RemindGap,
-		plural(d.Reminders, "reminder")+" without a decision", d.LastRemindedAt.Add(p.RemindGap))
+	if graceEnds, ok := n.graceEnds(p, d); ok {
+		hold(!now.Before(graceEnds), plural(d.Reminders, "reminder")+" without a decision", graceEnds)
+	}
 	hold(p.EscalateAfter <= 0 && pastSLA, slaReason, handover.Add(sla))
-	nudgeFrom := maxTime(whyFrom, lastNudge.Add(p.RemindGap))
+	nudgeFrom := maxTime(n.whyFrom, n.lastNudge().Add(p.RemindGap))
 	hold(why != "" && quiet && len(s.People.Reachable(d.Deciders, d.Proposer)) == 0,
 		why+" and nobody who holds it can act now", nudgeFrom)
-	hold(why != "" && quiet && len(users) == 0 && len(advisors) == 0,
+	hold(why != "" && quiet && len(n.users) == 0 && len(n.advisors) == 0,
 		why+" and everyone who holds it has had "+plural(p.MaxPerPerson, "reminder"), nudgeFrom)
 	if climb != "" {
 		if !s.hourSince("", climbFrom) {
@@ -266,80 +260,18 @@ func (p Policy) Next(d Decision, s Situation) Step {
 		}
 		return Step{Kind: StepStuck, Reason: climb + "; nobody above " + d.Domain + " can take it"}
 	}
-	if why == "" {
-		return Step{}
+	if _, stuck := Stuck(d); stuck || why == "" {
+		return Step{} // once recorded stuck, the reminders stop
 	}
-	round := newRound(d, handover, now, p.RemindGap)
-	if round && p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter {
-		return Step{} // the reminders are spent: it climbs once their grace ends
-	}
-	users = p.nudgeable(d, users, s, handover, whyFrom)
-	advisors = p.nudgeable(d, advisors, s, handover, whyFrom)
+	users, advisors := n.due(p, s, d, n.users), n.due(p, s, d, n.advisors)
 	if len(users)+len(advisors) == 0 {
 		return Step{}
 	}
-	return Step{Kind: StepRemind, Users: users, Advisors: advisors, Reason: why, SameRound: !round}
-}
-
-// whyFrom is when a nudge about d first falls due: the SLA running out
-// since the hand-over, or the due date coming within DueSoon; Never if
-// neither can happen.
-func (p Policy) whyFrom(d Decision, r DomainRules, handover time.Time) time.Time {
-	from := Never
-	if r.SLA > 0 {
-		from = handover.Add(r.SLA)
+	joins := n.open
+	for _, u := range slices.Concat(users, advisors) {
+		joins = joins && !n.inRound(d, u)
 	}
-	if !d.Due.IsZero() {
-		from = minTime(from, d.Due.Add(-p.DueSoon))
-	}
-	return from
-}
-
-// newRound reports whether a reminder at now starts a round of reminders
-// rather than joining the one started at d.LastRemindedAt.
-func newRound(d Decision, handover, now time.Time, gap time.Duration) bool {
-	return d.LastRemindedAt.IsZero() || d.LastRemindedAt.Before(handover) || now.Sub(d.LastRemindedAt) >= gap
-}
-
-// nudgeable keeps the people due a nudge at their hour: one came since
-// a nudge fell due (whyFrom) and they were last nudged (reminded, or
-// handed the decision) RemindGap before.
-func (p Policy) nudgeable(d Decision, users []string, s Situation, handover, whyFrom time.Time) []string {
-	var out []string
-	for _, u := range users {
-		if s.hourSince(u, maxTime(whyFrom, lastNudgeTo(d, u, handover).Add(p.RemindGap))) {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
-// lastNudgeTo is when user was last nudged about d: reminded, or handed
-// it (the hand-over message is a nudge).
-func lastNudgeTo(d Decision, user string, handover time.Time) time.Time {
-	for i := len(d.History) - 1; i >= 0; i-- {
-		e := d.History[i]
-		if e.At.Before(handover) {
-			break
-		}
-		if e.Kind == EventReminded && slices.Contains(e.Users, user) {
-			return e.At
-		}
-	}
-	return handover
-}
-
-// remindable maps users to whoever acts for them now, dropping people
-// away with nobody acting for them, and those who have had their
-// MaxPerPerson reminders about d.
-func (p Policy) remindable(d Decision, users []string, people People) []string {
-	var out []string
-	for _, a := range people.Reachable(users, d.Proposer) {
-		if RemindersTo(d, a) < p.MaxPerPerson {
-			out = append(out, a)
-		}
-	}
-	return out
+	return Step{Kind: StepRemind, Users: users, Advisors: advisors, Reason: why, SameRound: joins}
 }
 
 // adviceSettled reports whether require_advice no longer holds a decision
@@ -350,96 +282,6 @@ func adviceSettled(d Decision, r DomainRules, now time.Time) bool {
 	}
 	at := AdviceWaivedAt(d, r)
 	return !at.IsZero() && !now.Before(at)
-}
-
-// NextCheck is the earliest time after now at which the policy could act
-// on d if nothing else changes: a lower bound is safe (the scheduler
-// looks, finds nothing, and looks again later), a later time would miss a
-// reminder. Each rule starts to hold at one of these instants: the end of
-// a person's quiet gap, the due date coming close or passing, the SLA
-// running out since the hand-over, the reminders' grace ending, or the
-// consent period ending. With Hours, a rule that holds acts at the next
-// hour of the person it concerns (the workspace's for climbs and
-// consent), so that hour is the instant. A stuck decision waits for
-// someone to act: never.
-func (p Policy) NextCheck(d Decision, s Situation) time.Time {
-	if d.Status != StatusOpen {
-		return Never
-	}
-	p = p.withDefaults()
-	s.Rules = s.Rules.For(d)
-	next := Never
-	// at considers t, the instant a rule starts to hold for user's hour.
-	at := func(user string, t time.Time) {
-		if s.Hours != nil {
-			from := t.Add(-time.Nanosecond)
-			if from.Before(s.Now) {
-				from = s.Now
-			}
-			if t = s.Hours.Next(user, from); t.IsZero() {
-				return
-			}
-		}
-		if t.After(s.Now) && t.Before(next) {
-			next = t
-		}
-	}
-	if c := ConsentAt(d, s.Rules); !c.IsZero() {
-		at("", c)
-		if w := AdviceWaivedAt(d, s.Rules); !w.IsZero() {
-			at("", w)
-		}
-	}
-	if _, stuck := Stuck(d); stuck {
-		return next // nothing but consent can happen until someone acts
-	}
-	handover := HandedOverAt(d)
-	lastNudge := handover
-	if d.LastRemindedAt.After(lastNudge) {
-		lastNudge = d.LastRemindedAt
-	}
-	whyFrom := p.whyFrom(d, s.Rules, handover)
-	if sla := s.Rules.SLA; sla > 0 && p.EscalateAfter <= 0 {
-		at("", handover.Add(sla))
-	}
-	if !d.Due.IsZero() && handover.Before(d.Due) {
-		at("", d.Due.Add(time.Nanosecond)) // Overdue is strictly after Due
-	}
-	if len(d.Deciders) == 0 {
-		at("", s.Now)
-	}
-	if p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter {
-		at("", d.LastRemindedAt.Add(p.RemindGap))
-	}
-	if whyFrom == Never {
-		return next
-	}
-	users := p.remindable(d, WaitingOn(d), s.People)
-	var advisors []string
-	if s.Rules.RequireAdvice && !AdviceGiven(d, "") {
-		advisors = p.remindable(d, MissingAdvice(d), s.People)
-	}
-	if len(users)+len(advisors) == 0 || len(s.People.Reachable(d.Deciders, d.Proposer)) == 0 {
-		at("", maxTime(whyFrom, lastNudge.Add(p.RemindGap))) // nobody can be nudged: it climbs
-	}
-	for _, u := range slices.Concat(users, advisors) {
-		at(u, maxTime(whyFrom, lastNudgeTo(d, u, handover).Add(p.RemindGap)))
-	}
-	return next
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // Never is the NextCheck of an open decision that no deadline will ever

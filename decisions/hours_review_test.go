@@ -1,0 +1,469 @@
+package decisions
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Review tests for "reminders at each person's hour": an hourly scheduler
+// drives Policy.Next / Policy.NextCheck with Hours read from a real
+// reminders.schedule in each person's zone.
+
+// cronHours is decisions.Hours as bot/hours.go builds it: the reminders
+// schedule read in each person's zone (the workspace's for "" and anyone
+// not listed).
+type cronHours struct {
+	sched     cron.Schedule
+	workspace *time.Location
+	zones     map[string]*time.Location
+}
+
+func (h cronHours) zone(user string) *time.Location {
+	if loc, ok := h.zones[user]; ok && user != "" {
+		return loc
+	}
+	return h.workspace
+}
+
+func (h cronHours) Next(user string, t time.Time) time.Time {
+	return h.sched.Next(t.In(h.zone(user)))
+}
+
+// hourCame reports whether one of user's hours is in (since, now].
+func (h cronHours) hourCame(user string, since, now time.Time) bool {
+	t := h.Next(user, since)
+	return !t.IsZero() && !t.After(now)
+}
+
+func mustCron(t testing.TB, spec string) cron.Schedule {
+	t.Helper()
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runsOf is the reminders job's own schedule, as bot.hourlyAt makes it:
+// every hour at the schedule's minutes, in the workspace's zone.
+func runsOf(t testing.TB, s cron.Schedule) cron.Schedule {
+	spec, ok := s.(*cron.SpecSchedule)
+	if !ok {
+		return s
+	}
+	const star = 1 << 63
+	all := func(lo, hi uint) uint64 {
+		var b uint64
+		for i := lo; i <= hi; i++ {
+			b |= 1 << i
+		}
+		return b | star
+	}
+	return &cron.SpecSchedule{Second: spec.Second, Minute: spec.Minute, Hour: all(0, 23), Dom: all(1, 31), Month: all(1, 12), Dow: all(0, 6), Location: spec.Location}
+}
+
+// skipStuck leaves out steps on decisions recorded as stuck; checkFair
+// flags a climb after fewer reminders to someone than escalate_after (off:
+// someone away has their delegate reminded instead, and someone whose hour
+// comes within the gap after a hand-over waits for the next).
+const (
+	skipStuck = false
+	checkFair = false
+)
+
+// hourSim is one hourly scheduler run over one decision.
+type hourSim struct {
+	t         *testing.T
+	p         Policy
+	hours     cronHours
+	runs      cron.Schedule
+	rules     DomainRules
+	ladder    []Rung
+	presence  func(now time.Time) map[string]Presence
+	people    map[time.Time]func(Decision, time.Time) (Decision, error)
+	start     time.Time
+	end       time.Time
+	log       []string
+	problems  []string
+	lastNudge map[string]time.Time // per person, any reminder
+}
+
+func (s *hourSim) sit(d Decision, since, now time.Time) Situation {
+	var pr map[string]Presence
+	if s.presence != nil {
+		pr = s.presence(now)
+	}
+	return Situation{Now: now, Since: since, Rules: s.rules, Ladder: s.ladder, People: People{Presence: pr, Now: now}, Hours: s.hours}
+}
+
+func (s *hourSim) problem(format string, args ...any) {
+	if len(s.problems) < 20 {
+		s.problems = append(s.problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// run drives the scheduler from start to end; people act at their times
+// (between runs), which makes the scheduler look at the decision on its
+// next run, as the bot does (NextCheck reset to zero).
+func (s *hourSim) run(d Decision) Decision {
+	s.lastNudge = map[string]time.Time{}
+	var acts []time.Time
+	for at := range s.people {
+		acts = append(acts, at)
+	}
+	slices.SortFunc(acts, time.Time.Compare)
+	var check time.Time
+	since := s.start
+	stamp := func(t time.Time) string { return t.In(s.hours.workspace).Format("Mon 01-02 15:04 MST") }
+	for now := s.runs.Next(s.start.In(s.hours.workspace)); !now.After(s.end); since, now = now, s.runs.Next(now) {
+		for len(acts) > 0 && !acts[0].After(now) {
+			at := acts[0]
+			acts = acts[1:]
+			nd, err := s.people[at](d, at)
+			if err == nil {
+				d = nd
+				d.NextCheck = time.Time{}
+				check = time.Time{}
+			}
+		}
+		if d.Status.Closed() {
+			break
+		}
+		st := s.sit(d, since, now)
+		step := s.p.Next(d, st)
+		if step.Kind == StepNone {
+			if !now.Before(check) {
+				check = s.p.NextCheck(d, st)
+			}
+			continue
+		}
+		_, stuck := Stuck(d)
+		if d.Status == StatusOpen && now.Before(check) && !(skipStuck && stuck) {
+			s.problem("%s: the policy would %s %v (%s), but NextCheck said %s", stamp(now), step.Kind, step.Users, step.Reason, stamp(check))
+		}
+		line := fmt.Sprintf("%s %s %v %s", stamp(now), step.Kind, slices.Concat(step.Users, step.Advisors), step.Reason)
+		if step.SameRound {
+			line += " (same round)"
+		}
+		s.log = append(s.log, line)
+		a, _ := step.Action()
+		switch step.Kind {
+		case StepRemind:
+			for _, u := range a.Users {
+				if !s.hours.hourCame(u, since, now) {
+					s.problem("%s: reminded %s outside their hour", stamp(now), u)
+				}
+				if last, ok := s.lastNudge[u]; ok && now.Sub(last) < s.p.withDefaults().RemindGap {
+					s.problem("%s: reminded %s again %s after the last reminder", stamp(now), u, now.Sub(last))
+				}
+				s.lastNudge[u] = now
+			}
+		case StepEscalate:
+			if checkFair && (strings.Contains(step.Reason, "reminders without") || strings.Contains(step.Reason, "reminder without")) {
+				h := HandedOverAt(d)
+				for _, u := range s.p.remindable(d, WaitingOn(d), People{Presence: st.People.Presence, Now: now}) {
+					n := 0
+					for _, e := range d.History {
+						if !e.At.Before(h) && e.Kind == EventReminded && slices.Contains(e.Users, u) {
+							n++
+						}
+					}
+					if n < s.p.EscalateAfter {
+						s.problem("%s: climbs after %d reminders, but %s had %d since %s", stamp(now), d.Reminders, u, n, stamp(h))
+					}
+				}
+			}
+			if !s.hours.hourCame("", since, now) {
+				s.problem("%s: %s outside the workspace's hour", stamp(now), step.Kind)
+			}
+		default:
+			if !s.hours.hourCame("", since, now) {
+				s.problem("%s: %s outside the workspace's hour", stamp(now), step.Kind)
+			}
+		}
+		a.Rules = st.Rules.For(d)
+		nd, err := Apply(d, a, now)
+		if err != nil {
+			s.t.Fatalf("%s: applying %s: %v", stamp(now), step.Kind, err)
+		}
+		d = nd
+		for _, u := range slices.Concat(step.Users, step.Advisors) {
+			if n := RemindersTo(d, u); step.Kind == StepRemind && n > s.p.withDefaults().MaxPerPerson {
+				s.problem("%s: %s has had %d reminders", stamp(now), u, n)
+			}
+		}
+		check = s.p.NextCheck(d, s.sit(d, since, now))
+	}
+	return d
+}
+
+func (s *hourSim) report(t *testing.T, what string) {
+	t.Helper()
+	if len(s.problems) > 0 {
+		t.Errorf("%s:\n  %s\nthe scheduler did:\n  %s", what, strings.Join(s.problems, "\n  "), strings.Join(s.log, "\n  "))
+	}
+}
+
+// TestReviewHoursRandom drives the hourly scheduler over random decisions,
+// zones, schedules, presence and people's actions, and checks that
+// NextCheck never sleeps through a step, that people are reminded only at
+// their hour, at most once per RemindGap and MaxPerPerson times, and that
+// climbs, reopens and consent happen at the workspace's hour.
+// Presence comes and goes (people away, with and without delegates).
+func TestReviewHoursRandom(t *testing.T) {
+	const away = true
+	zoneNames := []string{"Europe/London", "Asia/Tokyo", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu",
+		"Pacific/Auckland", "Pacific/Honolulu", "Pacific/Chatham", "America/Los_Angeles", "Australia/Adelaide", "UTC"}
+	var zones []*time.Location
+	for _, n := range zoneNames {
+		zones = append(zones, mustZone(t, n))
+	}
+	specs := []string{"0 9 * * *", "30 8 * * *", "0 9,15 * * *", "0 9 * * 1-5", "0 2 * * *", "45 23 * * *", "0 9 * * MON-FRI"}
+	starts := []time.Time{
+		time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 26, 13, 0, 0, 0, time.UTC), // Europe springs forward Sunday 29th
+		time.Date(2026, 3, 5, 7, 0, 0, 0, time.UTC),   // the US springs forward Sunday 8th
+		time.Date(2026, 10, 22, 9, 0, 0, 0, time.UTC), // Europe falls back Sunday 25th
+		time.Date(2026, 4, 2, 20, 0, 0, 0, time.UTC),  // New Zealand falls back Sunday 5th
+	}
+	users := []string{"UALICE", "UBOB", "UDAN", "UEVE", "UFAY", "UGUS"}
+	seeds := 3000
+	if testing.Short() {
+		seeds = 300
+	}
+	failures := 0
+	for seed := 0; seed < seeds && failures < 3; seed++ {
+		rng := rand.New(rand.NewSource(int64(seed)))
+		pick := func(n int) []string {
+			var out []string
+			for _, i := range rng.Perm(len(users))[:n] {
+				out = append(out, users[i])
+			}
+			return out
+		}
+		ws := zones[rng.Intn(len(zones))]
+		zm := map[string]*time.Location{}
+		for _, u := range append(slices.Clone(users), "UCPO", "UTOP", "UDEL") {
+			zm[u] = zones[rng.Intn(len(zones))]
+		}
+		spec := specs[rng.Intn(len(specs))]
+		sched := mustCron(t, spec)
+		t0 := starts[rng.Intn(len(starts))].Add(time.Duration(rng.Intn(24*60)) * time.Minute)
+		rules := DomainRules{SLA: []time.Duration{0, 24 * time.Hour, 36 * time.Hour, 72 * time.Hour}[rng.Intn(4)]}
+		if rng.Intn(3) == 0 {
+			rules.Rule, rules.ConsentAfter = RuleConsent, []time.Duration{0, 24 * time.Hour, 50 * time.Hour}[rng.Intn(3)]
+		}
+		rules.RequireAdvice = rng.Intn(3) == 0
+		var due time.Time
+		if rng.Intn(2) == 0 || rules.SLA == 0 {
+			due = t0.Add(time.Duration(12+rng.Intn(24*6)) * time.Hour)
+		}
+		route := Route{Domain: "product/pricing", Deciders: pick(1 + rng.Intn(2))}
+		if rng.Intn(2) == 0 {
+			route.Advisors = pick(1)
+			if slices.Contains(route.Deciders, route.Advisors[0]) {
+				route.Advisors = nil
+			}
+		}
+		d := NewDecision(Proposal{Title: "T", Proposer: "UCAROL", Due: due}, route, t0)
+		d.ID = ID(seed + 1)
+		ladder := []Rung{{Label: "the owners of product", Users: []string{"UCPO"}}}
+		if rng.Intn(2) == 0 {
+			ladder = append(ladder, Rung{Label: "the owners of everything", Users: []string{"UTOP"}})
+		}
+		// Presence: some people away from the start until a time, some
+		// with a delegate.
+		static := map[string]Presence{}
+		for _, u := range users {
+			if rng.Intn(4) == 0 && away {
+				p := Presence{AwayUntil: t0.Add(time.Duration(1+rng.Intn(24*5)) * time.Hour)}
+				if rng.Intn(2) == 0 {
+					p.Delegate = "UDEL"
+				}
+				static[u] = p
+			}
+		}
+		people := map[time.Time]func(Decision, time.Time) (Decision, error){}
+		for i := rng.Intn(4); i > 0; i-- {
+			at := t0.Add(time.Duration(1+rng.Intn(24*8))*time.Hour + time.Duration(rng.Intn(60))*time.Minute)
+			switch rng.Intn(6) {
+			case 0: // reassign
+				to := pick(1 + rng.Intn(2))
+				people[at] = func(d Decision, now time.Time) (Decision, error) {
+					return Apply(d, Action{Verb: VerbReassign, Actor: Actor{Admin: true, User: "UADMIN"}, Users: to}, now)
+				}
+			case 1: // a decider comments
+				people[at] = func(d Decision, now time.Time) (Decision, error) {
+					return Comment(d, Actor{User: d.Deciders[0]}, "thinking", now)
+				}
+			case 2: // ask advice
+				who := pick(1)
+				people[at] = func(d Decision, now time.Time) (Decision, error) {
+					return Apply(d, Action{Verb: VerbAskAdvice, Actor: Actor{User: d.Deciders[0]}, Users: who}, now)
+				}
+			case 3: // someone outside advises
+				people[at] = func(d Decision, now time.Time) (Decision, error) {
+					return Apply(d, Action{Verb: VerbAdvise, Actor: Actor{User: "UOUT"}, Rationale: "do it"}, now)
+				}
+			case 4: // defer
+				until := at.Add(time.Duration(2+rng.Intn(24*3)) * time.Hour)
+				people[at] = func(d Decision, now time.Time) (Decision, error) {
+					return Apply(d, Action{Verb: VerbDefer, Actor: Actor{Admin: true, User: "UADMIN"}, Until: until}, now)
+				}
+			case 5: // decline to others
+				to := pick(1)
+				people[at] = func(d Decision, now time.Time) (Decision, error) {
+					return Decline(d, Actor{User: d.Deciders[0]}, Route{Domain: "product/pricing", Deciders: to}, "not mine", now)
+				}
+			}
+		}
+		p := Policy{EscalateAfter: rng.Intn(4), MaxPerPerson: 1 + rng.Intn(3)}
+		sim := &hourSim{
+			t: t, p: p, hours: cronHours{sched: sched, workspace: ws, zones: zm}, runs: runsOf(t, sched),
+			rules: rules, ladder: ladder, people: people, start: t0, end: t0.AddDate(0, 0, 21),
+			presence: func(time.Time) map[string]Presence { return static },
+		}
+		sim.run(d)
+		if len(sim.problems) > 0 {
+			failures++
+			desc := fmt.Sprintf("seed %d: schedule %q, workspace %s, zones %v, policy %+v, rules %+v, deciders %v advisors %v due %v, presence %v",
+				seed, spec, ws, zm, p, rules, route.Deciders, route.Advisors, due, static)
+			sim.report(t, desc)
+		}
+	}
+}
+
+// TestReviewNextCheckSeesDeciderBackFromAway: NextCheck only looks at the
+// hours of the people reachable now, so a decider who is away (with no
+// delegate) when it is computed is not counted when they come back, and
+// their reminder at their own hour is skipped until someone else's hour
+// brings the decision back. Alice (London) is away until Friday 06:00
+// UTC; Bob (Tokyo, 09:00 = 00:00 UTC) is reminded Friday 00:00 and the
+// next check is set to his next hour, Saturday 00:00; but from Friday
+// 09:00 Alice is back and due her reminder.
+func TestReviewNextCheckSeesDeciderBackFromAway(t *testing.T) {
+	hours := nineAM{workspace: mustZone(t, "Europe/London"), zones: map[string]*time.Location{"UBOB": mustZone(t, "Asia/Tokyo")}}
+	away := map[string]Presence{"UALICE": {AwayUntil: polAt(4, 6)}}
+	p := Policy{EscalateAfter: 2}
+	sit := func(d Decision, now time.Time) Situation {
+		s := polSit(d, now, polUp, away)
+		s.Hours, s.Since = hours, now.Add(-time.Hour)
+		return s
+	}
+	d := polDecision(time.Time{}) // past its 3-day SLA from Thursday 09:00 UTC
+	fri0, fri9 := polAt(4, 0), polAt(4, 9)
+	st := p.Next(d, sit(d, fri0))
+	if st.Kind != StepRemind || !slices.Equal(st.Users, []string{"UBOB"}) {
+		t.Fatalf("Friday 00:00 UTC: %s %v, want Bob reminded at his hour", st.Kind, st.Users)
+	}
+	a, _ := st.Action()
+	d, err := Apply(d, a, fri0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := p.NextCheck(d, sit(d, fri0))
+	st = p.Next(d, sit(d, fri9))
+	if st.Kind != StepRemind || !slices.Equal(st.Users, []string{"UALICE"}) {
+		t.Fatalf("Friday 09:00 UTC: %s %v, want Alice, back since 06:00, reminded at her hour", st.Kind, st.Users)
+	}
+	if check.After(fri9) {
+		t.Errorf("NextCheck after Bob's reminder is %s UTC, but the policy reminds Alice (back from away at %s UTC) at %s UTC: "+
+			"the scheduler does not look until then and Alice's reminder slips a day",
+			check.UTC().Format("Mon 15:04"), polAt(4, 6).Format("Mon 15:04"), fri9.Format("Mon 15:04"))
+	}
+}
+
+// TestReviewNextCheckOfStuckDecisionWithNewAdvisor: a decision recorded as
+// stuck gets NextCheck Never ("nothing but consent can happen until
+// someone acts"), but Next used to still remind advisors whose required
+// advice is missing: asked at a run that was not the advisor's hour, the
+// advisor's reminder never came. Now the two agree: once stuck, the
+// reminders stop (as the README says), and simulateIn checks NextCheck.
+func TestReviewNextCheckOfStuckDecisionWithNewAdvisor(t *testing.T) {
+	hours := nineAM{workspace: mustZone(t, "Europe/London"), zones: map[string]*time.Location{"UDAN": mustZone(t, "Asia/Tokyo")}}
+	p := Policy{EscalateAfter: 2, MaxPerPerson: 1}
+	sit := func(d Decision, now time.Time) Situation {
+		s := polSit(d, now, nil, nil) // nobody above: it gets stuck
+		s.Rules.RequireAdvice = true
+		s.Hours, s.Since = hours, now.Add(-time.Hour)
+		return s
+	}
+	ask := polAt(4, 10) // Friday 10:00 UTC, after it was recorded stuck at 09:00
+	people := map[time.Time]Action{ask: {Verb: VerbAskAdvice, Actor: Actor{User: "UALICE"}, Users: []string{"UDAN"}}}
+	// simulateIn reports a step NextCheck sleeps through.
+	got, _ := simulateIn(t, p, polDecision(time.Time{}), polAt(7, 12), people, sit)
+	stuck := "Fri 11-27 09:00 stuck [] past its 3-day SLA and everyone who holds it has had 1 reminder; nobody above product/pricing can take it"
+	if !slices.Contains(got, stuck) {
+		t.Fatalf("scheduler did:\n  %s\nwant it recorded stuck first:\n  %s", strings.Join(got, "\n  "), stuck)
+	}
+	// Once recorded stuck the reminders stop, for an advisor asked later
+	// too (the ask itself was a DM): Next and NextCheck agree on it.
+	if i := slices.Index(got, stuck); i != len(got)-1 {
+		t.Errorf("scheduler did:\n  %s\nwant nothing after it was recorded stuck", strings.Join(got, "\n  "))
+	}
+}
+
+// TestReviewRoundSkipsADeciderWhoseHourComesJustBefore: a round is "the
+// reminders within RemindGap (20h) of the first", but people's hours
+// spread over a whole day. When the SLA runs out between Bob's hour and
+// Alice's, Alice opens the round and Bob's next hour comes 20-24h later:
+// it counts as a new round, which with escalate_after 1 is "spent" (Bob
+// is skipped and the decision climbs), and with escalate_after 2 is the
+// second round (the climb comes after Bob's first reminder). In a single
+// zone both would get escalate_after reminders first; the change's own
+// promise is that a spread team "climbs as soon as one in a single zone
+// would", and nobody is bypassed without having been asked.
+func TestReviewRoundSkipsADeciderWhoseHourComesJustBefore(t *testing.T) {
+	london := mustZone(t, "Europe/London")
+	for _, tt := range []struct {
+		name     string
+		spec     string
+		bob      *time.Location
+		proposed time.Time // the 3-day SLA runs out 72h later
+		policy   Policy
+	}{
+		// Berlin's 09:00 is 08:00 UTC in November; proposed Monday 08:30
+		// UTC, the SLA runs out Thursday 08:30, between Bob's and Alice's.
+		{"Bob in Berlin, escalate_after 1", "0 9 * * *", mustZone(t, "Europe/Berlin"), polAt(0, 8).Add(30 * time.Minute), Policy{EscalateAfter: 1}},
+		{"Bob in Berlin, escalate_after 2", "0 9 * * *", mustZone(t, "Europe/Berlin"), polAt(0, 8).Add(30 * time.Minute), Policy{EscalateAfter: 2}},
+		// Weekdays only, across the date line: Bob's Friday 09:00 in Tokyo
+		// is Friday 00:00 UTC, an hour before the SLA runs out; his next
+		// is Monday 00:00 UTC, 63h after Alice opened the round.
+		{"Bob in Tokyo, weekdays, escalate_after 1", "0 9 * * 1-5", mustZone(t, "Asia/Tokyo"), polAt(1, 1), Policy{EscalateAfter: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			hours := cronHours{sched: mustCron(t, tt.spec), workspace: london, zones: map[string]*time.Location{"UBOB": tt.bob}}
+			d := polDecision(time.Time{})
+			d.CreatedAt = tt.proposed
+			d.History = slices.Clone(d.History)
+			d.History[0].At = d.CreatedAt
+			sit := func(d Decision, now time.Time) Situation {
+				s := polSit(d, now, polUp, nil)
+				s.Hours, s.Since = hours, now.Add(-time.Hour)
+				return s
+			}
+			got, end := simulateIn(t, tt.policy, d, polAt(9, 12), nil, sit)
+			reminded := map[string]int{}
+			for _, e := range end.History {
+				if e.Kind == EventEscalated {
+					break
+				}
+				if e.Kind == EventReminded {
+					for _, u := range e.Users {
+						reminded[u]++
+					}
+				}
+			}
+			if reminded["UBOB"] < tt.policy.EscalateAfter {
+				t.Errorf("it climbed past Bob after %d reminder(s) to him (Alice had %d), want escalate_after %d each, as in one zone:\n  %s",
+					reminded["UBOB"], reminded["UALICE"], tt.policy.EscalateAfter, strings.Join(got, "\n  "))
+			}
+		})
+	}
+}
