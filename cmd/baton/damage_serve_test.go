@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,25 +28,8 @@ func TestServeStopsWhenTheStoreGoesBad(t *testing.T) {
 		"  api_url: "+api+"\n"+
 		"server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n")
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stdout, stderr cliBuffer
-	e := cliEnv(&stdout, &stderr, nil)
-	adminAddr := make(chan string, 1)
-	e.adminListening = func(a string) { adminAddr <- a }
-	listening := make(chan string, 1)
-	e.listening = func(a string) { listening <- a }
-	exit := make(chan int, 1)
-	go func() { exit <- dispatch(ctx, e, []string{"serve", "-config", cfg}) }()
-	admin := ""
-	select {
-	case admin = <-adminAddr:
-	case code := <-exit:
-		t.Fatalf("serve exited %d before listening:\n%s", code, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("serve did not start:\n%s", stderr.String())
-	}
-	<-listening
+	srv := startServe(t, cfg, 10*time.Second)
+	admin, stderr := srv.admin, &srv.stderr
 
 	f, err := os.OpenFile(db, os.O_WRONLY, 0)
 	if err != nil {
@@ -62,20 +44,13 @@ func TestServeStopsWhenTheStoreGoesBad(t *testing.T) {
 
 	// The readiness probe writes to the store; the outbox reads it on its
 	// own within seconds. Either finds the damage.
-	if resp, err := http.Get("http://" + admin + "/readyz"); err == nil {
+	if resp, err := http.Get(admin + "/readyz"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("/readyz on a damaged store: %s, want 503", resp.Status)
 		}
 	}
-	select {
-	case code := <-exit:
-		if code != exitFail {
-			t.Errorf("serve exited %d, want %d", code, exitFail)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve went on serving a damaged store:\n%s", stderr.String())
-	}
+	srv.waitExit(t, exitFail, 20*time.Second) // not serving a damaged store on
 	log := stderr.String()
 	if !strings.Contains(log, "baton serve: the store at "+db+" is damaged (") || !strings.Contains(log, "baton restore") {
 		t.Errorf("serve's last words lack the damage and the restore advice:\n%s", log)

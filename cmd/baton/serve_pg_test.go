@@ -154,23 +154,8 @@ func TestServePostgres(t *testing.T) {
 	}
 	cfg = pgConfig(t, dir, dsn, api)
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stdout, stderr cliBuffer
-	e := cliEnv(&stdout, &stderr, nil)
-	addr := make(chan string, 1)
-	e.listening = func(a string) { addr <- a }
-	exit := make(chan int, 1)
-	go func() { exit <- dispatch(ctx, e, []string{"serve", "-config", cfg}) }()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case code := <-exit:
-		t.Fatalf("serve exited %d before listening:\n%s", code, stderr.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve did not start:\n%s", stderr.String())
-	}
+	srv := startServe(t, cfg, 20*time.Second)
+	base, stderr := srv.base, &srv.stderr
 	if !strings.Contains(stderr.String(), "store=postgres") {
 		t.Errorf("start-up log does not say postgres:\n%s", stderr.String())
 	}
@@ -181,7 +166,7 @@ func TestServePostgres(t *testing.T) {
 	if id != "D-1" {
 		t.Errorf("first decision is %s, want D-1", id)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	wctx, wcancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer wcancel()
 	posts, err := fake.Wait(wctx, 1)
 	if err != nil {
@@ -193,15 +178,7 @@ func TestServePostgres(t *testing.T) {
 	if r := cliRun(t, "check", "-store", "-config", cfg); r.code != exitOK || !strings.Contains(r.stdout, "ok: store postgres, schema version 2: 1 decision, every index checked") {
 		t.Errorf("check -store: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	cancel()
-	select {
-	case code := <-exit:
-		if code != exitOK {
-			t.Fatalf("serve exited %d:\n%s", code, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve did not shut down:\n%s", stderr.String())
-	}
+	srv.stop(t)
 	if strings.Contains(stderr.String(), "level=ERROR") {
 		t.Errorf("errors logged:\n%s", stderr.String())
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -90,26 +89,8 @@ func TestServe(t *testing.T) {
 		"  api_url: "+api+"\n"+
 		"server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n")
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stdout, stderr cliBuffer
-	e := cliEnv(&stdout, &stderr, nil)
-	addr := make(chan string, 1)
-	e.listening = func(a string) { addr <- a }
-	adminAddr := make(chan string, 1)
-	e.adminListening = func(a string) { adminAddr <- a }
-	exit := make(chan int, 1)
-	go func() { exit <- dispatch(ctx, e, []string{"serve", "-config", cfg}) }()
-
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case code := <-exit:
-		t.Fatalf("serve exited %d before listening:\n%s", code, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("serve did not start:\n%s", stderr.String())
-	}
+	srv := startServe(t, cfg, 10*time.Second)
+	base, stderr := srv.base, &srv.stderr
 	if !strings.Contains(stderr.String(), "msg=\"baton serving\"") || !strings.Contains(stderr.String(), "listen="+strings.TrimPrefix(base, "http://")) {
 		t.Errorf("start-up log does not name the bound address:\n%s", stderr.String())
 	}
@@ -129,7 +110,7 @@ func TestServe(t *testing.T) {
 	}
 
 	// The operator's endpoints are on the admin listener only.
-	admin := "http://" + <-adminAddr
+	admin := srv.admin
 	for path, want := range map[string]string{
 		"/readyz":              "ready\n",
 		"/metrics":             `baton_build_info{goversion="`,
@@ -181,15 +162,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("check -store while serving: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 
-	cancel()
-	select {
-	case code := <-exit:
-		if code != exitOK {
-			t.Fatalf("serve exited %d after cancel:\n%s", code, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve did not shut down:\n%s", stderr.String())
-	}
+	srv.stop(t)
 	log := stderr.String()
 	last := -1
 	for _, step := range []string{"msg=\"shutting down: stopping intake\"", "msg=\"http server stopped\"", "msg=\"scheduler stopped\"", "msg=\"outbox stopped\"", "msg=\"store closed\""} {
