@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -376,21 +377,42 @@ func (a *App) cmdAway(ctx context.Context, inv invocation, c command.Command) Re
 	return replyText("Noted: you're away until %s, and %s decides for you meanwhile.", until, blocks.User(c.Delegate))
 }
 
-// lookAgain has the scheduler look at user's open decisions at its next
-// run: whoever acts for them changed, and with them whose hour a reminder
-// waits for. A failure only delays reminders to the next check, so it is
-// logged, not refused.
+// lookAgain has the scheduler look at the open decisions user acts on at
+// its next run — those they decide or owe advice on, and those of everyone
+// whose delegation chain passes through them: who acts changed, and with it whose hour a
+// reminder or a climb waits for. A failure only delays reminders to the
+// next check, so it is logged, not refused.
 func (a *App) lookAgain(user string, now time.Time) {
-	ds, err := a.store.ByDecider(user, decisions.StatusOpen, 0)
-	checks := make([]store.NextCheck, 0, len(ds))
-	for _, d := range ds {
-		checks = append(checks, store.NextCheck{ID: d.ID, Events: len(d.History), At: now})
-	}
-	if err == nil {
+	err := func() error {
+		people, err := a.dir.people(now)
+		if err != nil {
+			return err
+		}
+		who := []string{user}
+		for u := range people.Presence {
+			if u != user && slices.Contains(people.Chain(u), user) {
+				who = append(who, u)
+			}
+		}
+		var checks []store.NextCheck
+		for _, u := range who {
+			ds, err := a.store.ByDecider(u, decisions.StatusOpen, 0)
+			if err != nil {
+				return err
+			}
+			owed, err := a.store.AdviceOwedBy(u, 0)
+			if err != nil {
+				return err
+			}
+			for _, d := range slices.Concat(ds, owed) {
+				checks = append(checks, store.NextCheck{ID: d.ID, Events: len(d.History), At: now})
+			}
+		}
 		_, err = a.store.SetNextChecks(checks)
-	}
+		return err
+	}()
 	if err != nil {
-		a.log.Warn("could not have the scheduler look at an away person's decisions again", "user", user, "err", err)
+		a.log.Warn("could not have the scheduler look again at the decisions of someone away", "user", user, "err", err)
 	}
 }
 

@@ -21,6 +21,7 @@ type nudges struct {
 	last     time.Time // the latest reminder since the hand-over; zero if none
 	open     bool      // a round is under way: LastRemindedAt is since the hand-over
 	spent    bool      // EscalateAfter rounds have opened
+	stuck    bool      // recorded stuck: the reminders have stopped
 	whyFrom  time.Time // when a nudge first falls due
 	// users and advisors can be reminded now: whoever acts for each
 	// decider who owes action, and for each advisor whose required advice
@@ -33,6 +34,7 @@ func (p Policy) nudgesOf(d Decision, s Situation) nudges {
 	n.last = remindedSince(d, "", n.handover)
 	n.open = !d.LastRemindedAt.IsZero() && !d.LastRemindedAt.Before(n.handover)
 	n.spent = p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter
+	_, n.stuck = Stuck(d)
 	n.whyFrom = p.whyFrom(d, s.Rules, n.handover)
 	n.users = p.remindable(d, WaitingOn(d), s.People)
 	if s.Rules.RequireAdvice && !AdviceGiven(d, "") {
@@ -53,13 +55,17 @@ func (n nudges) inRound(d Decision, user string) bool {
 
 // graceEnds is when the spent reminders' grace ends and the decision
 // climbs: RemindGap after the last reminder, once everyone who can be
-// reminded has had theirs in the last round. ok is false while the
-// reminders are not spent or someone is still to be reminded.
+// reminded has had theirs in the last round (once stuck, nobody is
+// reminded, so nobody is waited for). ok is false while the reminders are
+// not spent or someone is still to be reminded.
 func (n nudges) graceEnds(p Policy, d Decision) (time.Time, bool) {
 	if !n.spent {
 		return time.Time{}, false
 	}
 	for _, u := range slices.Concat(n.users, n.advisors) {
+		if n.stuck {
+			break
+		}
 		if !n.inRound(d, u) {
 			return time.Time{}, false
 		}
@@ -169,6 +175,20 @@ func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 		}
 	}
 	if _, stuck := Stuck(d); stuck {
+		// It climbs after all once someone above can take it: now (they
+		// are back, or someone acts for them), or when they come back.
+		if _, _, ok := Climb(s.Ladder, d.Escalations, d.Deciders, s.People, d.Proposer); ok {
+			at("", s.Now)
+		}
+		for _, r := range s.Ladder[min(max(d.Escalations, 0), len(s.Ladder)):] {
+			for _, u := range r.Users {
+				for _, v := range s.People.Chain(u) {
+					if pr := s.People.Presence[v]; pr.Away(s.Now) {
+						at("", pr.AwayUntil)
+					}
+				}
+			}
+		}
 		return next
 	}
 	n := p.nudgesOf(d, s)
@@ -181,20 +201,27 @@ func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 	if len(d.Deciders) == 0 {
 		at("", s.Now)
 	}
-	if t, ok := n.graceEnds(p, d); ok {
-		at("", t)
+	// The climbs below need no one else to act, but hold only while who is
+	// around stays as it is now (a delegate stepping back can end a wait
+	// for them), so their instants are considered whether they hold or not:
+	// at most one more look a day, at the workspace's hour.
+	if n.spent {
+		at("", n.last.Add(p.RemindGap))
 	}
 	if n.whyFrom == Never {
 		return next
 	}
-	if len(n.users)+len(n.advisors) == 0 || len(s.People.Reachable(d.Deciders, d.Proposer)) == 0 {
-		at("", maxTime(n.whyFrom, n.lastNudge().Add(p.RemindGap))) // nobody can be nudged: it climbs
-	}
+	at("", maxTime(n.whyFrom, n.lastNudge().Add(p.RemindGap))) // if nobody can be nudged, it climbs
 	// Everyone who may be reminded at their hour: those reachable now, and
-	// those away now, who may be back by then.
-	people := slices.Concat(n.users, n.advisors, WaitingOn(d))
+	// those away now or acting for them down a delegation chain, who may
+	// be back by then.
+	var people []string
+	owe := WaitingOn(d)
 	if s.Rules.RequireAdvice && !AdviceGiven(d, "") {
-		people = append(people, MissingAdvice(d)...)
+		owe = append(owe, MissingAdvice(d)...)
+	}
+	for _, u := range slices.Concat(n.users, n.advisors, owe) {
+		people = append(people, s.People.Chain(u)...)
 	}
 	for _, u := range people {
 		if RemindersTo(d, u) >= p.MaxPerPerson || n.spent && n.inRound(d, u) {

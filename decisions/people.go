@@ -41,6 +41,16 @@ func (p People) Acting(user string) string {
 	return ""
 }
 
+// Chain is user and the delegates after them, a → b → c, whether away or
+// not: everyone who may act for user at some time.
+func (p People) Chain(user string) []string {
+	out := make([]string, 0, 2)
+	for u := user; u != "" && len(out) < maxChain && !slices.Contains(out, u); u = p.Presence[u].Delegate {
+		out = append(out, u)
+	}
+	return out
+}
+
 // ActingOn is Acting for a decision: a delegate never acts on a proposal
 // of their own for someone else (that would be deciding it alone), so
 // then nobody does.
