@@ -2,14 +2,10 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/baton-app/baton/store"
 	"github.com/baton-app/baton/store/pgstore"
@@ -56,25 +52,7 @@ func Open(t *testing.T, now func() time.Time) *pgstore.Store {
 }
 
 // newSchema names a schema for t and drops it when t ends.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	return schema
-}
+func newSchema(t *testing.T) string { return pgstore.ScratchSchema(t, dsn, "t_") }
 
 func TestConformance(t *testing.T) {
 	if dsn == "" {

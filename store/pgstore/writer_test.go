@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -28,21 +26,7 @@ func openGroupTest(t *testing.T, n int) []*Store {
 	if dsn == "" {
 		t.SkipNow() // TestMain said how to run it
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "w_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
+	schema := ScratchSchema(t, dsn, "w_")
 	var out []*Store
 	for range n {
 		s, err := Open(context.Background(), dsn, Options{Schema: schema, Now: func() time.Time { return t0 }, MaxConns: 8})
