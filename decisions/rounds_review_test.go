@@ -36,10 +36,15 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// TestReviewRoundsRandomWide is TestReviewHoursRandom with windows of
-// presence (going away mid-way, delegate chains), a longer horizon and
-// every escalate_after/max_per_person, plus checks that nobody is reminded
-// twice in a round and that a decision that owes a nudge does something.
+// TestReviewRoundsRandomWide drives the hourly scheduler (hourSim) over
+// random decisions, zones (11, Kathmandu and Chatham among them),
+// schedules, DST, people's actions, every escalate_after and
+// max_per_person, and presence that changes mid-way (delegate chains),
+// and checks that NextCheck never sleeps through a step, that people are
+// reminded only at their hour, at most once per RemindGap, once a round
+// and MaxPerPerson times, that climbs, reopens and consent come at the
+// workspace's hour, and that a decision that owes a nudge does something.
+// ROUNDS_SEEDS, ROUNDS_FIRST, ROUNDS_DAYS and ROUNDS_PRESENCE widen it.
 func TestReviewRoundsRandomWide(t *testing.T) {
 	zoneNames := []string{"Europe/London", "Asia/Tokyo", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu",
 		"Pacific/Auckland", "Pacific/Honolulu", "Pacific/Chatham", "America/Los_Angeles", "Australia/Adelaide", "UTC"}
@@ -57,7 +62,7 @@ func TestReviewRoundsRandomWide(t *testing.T) {
 	}
 	users := []string{"UALICE", "UBOB", "UDAN", "UEVE", "UFAY", "UGUS"}
 	dels := []string{"UDEL", "UDEL2", "UALICE", "UBOB"}
-	seeds := envInt("ROUNDS_SEEDS", 300)
+	seeds := envInt("ROUNDS_SEEDS", 1000)
 	first := envInt("ROUNDS_FIRST", 0)
 	days := envInt("ROUNDS_DAYS", 28)
 	failures := 0
