@@ -247,3 +247,14 @@ func TestRoutingReasonMentionsPeople(t *testing.T) {
 		t.Errorf("routing =\n  %s\nwant\n  %s", got, want)
 	}
 }
+
+func FuzzOneLine(f *testing.F) {
+	for _, s := range []string{"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\u00a0b", "a\u0085", "日本 語"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := oneLine(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

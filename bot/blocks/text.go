@@ -24,6 +24,9 @@ import (
 // and notify only the person the author chose to mention.
 func Escape(s string) string {
 	s = clean(s)
+	if !strings.ContainsAny(s, "&<>@") { // most text: nothing to escape, nothing to copy
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	last := 0
@@ -316,7 +319,7 @@ func labelEnd(s string, i int, stop string) int {
 // collapse to one space. A user mention, which plain text cannot show, reads
 // "@label" (or "@U1" without a label) rather than as markup.
 func plain(s string) string {
-	s = strings.Join(strings.Fields(clean(s)), " ")
+	s = oneLine(clean(s))
 	if strings.Contains(s, "<@") { // most plain text has no mention to look for
 		s = userMentionRE.ReplaceAllStringFunc(s, func(tok string) string {
 			id, label, _ := strings.Cut(tok[2:len(tok)-1], "|")
@@ -383,7 +386,29 @@ func prefix(s string, n int) (string, bool) {
 
 // oneLine collapses all whitespace (newlines included) to single spaces, for
 // text shown inline in a list line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string {
+	if isOneLine(s) { // titles usually are: no need to split and join them
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isOneLine reports whether oneLine would return s as it is: words
+// separated by single spaces, none at either end.
+func isOneLine(s string) bool {
+	space := true // as if one came before the start, so a leading one fails
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			space = false
+			continue
+		}
+		if r != ' ' || space {
+			return false
+		}
+		space = true
+	}
+	return !space || s == ""
+}
 
 // Duration humanises a duration: "3d 4h", "2h 5m", "45m". Negative
 // durations are shown by magnitude.

@@ -75,7 +75,12 @@ func OnlyMentions(s string) bool {
 
 // StripControls replaces every Slack control sequence in text (mentions,
 // channel links, <!here>) with a space.
-func StripControls(text string) string { return control.ReplaceAllString(text, " ") }
+func StripControls(text string) string {
+	if !strings.Contains(text, "<") { // routing calls this on every proposal; most have no markup
+		return text
+	}
+	return control.ReplaceAllString(text, " ")
+}
 
 // IsUserID reports whether s is a Slack user id (U… or W…).
 func IsUserID(s string) bool { return isID(s, "UW") }
