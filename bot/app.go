@@ -367,17 +367,22 @@ func (a *App) route(text string, tags []string, channel, proposer string, now ti
 // routeAs routes as the decision with id would be (0: the next one, for a
 // dry run), with who is around already read.
 func (a *App) routeAs(id decisions.ID, text string, tags []string, channel, proposer string, people decisions.People) (decisions.Route, error) {
-	load, err := a.store.OpenLoad()
-	if err != nil {
-		return decisions.Route{}, fmt.Errorf("read open load: %w", err)
+	rt := a.Router()
+	var load map[string]int
+	if rt.UsesLoad() {
+		var err error
+		if load, err = a.store.OpenLoad(); err != nil {
+			return decisions.Route{}, fmt.Errorf("read open load: %w", err)
+		}
 	}
 	next := id
 	if next == 0 {
+		var err error
 		if next, err = a.store.PeekNextID(); err != nil {
 			return decisions.Route{}, fmt.Errorf("read next id: %w", err)
 		}
 	}
-	return a.Router().Route(decisions.Request{
+	return rt.Route(decisions.Request{
 		Text: text, Tags: tags, Channel: channel, Proposer: proposer, Now: people.Now,
 		Seq: uint64(next), Presence: people.Presence, Load: load,
 	}), nil

@@ -11,6 +11,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/baton-app/baton/bot/blocks"
 )
 
 // MaxBody caps what Baton reads of a request from Slack. Slack's own
@@ -90,15 +92,21 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // commandResponse is the ephemeral body a slash command is answered with.
+// Its blocks are encoded by blocks.MarshalBlocks, which writes them
+// without encoding/json's reflection.
 type commandResponse struct {
-	ResponseType string        `json:"response_type"`
-	Text         string        `json:"text"`
-	Blocks       []slack.Block `json:"blocks,omitempty"`
+	ResponseType string          `json:"response_type"`
+	Text         string          `json:"text"`
+	Blocks       json.RawMessage `json:"blocks,omitempty"`
 }
 
 // CommandResponse is the JSON body answering a slash command with r.
 func CommandResponse(r Reply) any {
-	return commandResponse{ResponseType: "ephemeral", Text: r.Text, Blocks: r.Blocks}
+	resp := commandResponse{ResponseType: "ephemeral", Text: r.Text}
+	if len(r.Blocks) > 0 {
+		resp.Blocks, _ = blocks.MarshalBlocks(r.Blocks) // our own blocks; marshalling cannot fail
+	}
+	return resp
 }
 
 func (a *App) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {

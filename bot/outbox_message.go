@@ -74,7 +74,7 @@ type outgoing struct {
 }
 
 func newMessage(kind string, m blocks.Message) Message {
-	raw, _ := json.Marshal(m.Blocks) // blocks are our own values; marshalling cannot fail
+	raw, _ := blocks.MarshalBlocks(m.Blocks) // blocks are our own values; marshalling cannot fail
 	if len(m.Blocks) == 0 {
 		raw = nil
 	}

@@ -30,6 +30,9 @@ type Router struct {
 	phrases map[[2]string][]routePhrase // first two words → phrases, best rank first
 	kwText  []string                    // keywords as configured, for reasons
 	def     int32                       // default domain, or -1
+	// usesLoad is whether any domain assigns least_loaded, the only
+	// policy that reads Request.Load.
+	usesLoad bool
 }
 
 // routeWord is what a single lowercase word can start: the best domain
@@ -217,8 +220,16 @@ func NewRouter(domains []Domain, defaultDomain string) (*Router, error) {
 		}
 		r.def = i
 	}
+	for _, d := range domains {
+		r.usesLoad = r.usesLoad || d.Assign == AssignLeastLoaded
+	}
 	return r, nil
 }
+
+// UsesLoad reports whether Route can read Request.Load: only when some
+// domain assigns least_loaded. Reading every person's open decisions is a
+// store query, which a proposal can skip when no route needs it.
+func (r *Router) UsesLoad() bool { return r.usesLoad }
 
 // routeCheckName says what is wrong with a domain name or alias, or "".
 func routeCheckName(name string) string {

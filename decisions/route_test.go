@@ -748,3 +748,18 @@ func TestRouteAgreesWithLinear(t *testing.T) {
 		}
 	}
 }
+
+// A proposal skips reading the load unless some domain assigns by it.
+func TestRouterUsesLoad(t *testing.T) {
+	plain, err := NewRouter([]Domain{{Name: "ops", Owners: []string{"U1", "U2"}, Assign: AssignRoundRobin}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := NewRouter([]Domain{{Name: "ops", Owners: []string{"U1"}}, {Name: "ops/infra", Owners: []string{"U1", "U2"}, Assign: AssignLeastLoaded}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.UsesLoad() || !loaded.UsesLoad() {
+		t.Errorf("UsesLoad: round robin only %v, with least_loaded %v", plain.UsesLoad(), loaded.UsesLoad())
+	}
+}

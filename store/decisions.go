@@ -46,11 +46,13 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 		defer release()
 		d.ID = id
 	}
-	// Encoded before the transaction: the single writer only copies bytes.
+	// Encoded and indexed before the transaction: the single writer only
+	// copies bytes.
 	value, err := json.Marshal(&d)
 	if err != nil {
 		return decisions.Decision{}, fmt.Errorf("encode decision %s: %w", d.ID, err)
 	}
+	entries := indexEntries(&d)
 	err = s.update(func(tx *bolt.Tx) error {
 		if eventID != "" {
 			first, err := markEvent(tx, eventID, seenAt)
@@ -73,7 +75,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 				return fmt.Errorf("create decision %s: %w", d.ID, err)
 			}
 		}
-		if err := reindex(tx, nil, indexEntries(&d)); err != nil {
+		if err := reindex(tx, nil, entries); err != nil {
 			return fmt.Errorf("create decision %s: %w", d.ID, err)
 		}
 		if err := addCount(tx, 1); err != nil {

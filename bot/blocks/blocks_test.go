@@ -131,6 +131,41 @@ func TestSafe(t *testing.T) {
 	}
 }
 
+// safeTokenRE is what Safe lets through, as the regular expression it
+// once used; safeToken matches it by hand.
+var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>|<!date\^-?\d+\^\{date_short_pretty\}(?: \{time\})?\|[^<>]*>`)
+
+// safeByRE is Safe as it was written with safeTokenRE.
+func safeByRE(s string) string {
+	s = clean(s)
+	var b strings.Builder
+	last := 0
+	for _, m := range safeTokenRE.FindAllStringIndex(s, -1) {
+		escapeText(&b, s[last:m[0]])
+		b.WriteString(dropLabel(s[m[0]:m[1]]))
+		last = m[1]
+	}
+	escapeText(&b, s[last:])
+	return b.String()
+}
+
+func FuzzSafeMatchesRegexp(f *testing.F) {
+	for _, s := range []string{
+		"see <#C1> and <https://example.com|docs>", "<#C1|a|b>", "<#c1>", "<@U>", "<@U1|<@U2>>",
+		"<http://>", "<https://x y>", "<mailto:a@b.c|mail me>", "<httpx://a>", "&amp &amp; &lt;&gt;&quot;",
+		"<!date^-12^{date_short_pretty} {time}|Mon 1 Dec>", "<!date^1^{date_short_pretty}|x", "<!date^^{date_short_pretty}|x>",
+		"<!date^1^{date_short_pretty} {time}>", "<<@U1>>", "<@W2X|label with spaces>", "R&D <rationale> @here",
+		"<https://a|b|c>", "<#G1|\xff>", "<@U1\n>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Safe(s), safeByRE(s); got != want {
+			t.Fatalf("Safe(%q) = %q, the regexp gives %q", s, got, want)
+		}
+	})
+}
+
 func TestDuration(t *testing.T) {
 	tests := map[time.Duration]string{
 		0:                              "0m",
@@ -211,4 +246,15 @@ func TestRoutingReasonMentionsPeople(t *testing.T) {
 	if got != want {
 		t.Errorf("routing =\n  %s\nwant\n  %s", got, want)
 	}
+}
+
+func FuzzOneLine(f *testing.F) {
+	for _, s := range []string{"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\u00a0b", "a\u0085", "日本 語"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := oneLine(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

@@ -136,5 +136,9 @@ var routeUserID = regexp.MustCompile(`\b[UW][A-Z0-9]{6,}\b`)
 // Slack should show as the people they are. Reasons are Baton's own text
 // (tags in them are lowercase), so nothing a user typed becomes a mention.
 func routing(reason string) string {
-	return routeUserID.ReplaceAllString(clip(reason, reasonMax), "<@$0>")
+	r := clip(reason, reasonMax)
+	if !strings.ContainsAny(r, "UW") { // most reasons name nobody: skip the regexp
+		return r
+	}
+	return routeUserID.ReplaceAllString(r, "<@$0>")
 }

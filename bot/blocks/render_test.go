@@ -86,6 +86,9 @@ func encode(t *testing.T, v any) string {
 	if err != nil {
 		t.Fatalf("marshal: %v", err)
 	}
+	if bs, ok := v.([]slack.Block); ok {
+		checkMarshalBlocks(t, bs, raw)
+	}
 	// Some slack-go types marshal themselves with HTML escaping; decode and
 	// encode again so every "<" shows.
 	var generic any

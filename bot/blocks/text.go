@@ -3,7 +3,6 @@ package blocks
 // Text for mrkdwn: escaping user input, clipping, dates and mentions.
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +24,9 @@ import (
 // and notify only the person the author chose to mention.
 func Escape(s string) string {
 	s = clean(s)
+	if !strings.ContainsAny(s, "&<>@") { // most text: nothing to escape, nothing to copy
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	last := 0
@@ -60,8 +62,16 @@ func dropLabel(tok string) string {
 // escapeText writes s with &, < and > as entities and "@here"-style words
 // defused; s must be clean.
 func escapeText(b *strings.Builder, s string) {
-	for i, r := range s {
-		switch r {
+	// The four are ASCII, so the runs between them are copied whole rather
+	// than rune by rune.
+	for {
+		i := strings.IndexAny(s, "&<>@")
+		if i < 0 {
+			b.WriteString(s)
+			return
+		}
+		b.WriteString(s[:i])
+		switch s[i] {
 		case '&':
 			b.WriteString("&amp;")
 		case '<':
@@ -73,9 +83,8 @@ func escapeText(b *strings.Builder, s string) {
 			if broadcast(s[i+1:]) {
 				b.WriteRune('\u2060')
 			}
-		default:
-			b.WriteRune(r)
 		}
+		s = s[i+1:]
 	}
 }
 
@@ -176,10 +185,6 @@ func isEntity(s string) bool {
 	return strings.HasPrefix(s, "&amp;") || strings.HasPrefix(s, "&lt;") || strings.HasPrefix(s, "&gt;")
 }
 
-// safeTokenRE matches the markup Safe lets through: entities, user and
-// channel mentions, web or mail links, and Baton's own date tokens (Date).
-var safeTokenRE = regexp.MustCompile(`&(?:amp|lt|gt);|<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>|<!date\^-?\d+\^\{date_short_pretty\}(?: \{time\})?\|[^<>]*>`)
-
 // Safe escapes Baton-made mrkdwn that may hold both plain text and Baton's
 // own markup: user and channel mentions (a user mention's label dropped, as
 // in Escape), links and entities stay, every other "&", "<" and ">" is
@@ -191,14 +196,121 @@ func Safe(s string) string {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
 	last := 0
-	for _, m := range safeTokenRE.FindAllStringIndex(s, -1) {
-		escapeText(&b, s[last:m[0]])
-		b.WriteString(dropLabel(s[m[0]:m[1]]))
-		last = m[1]
+	for i := 0; i < len(s); {
+		j := strings.IndexAny(s[i:], "&<")
+		if j < 0 {
+			break
+		}
+		i += j
+		n := safeToken(s[i:])
+		if n == 0 {
+			i++
+			continue
+		}
+		escapeText(&b, s[last:i])
+		b.WriteString(dropLabel(s[i : i+n]))
+		i += n
+		last = i
 	}
 	escapeText(&b, s[last:])
 	return b.String()
+}
+
+// safeToken is the length of the markup Safe lets through at the start of
+// s, or 0: an entity, a user or channel mention, a web or mail link, or
+// Baton's own date token (Date). It matches exactly what the regular
+// expression
+//
+//	&(?:amp|lt|gt);|<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|<#[CG][A-Z0-9]+(?:\|[^<>|]*)?>|
+//	<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>]*)?>|
+//	<!date\^-?\d+\^\{date_short_pretty\}(?: \{time\})?\|[^<>]*>
+//
+// would, without a regexp: Safe runs on every mrkdwn text Baton sends, and
+// matching these few shapes by hand costs a fraction of the backtracker.
+func safeToken(s string) int {
+	if isEntity(s) {
+		return strings.IndexByte(s, ';') + 1
+	}
+	if len(s) < 2 || s[0] != '<' {
+		return 0
+	}
+	switch {
+	case s[1] == '@':
+		return idToken(s, 2, 'U', 'W', "<>")
+	case s[1] == '#':
+		return idToken(s, 2, 'C', 'G', "<>|")
+	case strings.HasPrefix(s, "<http://"), strings.HasPrefix(s, "<https://"), strings.HasPrefix(s, "<mailto:"):
+		i := strings.IndexByte(s, ':') + 1
+		if s[1] == 'h' {
+			i += len("//")
+		}
+		// The address runs to the first of "<>|" or white space (\s).
+		j := i
+		for j < len(s) && strings.IndexByte("<>|\t\n\f\r ", s[j]) < 0 {
+			j++
+		}
+		if j == i {
+			return 0
+		}
+		return labelEnd(s, j, "<>")
+	case strings.HasPrefix(s, "<!date^"):
+		i := len("<!date^")
+		if i < len(s) && s[i] == '-' {
+			i++
+		}
+		j := i
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		if j == i || !strings.HasPrefix(s[j:], "^{date_short_pretty}") {
+			return 0
+		}
+		j += len("^{date_short_pretty}")
+		if strings.HasPrefix(s[j:], " {time}") {
+			j += len(" {time}")
+		}
+		if j >= len(s) || s[j] != '|' {
+			return 0
+		}
+		return labelEnd(s, j, "<>")
+	}
+	return 0
+}
+
+// idToken matches "<@U1>" or "<@U1|label>" (and channels alike) from s[i],
+// the id's first letter: a or b, then capitals and digits, then an optional
+// "|label" without any of stop, then ">".
+func idToken(s string, i int, a, b byte, stop string) int {
+	if i >= len(s) || (s[i] != a && s[i] != b) {
+		return 0
+	}
+	i++
+	j := i
+	for j < len(s) && ('A' <= s[j] && s[j] <= 'Z' || '0' <= s[j] && s[j] <= '9') {
+		j++
+	}
+	if j == i {
+		return 0
+	}
+	return labelEnd(s, j, stop)
+}
+
+// labelEnd ends a token at s[i]: either ">" there, or "|", a label without
+// any of stop, and ">". It is the token's length, or 0.
+func labelEnd(s string, i int, stop string) int {
+	if i < len(s) && s[i] == '|' {
+		j := i + 1 + strings.IndexAny(s[i+1:], stop)
+		if j <= i || s[j] != '>' {
+			return 0
+		}
+		return j + 1
+	}
+	if i < len(s) && s[i] == '>' {
+		return i + 1
+	}
+	return 0
 }
 
 // plain makes text for plain_text objects (headers, buttons, titles): Slack
@@ -207,14 +319,16 @@ func Safe(s string) string {
 // collapse to one space. A user mention, which plain text cannot show, reads
 // "@label" (or "@U1" without a label) rather than as markup.
 func plain(s string) string {
-	s = strings.Join(strings.Fields(clean(s)), " ")
-	s = userMentionRE.ReplaceAllStringFunc(s, func(tok string) string {
-		id, label, _ := strings.Cut(tok[2:len(tok)-1], "|")
-		if label = strings.TrimSpace(label); label != "" {
-			return "@" + label
-		}
-		return "@" + id
-	})
+	s = oneLine(clean(s))
+	if strings.Contains(s, "<@") { // most plain text has no mention to look for
+		s = userMentionRE.ReplaceAllStringFunc(s, func(tok string) string {
+			id, label, _ := strings.Cut(tok[2:len(tok)-1], "|")
+			if label = strings.TrimSpace(label); label != "" {
+				return "@" + label
+			}
+			return "@" + id
+		})
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i, r := range s {
@@ -272,7 +386,29 @@ func prefix(s string, n int) (string, bool) {
 
 // oneLine collapses all whitespace (newlines included) to single spaces, for
 // text shown inline in a list line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string {
+	if isOneLine(s) { // titles usually are: no need to split and join them
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isOneLine reports whether oneLine would return s as it is: words
+// separated by single spaces, none at either end.
+func isOneLine(s string) bool {
+	space := true // as if one came before the start, so a leading one fails
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			space = false
+			continue
+		}
+		if r != ' ' || space {
+			return false
+		}
+		space = true
+	}
+	return !space || s == ""
+}
 
 // Duration humanises a duration: "3d 4h", "2h 5m", "45m". Negative
 // durations are shown by magnitude.

@@ -26,9 +26,6 @@ var (
 	channelLink = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
 	// decisionID is a decision id as people type it.
 	decisionID = regexp.MustCompile(`^[dD]-[0-9]+$`)
-	userID     = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
-	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
-	convID     = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
 )
 
 // UserMentionPattern is the regular expression of a user mention, with
@@ -78,16 +75,36 @@ func OnlyMentions(s string) bool {
 
 // StripControls replaces every Slack control sequence in text (mentions,
 // channel links, <!here>) with a space.
-func StripControls(text string) string { return control.ReplaceAllString(text, " ") }
+func StripControls(text string) string {
+	if !strings.Contains(text, "<") { // routing calls this on every proposal; most have no markup
+		return text
+	}
+	return control.ReplaceAllString(text, " ")
+}
 
 // IsUserID reports whether s is a Slack user id (U… or W…).
-func IsUserID(s string) bool { return userID.MatchString(s) }
+func IsUserID(s string) bool { return isID(s, "UW") }
 
 // IsChannelID reports whether s is a public or private channel id.
-func IsChannelID(s string) bool { return channelID.MatchString(s) }
+func IsChannelID(s string) bool { return isID(s, "CG") }
 
 // IsConversationID reports whether s is a channel or DM id (C…, G…, D…).
-func IsConversationID(s string) bool { return convID.MatchString(s) }
+func IsConversationID(s string) bool { return isID(s, "CGD") }
+
+// isID reports whether s is one of the letters kinds followed by one or
+// more capitals and digits. Every mention Baton renders is checked, so
+// this is a loop rather than a regexp.
+func isID(s, kinds string) bool {
+	if len(s) < 2 || strings.IndexByte(kinds, s[0]) < 0 {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // ChannelLink reads a whole token that is a channel reference
 // ("<#C123|general>") and returns the channel id.
