@@ -67,6 +67,8 @@ type Backend interface {
 	MarkEvent(eventID string, now time.Time) (first bool, err error)
 	EventSeen(eventID string) (bool, error)
 	ExpireEvents(before time.Time) (int, error)
+	// MarkRequest may return before the mark is durable, but it is
+	// durable no later than any write the caller makes after it.
 	MarkRequest(sig string, signedAt time.Time) (first bool, err error)
 	RememberedRequests() (int, error)
 

@@ -70,6 +70,11 @@ func (s *Store) Check() error {
 		errs = append(errs, err)
 		return len(errs) < maxCheckErrors
 	}
+	// The page walk reads the file as the last commit left it: let the
+	// writes nobody waited for land first.
+	if err := s.settle(); err != nil && !errors.Is(err, ErrClosed) {
+		return fmt.Errorf("check %s: %w", s.path, err)
+	}
 	// guard: the index checks trust key lengths a damaged file may break.
 	err := guard(s.path, func() error {
 		return s.db.View(func(tx *bolt.Tx) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +29,13 @@ const maxReplayPrune = 256
 // same signed bytes carries the same timestamp and signature, so it is
 // found; a new request cannot reuse them without the signing secret.
 //
+// It does not wait for the mark's commit: the mark is durable no later
+// than any write the caller makes after it (the single writer commits in
+// order), so a request that changes something is never acknowledged
+// before its signature is remembered, and a request that only reads costs
+// no commit wait. Only this process writes the file, so signatures still
+// on their way to the file are remembered in memory meanwhile.
+//
 // Signatures older than 2×ReplayWindow before signedAt are forgotten in
 // the same transaction: any request that could still verify is at most
 // ReplayWindow from now, and signedAt is within ReplayWindow of now.
@@ -36,24 +44,66 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (first bool, err err
 		return false, fmt.Errorf("mark request: empty signature")
 	}
 	key := tsKey(signedAt, []byte(sig))
-	// Through the single writer, so a burst of requests shares commits;
-	// first is set afresh if the writer runs the function again.
-	err = s.update(func(tx *bolt.Tx) error {
-		first = false
+	write := func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketReplay))
 		if b.Get(key) != nil {
 			return nil
 		}
-		first = true
 		if err := b.Put(key, []byte{}); err != nil {
 			return err
 		}
 		return pruneReplay(b, signedAt.Add(-2*ReplayWindow))
-	})
-	if err != nil {
+	}
+	if s.w == nil { // read-only store: let bbolt refuse
+		return false, fmt.Errorf("mark request: %w", s.update(write))
+	}
+	if first, err := s.replays.claim(s.db, key); !first || err != nil {
+		return false, err
+	}
+	forget := func(error) { s.replays.forget(key) } // the file answers for it now, or it failed
+	if err := s.send(&writeReq{fn: write, done: make(chan error, 1), after: forget}); err != nil {
+		forget(err)
 		return false, fmt.Errorf("mark request: %w", err)
 	}
-	return first, nil
+	return true, nil
+}
+
+// replayMarks are the signatures sent to the writer and not yet committed.
+type replayMarks struct {
+	mu      sync.Mutex
+	pending map[string]bool
+}
+
+// claim reports whether key is new: neither on its way to the file nor in
+// it. A new key is pending until forget. The lock is not held while the
+// writer is waited for: it takes it to forget what it committed.
+func (p *replayMarks) claim(db *bolt.DB, key []byte) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pending[string(key)] {
+		return false, nil
+	}
+	var seen bool
+	if err := db.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket([]byte(bucketReplay)).Get(key) != nil
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("mark request: %w", err)
+	}
+	if seen {
+		return false, nil
+	}
+	if p.pending == nil {
+		p.pending = map[string]bool{}
+	}
+	p.pending[string(key)] = true
+	return true, nil
+}
+
+func (p *replayMarks) forget(key []byte) {
+	p.mu.Lock()
+	delete(p.pending, string(key))
+	p.mu.Unlock()
 }
 
 // pruneReplay deletes up to maxReplayPrune signatures stamped before cutoff.
@@ -76,6 +126,9 @@ func pruneReplay(b *bolt.Bucket, cutoff time.Time) error {
 
 // RememberedRequests is how many request signatures the store holds.
 func (s *Store) RememberedRequests() (int, error) {
+	if err := s.settle(); err != nil {
+		return 0, fmt.Errorf("count remembered requests: %w", err)
+	}
 	var n int
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket([]byte(bucketReplay)); b != nil { // absent in a read-only older file

@@ -136,6 +136,8 @@ type Store struct {
 	now  func() time.Time
 	w    *writer // nil when read-only
 	ids  idPool
+	// replays remembers request signatures on their way to the file.
+	replays replayMarks
 	// groups counts commits by the writer, for tests and benchmarks.
 	groups atomic.Int64
 	// trimAfterCommit asks the writer to trim (see trim) once the current

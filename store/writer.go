@@ -27,6 +27,17 @@ var ErrClosed = errors.New("store is closed")
 type writeReq struct {
 	fn   func(tx *bolt.Tx) error
 	done chan error
+	// after, if set, is told the outcome once the group is durable (or
+	// failed), for a caller that does not wait on done.
+	after func(error)
+}
+
+// finish answers r's caller with the outcome of its write.
+func (r *writeReq) finish(err error) {
+	r.done <- err
+	if r.after != nil {
+		r.after(err)
+	}
 }
 
 // refused is an error a write function returns after writing nothing: the
@@ -77,19 +88,37 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 		return s.db.Update(fn)
 	}
 	r := &writeReq{fn: fn, done: make(chan error, 1)}
-	s.w.mu.RLock()
-	if s.w.shut {
-		s.w.mu.RUnlock()
-		return fmt.Errorf("write: %w", ErrClosed)
+	if err := s.send(r); err != nil {
+		return err
 	}
-	s.w.reqs <- r
-	s.w.mu.RUnlock()
 	err := <-r.done
 	var ref refused
 	if errors.As(err, &ref) {
 		return ref.err
 	}
 	return err
+}
+
+// settle waits until every write sent so far is committed (or failed),
+// for the readers that must see writes callers did not wait for
+// (MarkRequest's).
+func (s *Store) settle() error {
+	if s.w == nil {
+		return nil
+	}
+	return s.update(func(*bolt.Tx) error { return nil })
+}
+
+// send hands r to the writer, which commits it after every write sent
+// before it (in the same transaction or an earlier one).
+func (s *Store) send(r *writeReq) error {
+	s.w.mu.RLock()
+	defer s.w.mu.RUnlock()
+	if s.w.shut {
+		return fmt.Errorf("write: %w", ErrClosed)
+	}
+	s.w.reqs <- r
+	return nil
 }
 
 func (s *Store) writeLoop() {
@@ -178,13 +207,13 @@ func (s *Store) commit(group []*writeReq) {
 	switch {
 	case err == nil:
 		for i, r := range group {
-			r.done <- errs[i]
+			r.finish(errs[i])
 		}
 	case failed < 0 || len(group) == 1:
 		// The commit itself failed (or a lone write did): nobody's write
 		// happened.
 		for _, r := range group {
-			r.done <- err
+			r.finish(err)
 		}
 	default:
 		s.commit(group[:failed])
