@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -262,14 +264,66 @@ func (s *Store) SetAway(a store.Away) error {
 				ON CONFLICT ("user") DO UPDATE SET body = excluded.body`, a.User, v)
 		}
 	}
+	s.aways.forget()
 	if err != nil {
 		return fmt.Errorf("set away %s: %w", a.User, err)
 	}
 	return nil
 }
 
+// awayTTL is how long a replica reuses the away list: every proposal and
+// action reads it, and a query each time cost a tenth of a proposal's
+// CPU. A replica's own SetAway refreshes it at once; another replica's is
+// seen within awayTTL.
+const awayTTL = 2 * time.Second
+
+// awayCache is the away list as last read, and when (wall clock).
+type awayCache struct {
+	mu   sync.Mutex
+	list []store.Away
+	read time.Time
+	gen  uint64 // bumped by every SetAway: a read that straddles one is not kept
+}
+
+func (c *awayCache) get() ([]store.Away, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.read.IsZero() && time.Since(c.read) < awayTTL {
+		return slices.Clone(c.list), c.gen, true
+	}
+	return nil, c.gen, false
+}
+
+func (c *awayCache) put(list []store.Away, gen uint64, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.list, c.read = list, at
+	}
+}
+
+func (c *awayCache) forget() {
+	c.mu.Lock()
+	c.gen++
+	c.read = time.Time{}
+	c.mu.Unlock()
+}
+
 // Aways lists every out-of-office record, by user id.
 func (s *Store) Aways() ([]store.Away, error) {
+	list, gen, ok := s.aways.get()
+	if ok {
+		return list, nil
+	}
+	started := time.Now()
+	list, err := s.readAways()
+	if err == nil {
+		s.aways.put(slices.Clone(list), gen, started)
+	}
+	return list, err
+}
+
+func (s *Store) readAways() ([]store.Away, error) {
 	ctx, cancel := s.op()
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT body FROM away ORDER BY "user" COLLATE "C"`)

@@ -71,6 +71,7 @@ type Store struct {
 	campaign time.Duration
 
 	w      *writer      // the group commit (writer.go)
+	aways  awayCache    // the away list, briefly (misc.go)
 	groups atomic.Int64 // transactions the writers committed or tried
 
 	mu       sync.Mutex
