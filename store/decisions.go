@@ -41,7 +41,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err := validate(&d); err != nil {
 		return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
 	}
-	if d.ID == 0 || !s.isReserved(uint64(d.ID)) {
+	if d.ID == 0 || !s.ids.IsReserved(uint64(d.ID)) {
 		id, release := s.ReserveID()
 		defer release()
 		d.ID = id
@@ -60,7 +60,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 				return fmt.Errorf("create decision: mark event %s: %w", eventID, err)
 			}
 			if !first {
-				return refuse(ErrDuplicateEvent)
+				return Refuse(ErrDuplicateEvent)
 			}
 		}
 		b := tx.Bucket([]byte(bucketDecisions))
@@ -96,7 +96,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err != nil {
 		return decisions.Decision{}, err
 	}
-	s.stored(uint64(d.ID))
+	s.ids.Stored(uint64(d.ID))
 	return d, nil
 }
 
@@ -126,17 +126,17 @@ func (s *Store) updateDecision(id decisions.ID, fn func(v View, d decisions.Deci
 		b := tx.Bucket([]byte(bucketDecisions))
 		old, err := getDecision(b, id)
 		if err != nil {
-			return refuse(err)
+			return Refuse(err)
 		}
 		// Computed before fn runs: fn may modify the slices it is handed.
 		oldEntries := indexEntries(&old)
 		nd, items, err := fn(View{tx: tx}, old)
 		if err != nil {
-			return refuse(err)
+			return Refuse(err)
 		}
 		nd.ID = id
 		if err := validate(&nd); err != nil {
-			return refuse(fmt.Errorf("update decision %s: %w", id, err))
+			return Refuse(fmt.Errorf("update decision %s: %w", id, err))
 		}
 		if err := putDecision(b, &nd); err != nil {
 			return fmt.Errorf("update decision %s: %w", id, err)
@@ -159,11 +159,11 @@ func (s *Store) updateDecision(id decisions.ID, fn func(v View, d decisions.Deci
 // PeekNextID is the id the next CreateDecision would get, for previews. It
 // is not reserved.
 func (s *Store) PeekNextID() (decisions.ID, error) {
+	if v, ok := s.ids.PeekFree(); ok {
+		return decisions.ID(v), nil
+	}
 	s.ids.mu.Lock()
 	defer s.ids.mu.Unlock()
-	if len(s.ids.free) > 0 {
-		return decisions.ID(s.ids.free[0]), nil
-	}
 	return decisions.ID(s.ids.next + 1), nil
 }
 

@@ -33,7 +33,7 @@ func (s *Store) Import(ds []decisions.Decision) error {
 		var entries []entry
 		for i := range ds {
 			if b.Get(idKey(ds[i].ID)) != nil {
-				return refuse(fmt.Errorf("import: decision %s: the id is taken", ds[i].ID))
+				return Refuse(fmt.Errorf("import: decision %s: the id is taken", ds[i].ID))
 			}
 			if err := putDecision(b, &ds[i]); err != nil {
 				return fmt.Errorf("import: %w", err)

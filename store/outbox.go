@@ -261,7 +261,7 @@ func (s *Store) reschedule(key string, at time.Time, errText string, attempted b
 			return err
 		}
 		if !ok {
-			return refuse(ErrNotFound)
+			return Refuse(ErrNotFound)
 		}
 		if err := due.Delete(outboxDueKey(&it)); err != nil {
 			return err
@@ -454,7 +454,7 @@ func (s *Store) CompleteRun(job string, at time.Time, items ...OutboxItem) error
 			return err
 		}
 		if !last.IsZero() && !at.After(last) {
-			return refuse(fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), ErrAlreadyRun))
+			return Refuse(fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), ErrAlreadyRun))
 		}
 		v, err := at.MarshalBinary()
 		if err != nil {

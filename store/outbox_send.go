@@ -72,10 +72,10 @@ func (s *Store) OutboxAttempt(key string, at time.Time) error {
 			return err
 		}
 		if !ok {
-			return refuse(ErrNotFound)
+			return Refuse(ErrNotFound)
 		}
 		if !it.Attempted.IsZero() {
-			return refuse(ErrAttemptedElsewhere)
+			return Refuse(ErrAttemptedElsewhere)
 		}
 		it.Attempted = at
 		v, err := encodeOutbox(&it)

@@ -40,16 +40,25 @@ func (r *writeReq) finish(err error) {
 	}
 }
 
-// refused is an error a write function returns after writing nothing: the
-// caller gets err, and the rest of its group commits normally. A duplicate
-// event or a refused transition is a value, not a rollback.
-type refused struct{ err error }
+// Refused is the error a write function returns after writing nothing,
+// in either store's group commit: the caller gets Err, and the rest of its
+// group commits normally. A duplicate event or a refused transition is a
+// value, not a rollback.
+type Refused struct{ Err error }
 
-func (r refused) Error() string { return r.err.Error() }
-func (r refused) Unwrap() error { return r.err }
+func (r Refused) Error() string { return r.Err.Error() }
+func (r Refused) Unwrap() error { return r.Err }
 
-// refuse marks err as returned before anything was written.
-func refuse(err error) error { return refused{err} }
+// Refuse marks err as returned before anything was written.
+func Refuse(err error) error { return Refused{Err: err} }
+
+// Unrefused is err as its caller sees it: a refusal's own error.
+func Unrefused(err error) error {
+	if r, ok := errors.AsType[Refused](err); ok {
+		return r.Err
+	}
+	return err
+}
 
 // writer is the Store's single writer.
 type writer struct {
@@ -91,12 +100,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	if err := s.send(r); err != nil {
 		return err
 	}
-	err := <-r.done
-	var ref refused
-	if errors.As(err, &ref) {
-		return ref.err
-	}
-	return err
+	return Unrefused(<-r.done)
 }
 
 // settle waits until every write sent so far is committed (or failed),
@@ -196,8 +200,7 @@ func (s *Store) commit(group []*writeReq) {
 	err := s.guardedUpdate(func(tx *bolt.Tx) error {
 		for i, r := range group {
 			errs[i] = s.call(r.fn, tx)
-			var ref refused
-			if errs[i] != nil && !errors.As(errs[i], &ref) {
+			if _, ok := errors.AsType[Refused](errs[i]); errs[i] != nil && !ok {
 				failed = i
 				return errs[i]
 			}

@@ -42,7 +42,7 @@ func TestGroupSplitsAroundAFailure(t *testing.T) {
 			}
 			return boom
 		}},
-		{fn: func(*bolt.Tx) error { return refuse(ErrDuplicateEvent) }},
+		{fn: func(*bolt.Tx) error { return Refuse(ErrDuplicateEvent) }},
 		{fn: putMeta("t-last")},
 	}
 	for _, r := range reqs {

@@ -34,12 +34,12 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err := store.ValidateDecision(&d); err != nil {
 		return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
 	}
-	if d.ID == 0 || !s.isReserved(uint64(d.ID)) {
+	if d.ID == 0 || !s.ids.IsReserved(uint64(d.ID)) {
 		v, err := s.reserve()
 		if err != nil {
 			return decisions.Decision{}, fmt.Errorf("create decision: %w", err)
 		}
-		defer s.releaseID(v)
+		defer s.ids.Release(v)
 		d.ID = decisions.ID(v)
 	}
 	// build runs before anything is written: its refusal must write
@@ -59,7 +59,7 @@ func (s *Store) createDecision(eventID string, seenAt time.Time, d decisions.Dec
 	if err != nil {
 		return decisions.Decision{}, err
 	}
-	s.stored(uint64(d.ID))
+	s.ids.Stored(uint64(d.ID))
 	return d, nil
 }
 
@@ -94,7 +94,7 @@ func createStmt(eventID string, seenAt time.Time, d decisions.Decision, items []
 				return fmt.Errorf("create decision %s: %w", d.ID, err)
 			}
 			if !fresh {
-				return refused{store.ErrDuplicateEvent}
+				return store.Refuse(store.ErrDuplicateEvent)
 			}
 			g.load.add(entries, 1)
 			return nil
@@ -148,7 +148,7 @@ func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisi
 	err := s.write(func(ctx context.Context, tx pgx.Tx, g *group) error {
 		old, err := getDecision(ctx, tx, id, true)
 		if errors.Is(err, store.ErrNotFound) {
-			return refused{err}
+			return store.Refuse(err)
 		}
 		if err != nil {
 			return err // a lock timeout or deadlock: the group retries
@@ -160,7 +160,7 @@ func (s *Store) UpdateDecisionIn(id decisions.ID, fn func(v store.View, d decisi
 		}
 		nd.ID = id
 		if err := store.ValidateDecision(&nd); err != nil {
-			return refused{fmt.Errorf("update decision %s: %w", id, err)}
+			return store.Refuse(fmt.Errorf("update decision %s: %w", id, err))
 		}
 		if err := putDecision(ctx, tx, &nd); err != nil {
 			return err

@@ -237,7 +237,7 @@ func (s *Store) CompleteRun(job string, at time.Time, items ...store.OutboxItem)
 			if err := last.UnmarshalBinary(lv); err != nil {
 				return err
 			}
-			return refused{fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), store.ErrAlreadyRun)}
+			return store.Refuse(fmt.Errorf("last run was %s: %w", last.Format(time.RFC3339), store.ErrAlreadyRun))
 		}
 		return enqueue(ctx, tx, g, now, items)
 	})

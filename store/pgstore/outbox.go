@@ -226,7 +226,7 @@ func (s *Store) change(key string, fn func(it *store.OutboxItem)) error {
 	return s.write(func(ctx context.Context, tx pgx.Tx, _ *group) error {
 		it, err := scanItem(tx.QueryRow(ctx, "SELECT "+itemCols+" FROM outbox WHERE key = $1 FOR UPDATE", []byte(key)))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return refused{store.ErrNotFound}
+			return store.Refuse(store.ErrNotFound)
 		}
 		if err != nil {
 			return err

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,9 +73,8 @@ type Store struct {
 	aways  awayCache    // the away list, briefly (misc.go)
 	groups atomic.Int64 // transactions the writers committed or tried
 
-	mu       sync.Mutex
-	free     []uint64 // reserved ids handed back unused, reused first
-	reserved map[uint64]bool
+	ids      store.IDPool    // ids handed out and handed back
+	mu       sync.Mutex      // guards idWait and fetching
 	idWait   []chan idAnswer // callers waiting for an id from the sequence
 	fetching bool            // one caller is fetching ids for idWait
 }
@@ -106,7 +104,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres %s: %w", name, err)
 	}
-	s := &Store{pool: pool, now: opts.Now, name: name, reserved: map[uint64]bool{}, campaign: opts.CampaignEvery}
+	s := &Store{pool: pool, now: opts.Now, name: name, campaign: opts.CampaignEvery}
 	if s.campaign <= 0 {
 		s.campaign = DefaultCampaignEvery
 	}
@@ -242,13 +240,6 @@ func (s *Store) op() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), opTimeout)
 }
 
-// refused carries an error from a caller's callback out of a transaction
-// untouched, so errors.Is and errors.As see it as the bbolt store returns it.
-type refused struct{ err error }
-
-func (r refused) Error() string { return r.err.Error() }
-func (r refused) Unwrap() error { return r.err }
-
 // refusedUnlessDB is a callback's error as a refusal, unless it came from
 // the database through the transaction's View: then the transaction is
 // aborted, and the error must fail (or retry) the group, not pass as a
@@ -257,7 +248,7 @@ func refusedUnlessDB(err error) error {
 	if _, ok := errors.AsType[*pgconn.PgError](err); ok {
 		return err
 	}
-	return refused{err}
+	return store.Refuse(err)
 }
 
 // tx runs fn in a transaction, retrying on deadlock or serialization
@@ -273,11 +264,7 @@ func (s *Store) tx(fn func(ctx context.Context, tx pgx.Tx) error) error {
 			break
 		}
 	}
-	var r refused
-	if errors.As(err, &r) {
-		return r.err
-	}
-	return err
+	return store.Unrefused(err)
 }
 
 // nanos is t as Unix nanoseconds, clamped as the bbolt store's time keys are.
@@ -292,18 +279,14 @@ func (s *Store) ReserveID() (id decisions.ID, release func()) {
 	if err != nil {
 		return 0, func() {}
 	}
-	return decisions.ID(v), func() { s.releaseID(v) }
+	return decisions.ID(v), func() { s.ids.Release(v) }
 }
 
 func (s *Store) reserve() (uint64, error) {
-	s.mu.Lock()
-	if n := len(s.free); n > 0 {
-		v := s.free[0]
-		s.free = s.free[1:]
-		s.reserved[v] = true
-		s.mu.Unlock()
+	if v, ok := s.ids.TakeFree(); ok {
 		return v, nil
 	}
+	s.mu.Lock()
 	// Callers arriving while ids are being fetched wait, and the next
 	// fetch takes one id for each of them in one round trip: under load
 	// the sequence costs a round trip per batch, not per proposal, and no
@@ -339,16 +322,14 @@ func (s *Store) fetchIDs() {
 		}
 		s.mu.Unlock()
 		ids, err := s.nextIDs(len(waiting))
-		s.mu.Lock()
 		for i, ch := range waiting {
 			if err != nil {
 				ch <- idAnswer{err: err}
 				continue
 			}
-			s.reserved[ids[i]] = true
+			s.ids.Reserve(ids[i])
 			ch <- idAnswer{id: ids[i]}
 		}
-		s.mu.Unlock()
 	}
 }
 
@@ -373,39 +354,12 @@ func (s *Store) nextIDs(n int) ([]uint64, error) {
 	return out, nil
 }
 
-func (s *Store) releaseID(v uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.reserved[v] {
-		return
-	}
-	delete(s.reserved, v)
-	i, _ := slices.BinarySearch(s.free, v)
-	s.free = slices.Insert(s.free, i, v)
-}
-
-func (s *Store) isReserved(v uint64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reserved[v]
-}
-
-func (s *Store) stored(v uint64) {
-	s.mu.Lock()
-	delete(s.reserved, v)
-	s.mu.Unlock()
-}
-
 // PeekNextID is the id the next CreateDecision would likely get, for
 // previews. With several replicas it is only a guess.
 func (s *Store) PeekNextID() (decisions.ID, error) {
-	s.mu.Lock()
-	if len(s.free) > 0 {
-		v := s.free[0]
-		s.mu.Unlock()
+	if v, ok := s.ids.PeekFree(); ok {
 		return decisions.ID(v), nil
 	}
-	s.mu.Unlock()
 	ctx, cancel := s.op()
 	defer cancel()
 	var last int64

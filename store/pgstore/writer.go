@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/baton-app/baton/store"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -129,12 +130,7 @@ func (s *Store) send(r *writeReq) error {
 	}
 	s.w.reqs <- r
 	s.w.mu.RUnlock()
-	err := <-r.done
-	var ref refused
-	if errors.As(err, &ref) {
-		return ref.err
-	}
-	return err
+	return store.Unrefused(<-r.done)
 }
 
 func (s *Store) writeLoop() {
@@ -234,8 +230,7 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 			res := tx.SendBatch(ctx, &b)
 			for _, i := range queued {
 				errs[i] = ws[i].st.scan(res.QueryRow(), g)
-				var ref refused
-				if errs[i] != nil && !errors.As(errs[i], &ref) {
+				if _, ok := errors.AsType[store.Refused](errs[i]); errs[i] != nil && !ok {
 					_ = res.Close()
 					*failed = i
 					return errs[i]
@@ -263,8 +258,7 @@ func (s *Store) runGroup(ws []*writeReq, errs []error, failed, ran *int) error {
 				return err
 			}
 			errs[i] = call(ctx, r.fn, tx, g)
-			var ref refused
-			if errs[i] != nil && !errors.As(errs[i], &ref) {
+			if _, ok := errors.AsType[store.Refused](errs[i]); errs[i] != nil && !ok {
 				*failed = i
 				return errs[i]
 			}
