@@ -97,10 +97,7 @@ func appendBlock(out []byte, b slack.Block) ([]byte, bool) {
 		if v == nil {
 			return out, false
 		}
-		out = appendKV(out, `{"type":`, string(v.Type))
-		if v.BlockID != "" {
-			out = appendKV(out, `,"block_id":`, v.BlockID)
-		}
+		out = appendHead(out, string(v.Type), v.BlockID)
 		out = append(out, `,"elements":`...)
 		if v.ContextElements.Elements == nil {
 			out = append(out, "null"...)
@@ -122,10 +119,7 @@ func appendBlock(out []byte, b slack.Block) ([]byte, bool) {
 		if v == nil {
 			return out, false
 		}
-		out = appendKV(out, `{"type":`, string(v.Type))
-		if v.BlockID != "" {
-			out = appendKV(out, `,"block_id":`, v.BlockID)
-		}
+		out = appendHead(out, string(v.Type), v.BlockID)
 		out = append(out, `,"elements":`...)
 		if v.Elements == nil || v.Elements.ElementSet == nil {
 			out = append(out, "null"...)
@@ -147,10 +141,7 @@ func appendBlock(out []byte, b slack.Block) ([]byte, bool) {
 		if v == nil {
 			return out, false
 		}
-		out = appendKV(out, `{"type":`, string(v.Type))
-		if v.BlockID != "" {
-			out = appendKV(out, `,"block_id":`, v.BlockID)
-		}
+		out = appendHead(out, string(v.Type), v.BlockID)
 	default:
 		return out, false
 	}
@@ -263,4 +254,14 @@ func appendString(out []byte, s string) []byte {
 	}
 	out = append(out, s[start:]...)
 	return append(out, '"')
+}
+
+// appendHead opens a block's object with its type and block_id, the
+// fields every block starts with.
+func appendHead(out []byte, typ, blockID string) []byte {
+	out = appendKV(out, `{"type":`, typ)
+	if blockID != "" {
+		out = appendKV(out, `,"block_id":`, blockID)
+	}
+	return out
 }
