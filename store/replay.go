@@ -34,7 +34,10 @@ const maxReplayPrune = 256
 // order), so a request that changes something is never acknowledged
 // before its signature is remembered, and a request that only reads costs
 // no commit wait. Only this process writes the file, so signatures still
-// on their way to the file are remembered in memory meanwhile.
+// on their way to the file are remembered in memory meanwhile. If the
+// mark's commit fails after the request was let through (a full disk),
+// the signature stays refused in memory for as long as it could verify,
+// and the writer writes it again ahead of its next group.
 //
 // Signatures older than 2×ReplayWindow before signedAt are forgotten in
 // the same transaction: any request that could still verify is at most
@@ -57,30 +60,41 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (first bool, err err
 	if s.w == nil { // read-only store: let bbolt refuse
 		return false, fmt.Errorf("mark request: %w", s.update(write))
 	}
-	if first, err := s.replays.claim(s.db, key); !first || err != nil {
+	if first, err := s.replays.claim(s.db, key, signedAt); !first || err != nil {
 		return false, err
 	}
-	forget := func(error) { s.replays.forget(key) } // the file answers for it now, or it failed
-	if err := s.send(&writeReq{fn: write, done: make(chan error, 1), after: forget}); err != nil {
-		forget(err)
+	done := func(err error) { s.replays.done(key, signedAt, err) }
+	if err := s.send(&writeReq{fn: write, done: make(chan error, 1), after: done}); err != nil {
+		s.replays.done(key, signedAt, nil) // never sent: not handled either
 		return false, fmt.Errorf("mark request: %w", err)
 	}
 	return true, nil
 }
 
-// replayMarks are the signatures sent to the writer and not yet committed.
+// replayMarks are the signatures on their way to the file, and those whose
+// write failed after their request was let through (a full disk, say).
+// The failed ones stay refused in memory until they could no longer
+// verify, and the writer tries them again ahead of its next group
+// (retryMarks), so a later write of the request lands with its mark when
+// the file takes writes again.
 type replayMarks struct {
 	mu      sync.Mutex
 	pending map[string]bool
+	failed  map[string]time.Time // key → when it no longer matters (signedAt + 2×ReplayWindow)
 }
 
-// claim reports whether key is new: neither on its way to the file nor in
-// it. A new key is pending until forget. The lock is not held while the
-// writer is waited for: it takes it to forget what it committed.
-func (p *replayMarks) claim(db *bolt.DB, key []byte) (bool, error) {
+// claim reports whether key is new: not on its way to the file, not
+// failed, not in the file. A new key is pending until done. The lock is
+// not held while the writer is waited for: the writer takes it in done.
+func (p *replayMarks) claim(db *bolt.DB, key []byte, signedAt time.Time) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.pending[string(key)] {
+	for k, until := range p.failed {
+		if until.Before(signedAt) {
+			delete(p.failed, k) // unverifiable by now
+		}
+	}
+	if _, failed := p.failed[string(key)]; failed || p.pending[string(key)] {
 		return false, nil
 	}
 	var seen bool
@@ -100,10 +114,55 @@ func (p *replayMarks) claim(db *bolt.DB, key []byte) (bool, error) {
 	return true, nil
 }
 
-func (p *replayMarks) forget(key []byte) {
+// done records the outcome of key's write: the file answers for it now,
+// or it failed and is kept to be refused and written again.
+func (p *replayMarks) done(key []byte, signedAt time.Time, err error) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	delete(p.pending, string(key))
-	p.mu.Unlock()
+	if err != nil {
+		if p.failed == nil {
+			p.failed = map[string]time.Time{}
+		}
+		p.failed[string(key)] = signedAt.Add(2 * ReplayWindow)
+	}
+}
+
+// retry is a write of the failed marks, for the writer to put ahead of
+// its next group; nil when there are none. Marks it writes are forgotten
+// once committed; if it fails again they wait for the next group.
+func (p *replayMarks) retry() *writeReq {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.failed) == 0 {
+		return nil
+	}
+	keys := make([][]byte, 0, len(p.failed))
+	for k := range p.failed {
+		keys = append(keys, []byte(k))
+	}
+	return &writeReq{
+		fn: func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte(bucketReplay))
+			for _, k := range keys {
+				if err := b.Put(k, []byte{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		done: make(chan error, 1),
+		after: func(err error) {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			for _, k := range keys {
+				delete(p.failed, string(k))
+			}
+			p.mu.Unlock()
+		},
+	}
 }
 
 // pruneReplay deletes up to maxReplayPrune signatures stamped before cutoff.

@@ -145,6 +145,9 @@ func (s *Store) writeLoop() {
 			runtime.Gosched()
 			group = s.drain(group)
 		}
+		if r := s.replays.retry(); r != nil {
+			group = append([]*writeReq{r}, group...) // failed replay marks first: see replayMarks
+		}
 		s.commit(group)
 		s.groups.Add(1)
 		if s.trimAfterCommit.Swap(false) {
