@@ -327,13 +327,7 @@ func (s *Store) SetNextChecks(checks []store.NextCheck) (int, error) {
 
 // Count is the number of decisions stored.
 func (s *Store) Count() (int, error) {
-	ctx, cancel := s.op()
-	defer cancel()
-	var n int
-	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM decisions").Scan(&n); err != nil {
-		return 0, fmt.Errorf("count decisions: %w", err)
-	}
-	return n, nil
+	return s.count("decisions", "count decisions")
 }
 
 const eachBatch = 1000

@@ -90,13 +90,7 @@ func (s *Store) MarkRequest(sig string, signedAt time.Time) (bool, error) {
 
 // RememberedRequests is how many signatures are remembered.
 func (s *Store) RememberedRequests() (int, error) {
-	ctx, cancel := s.op()
-	defer cancel()
-	var n int
-	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM replay").Scan(&n); err != nil {
-		return 0, fmt.Errorf("count remembered requests: %w", err)
-	}
-	return n, nil
+	return s.count("replay", "count remembered requests")
 }
 
 // Ref is where the message stored under key lives.

@@ -334,11 +334,5 @@ func exists(ctx context.Context, q querier, sql string, args ...any) (bool, erro
 
 // OutboxLen is the number of pending items.
 func (s *Store) OutboxLen() (int, error) {
-	ctx, cancel := s.op()
-	defer cancel()
-	var n int
-	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM outbox").Scan(&n); err != nil {
-		return 0, fmt.Errorf("outbox length: %w", err)
-	}
-	return n, nil
+	return s.count("outbox", "outbox length")
 }

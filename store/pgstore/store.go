@@ -267,6 +267,17 @@ func (s *Store) tx(fn func(ctx context.Context, tx pgx.Tx) error) error {
 	return store.Unrefused(err)
 }
 
+// count is the number of rows in table; what names it in an error.
+func (s *Store) count(table, what string) (int, error) {
+	ctx, cancel := s.op()
+	defer cancel()
+	var n int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return n, nil
+}
+
 // nanos is t as Unix nanoseconds, clamped as the bbolt store's time keys are.
 func nanos(t time.Time) int64 { return int64(store.TimeOrder(t) ^ 1<<63) }
 
