@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/baton-app/baton/config"
-	"github.com/baton-app/baton/decisions"
 )
 
 func TestReloadTurnsLeastLoadedOn(t *testing.T) {
@@ -44,18 +43,5 @@ func TestReloadTurnsLeastLoadedOn(t *testing.T) {
 	for i := range n {
 		e.command(ravi, chRandom, fmt.Sprintf("Deploy service %d to the new kubernetes cluster", i))
 	}
-	per := map[string]int{}
-	for id := 1; id <= n; id++ {
-		d := e.decision(decisions.ID(id))
-		if d.Domain != "engineering/infrastructure" || len(d.Deciders) != 1 {
-			t.Fatalf("%s: domain %s, deciders %v", d.ID, d.Domain, d.Deciders)
-		}
-		per[d.Deciders[0]]++
-	}
-	for _, u := range []string{"U03PRIYA6", "U03LARS07", "U03MEI008"} {
-		if per[u] != n/3 {
-			t.Errorf("after reload, load = %v, want %d each", per, n/3)
-			break
-		}
-	}
+	wantSpreadOverInfra(t, e, n)
 }

@@ -74,6 +74,14 @@ func TestConcurrentLeastLoadedSpreads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	wantSpreadOverInfra(t, e, n)
+}
+
+// wantSpreadOverInfra checks that decisions D-1…D-n went to
+// engineering/infrastructure, one owner each, n/3 to each of its three
+// owners (least_loaded taking turns).
+func wantSpreadOverInfra(t *testing.T, e *e2e, n int) {
+	t.Helper()
 	per := map[string]int{}
 	for id := 1; id <= n; id++ {
 		d := e.decision(decisions.ID(id))
