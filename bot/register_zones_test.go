@@ -165,3 +165,24 @@ func TestAwayWithADelegateInAnotherZone(t *testing.T) {
 		t.Errorf("Ben reminded at %v, want Monday 09:00 in Tokyo (%s)", benAt, mon9Tokyo)
 	}
 }
+
+// TestRemindersInAHalfHourZone: someone in India (UTC+5:30) is reminded at
+// 09:00 their time, 03:30 UTC, not at the next whole hour: the reminders
+// job runs every quarter of an hour.
+func TestRemindersInAHalfHourZone(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: sofia, Name: "Sofia", TZ: "Asia/Kolkata"})
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	d := e.propose(tom, chRandom, "raise the team plan price #pricing")
+	e.command(fatima, chRandom, "advise D-1 fine by finance")
+	e.tick("2026-12-01T12:00")
+	var at []string
+	for _, ev := range e.decision(d.ID).History {
+		if ev.Kind == decisions.EventReminded && slices.Contains(ev.Users, sofia) {
+			at = append(at, ev.At.In(kolkata).Format("Mon 15:04"))
+		}
+	}
+	if !slices.Equal(at, []string{"Mon 09:00", "Tue 09:00"}) {
+		t.Errorf("Sofia reminded at %v (Kolkata time), want Mon 09:00 and Tue 09:00", at)
+	}
+}

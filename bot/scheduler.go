@@ -36,8 +36,8 @@ const (
 // Jobs returns Baton's scheduled jobs with their parsed schedules. A
 // schedule runs in the configured time zone: Next must be given times in
 // sc.loc (cron.WithLocation does that for the cron runner). The reminders
-// job runs hourly and reminds the people whose reminders.schedule hour
-// came in their own zone (hours.go).
+// job runs every quarter of an hour and reminds the people whose
+// reminders.schedule hour came in their own zone (hours.go).
 func (sc *Scheduler) Jobs() ([]Job, error) {
 	jobs := []Job{
 		{Name: JobReminders, Spec: sc.cfg.Reminders.Schedule, Run: sc.RunReminders},
@@ -51,7 +51,7 @@ func (sc *Scheduler) Jobs() ([]Job, error) {
 			return nil, fmt.Errorf("job %s: schedule %q: %w", jobs[i].Name, jobs[i].Spec, err)
 		}
 		if jobs[i].Name == JobReminders {
-			s = hourlyAt(s)
+			s = quarterHourlyAt(s)
 		}
 		jobs[i].Schedule = s
 	}
@@ -71,7 +71,11 @@ func (sc *Scheduler) reminderSchedule() (cron.Schedule, error) {
 // runJob runs a job at now. Each job records its own completed run, in the
 // same transaction as its last change where that matters (the digest).
 func (sc *Scheduler) runJob(ctx context.Context, j Job, now time.Time) (err error) {
-	sc.log.Info("job starting", "job", j.Name, "at", now.In(sc.loc).Format(time.RFC3339))
+	level := slog.LevelInfo
+	if j.Name == JobReminders {
+		level = slog.LevelDebug // every quarter hour; what it changes is logged
+	}
+	sc.log.Log(ctx, level, "job starting", "job", j.Name, "at", now.In(sc.loc).Format(time.RFC3339))
 	run := func() { err = j.Run(ctx, now) }
 	if sc.contain == nil {
 		run()

@@ -49,8 +49,9 @@ func mustCron(t testing.TB, spec string) cron.Schedule {
 	return s
 }
 
-// runsOf is the reminders job's own schedule, as bot.hourlyAt makes it:
-// every hour at the schedule's minutes, in the workspace's zone.
+// runsOf is the reminders job's own schedule, as bot.quarterHourlyAt
+// makes it: every hour at the schedule's minutes and a quarter, half and
+// three quarters past them, in the workspace's zone.
 func runsOf(t testing.TB, s cron.Schedule) cron.Schedule {
 	spec, ok := s.(*cron.SpecSchedule)
 	if !ok {
@@ -64,7 +65,15 @@ func runsOf(t testing.TB, s cron.Schedule) cron.Schedule {
 		}
 		return b | star
 	}
-	return &cron.SpecSchedule{Second: spec.Second, Minute: spec.Minute, Hour: all(0, 23), Dom: all(1, 31), Month: all(1, 12), Dow: all(0, 6), Location: spec.Location}
+	var minutes uint64
+	for m := range uint(60) {
+		if spec.Minute&(1<<m) != 0 {
+			for q := uint(0); q < 60; q += 15 {
+				minutes |= 1 << ((m + q) % 60)
+			}
+		}
+	}
+	return &cron.SpecSchedule{Second: spec.Second, Minute: minutes, Hour: all(0, 23), Dom: all(1, 31), Month: all(1, 12), Dow: all(0, 6), Location: spec.Location}
 }
 
 // skipStuck leaves out steps on decisions recorded as stuck; checkFair

@@ -62,7 +62,7 @@ func TestReviewRoundsRandomWide(t *testing.T) {
 	}
 	users := []string{"UALICE", "UBOB", "UDAN", "UEVE", "UFAY", "UGUS"}
 	dels := []string{"UDEL", "UDEL2", "UALICE", "UBOB"}
-	seeds := envInt("ROUNDS_SEEDS", 1000)
+	seeds := envInt("ROUNDS_SEEDS", 300)
 	first := envInt("ROUNDS_FIRST", 0)
 	days := envInt("ROUNDS_DAYS", 28)
 	failures := 0
