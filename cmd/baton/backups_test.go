@@ -21,18 +21,7 @@ import (
 // records the run (for baton_job_last_success_timestamp_seconds) and keeps
 // only the newest store.backup_keep.
 func TestScheduledBackups(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "baton.db")
-	cliSeed(t, db, cliDecision("Ship it", "product", decisions.StatusOpen, ""))
-	cfg, err := config.Parse("c.yaml", []byte("store: {path: "+db+", backup_schedule: '0 2 * * *', backup_keep: 2}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st, db := backupStore(t, ", backup_keep: 2", true)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	day := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
 	for i := range 3 {
@@ -84,18 +73,7 @@ func TestServeLoggerFollowsConfig(t *testing.T) {
 // backup name, so it counted as the newest backup: the restore advice named
 // it and pruning deleted a good one in its place.
 func TestScheduledBackupOfDamagedStoreIsNotKept(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "baton.db")
-	cliSeed(t, db, cliDecision("Ship it", "product", decisions.StatusOpen, ""))
-	cfg, err := config.Parse("c.yaml", []byte("store: {path: "+db+", backup_schedule: '0 2 * * *', backup_keep: 1}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st, db := backupStore(t, ", backup_keep: 1", true)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	day := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
 	if err := backupNow(cfg, st, day, log); err != nil {
@@ -132,17 +110,7 @@ func TestScheduledBackupOfDamagedStoreIsNotKept(t *testing.T) {
 // none taken yet, baton_job_last_success_timestamp_seconds{job="backup"}
 // is the start, not 0 (which BatonJobNotRun read as "never, page now").
 func TestBackupJobCountsFromItsFirstStart(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "baton.db")
-	cfg, err := config.Parse("c.yaml", []byte("store: {path: "+db+", backup_schedule: '0 2 * * *'}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st, _ := backupStore(t, "", false)
 	before := time.Now().Add(-time.Second)
 	stop, err := startBackups(context.Background(), cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -152,4 +120,25 @@ func TestBackupJobCountsFromItsFirstStart(t *testing.T) {
 	if last, err := st.LastRun(bot.JobBackup); err != nil || last.Before(before) {
 		t.Errorf("backup job's last run %v (%v), want its first start", last, err)
 	}
+}
+
+// backupStore opens a store in a temporary directory (with one decision
+// when seeded) and a config backing it up at 02:00 with the extra store
+// keys given, closed when t ends.
+func backupStore(t *testing.T, extra string, seeded bool) (*config.Config, *store.Store, string) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "baton.db")
+	if seeded {
+		cliSeed(t, db, cliDecision("Ship it", "product", decisions.StatusOpen, ""))
+	}
+	cfg, err := config.Parse("c.yaml", []byte("store: {path: "+db+", backup_schedule: '0 2 * * *'"+extra+"}\ndomains: [{name: product, owners: [U01RAVI02]}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return cfg, st, db
 }
