@@ -98,45 +98,35 @@ func appendBlock(out []byte, b slack.Block) ([]byte, bool) {
 			return out, false
 		}
 		out = appendHead(out, string(v.Type), v.BlockID)
-		out = append(out, `,"elements":`...)
-		if v.ContextElements.Elements == nil {
-			out = append(out, "null"...)
-			break
-		}
-		out = append(out, '[')
-		for i, e := range v.ContextElements.Elements {
+		var ok bool
+		if out, ok = appendElements(out, v.ContextElements.Elements, func(out []byte, e slack.MixedElement) ([]byte, bool) {
 			t, ok := e.(*slack.TextBlockObject)
 			if !ok || t == nil {
 				return out, false
 			}
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = appendText(out, t)
+			return appendText(out, t), true
+		}); !ok {
+			return out, false
 		}
-		out = append(out, ']')
 	case *slack.ActionBlock:
 		if v == nil {
 			return out, false
 		}
 		out = appendHead(out, string(v.Type), v.BlockID)
-		out = append(out, `,"elements":`...)
-		if v.Elements == nil || v.Elements.ElementSet == nil {
-			out = append(out, "null"...)
-			break
+		var elems []slack.BlockElement
+		if v.Elements != nil {
+			elems = v.Elements.ElementSet
 		}
-		out = append(out, '[')
-		for i, e := range v.Elements.ElementSet {
+		var ok bool
+		if out, ok = appendElements(out, elems, func(out []byte, e slack.BlockElement) ([]byte, bool) {
 			btn, ok := e.(*slack.ButtonBlockElement)
 			if !ok || btn == nil || btn.Confirm != nil || btn.VisibleToUserIDs != nil {
 				return out, false
 			}
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = appendButton(out, btn)
+			return appendButton(out, btn), true
+		}); !ok {
+			return out, false
 		}
-		out = append(out, ']')
 	case *slack.DividerBlock:
 		if v == nil {
 			return out, false
@@ -264,4 +254,25 @@ func appendHead(out []byte, typ, blockID string) []byte {
 		out = appendKV(out, `,"block_id":`, blockID)
 	}
 	return out
+}
+
+// appendElements writes a block's "elements" as encoding/json would: null
+// for a nil list, else each by each. ok is false when each meets a shape
+// it cannot write, and the caller falls back to encoding/json.
+func appendElements[E any](out []byte, elems []E, each func([]byte, E) ([]byte, bool)) ([]byte, bool) {
+	out = append(out, `,"elements":`...)
+	if elems == nil {
+		return append(out, "null"...), true
+	}
+	out = append(out, '[')
+	for i, e := range elems {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		var ok bool
+		if out, ok = each(out, e); !ok {
+			return out, false
+		}
+	}
+	return append(out, ']'), true
 }
