@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/baton-app/baton/decisions"
+	"github.com/baton-app/baton/internal/reminderruns"
 	"github.com/baton-app/baton/store"
 )
 
@@ -51,7 +52,7 @@ func (sc *Scheduler) Jobs() ([]Job, error) {
 			return nil, fmt.Errorf("job %s: schedule %q: %w", jobs[i].Name, jobs[i].Spec, err)
 		}
 		if jobs[i].Name == JobReminders {
-			s = quarterHourlyAt(s)
+			s = reminderruns.Schedule(s)
 		}
 		jobs[i].Schedule = s
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-app/baton/internal/reminderruns"
 	"github.com/robfig/cron/v3"
 )
 
@@ -49,32 +50,8 @@ func mustCron(t testing.TB, spec string) cron.Schedule {
 	return s
 }
 
-// runsOf is the reminders job's own schedule, as bot.quarterHourlyAt
-// makes it: every hour at the schedule's minutes and a quarter, half and
-// three quarters past them, in the workspace's zone.
-func runsOf(t testing.TB, s cron.Schedule) cron.Schedule {
-	spec, ok := s.(*cron.SpecSchedule)
-	if !ok {
-		return s
-	}
-	const star = 1 << 63
-	all := func(lo, hi uint) uint64 {
-		var b uint64
-		for i := lo; i <= hi; i++ {
-			b |= 1 << i
-		}
-		return b | star
-	}
-	var minutes uint64
-	for m := range uint(60) {
-		if spec.Minute&(1<<m) != 0 {
-			for q := uint(0); q < 60; q += 15 {
-				minutes |= 1 << ((m + q) % 60)
-			}
-		}
-	}
-	return &cron.SpecSchedule{Second: spec.Second, Minute: minutes, Hour: all(0, 23), Dom: all(1, 31), Month: all(1, 12), Dow: all(0, 6), Location: spec.Location}
-}
+// runsOf is the reminders job's own schedule, as the scheduler runs it.
+func runsOf(t testing.TB, s cron.Schedule) cron.Schedule { return reminderruns.Schedule(s) }
 
 // skipStuck leaves out steps on decisions recorded as stuck; checkFair
 // flags a climb after fewer reminders to someone than escalate_after (off:
