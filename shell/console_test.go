@@ -411,6 +411,10 @@ func TestDemoScriptOnEveryWeekday(t *testing.T) {
 			c, out := newConsole(t, start)
 			got := run(t, c, out, string(script))
 			mustContain(t, got, keyMoments...)
+			mustContain(t, got, registerMoments...)
+			if n := strings.Count(got, "Review due: D-8"); n != 1 {
+				t.Errorf("the review was sent %d times, want once", n)
+			}
 			// The only error is the refusal the script provokes on purpose.
 			if n := strings.Count(got, "✗"); n != 1 {
 				t.Errorf("%d error lines, want 1 (the advice refusal):\n%s", n, regexp.MustCompile(`(?m)^✗.*$`).FindAllString(got, -1))

@@ -5,12 +5,13 @@ package reminderruns
 
 import "github.com/robfig/cron/v3"
 
-// Schedule is the reminders job's own schedule for reminders.schedule s: every hour at the
-// minutes of s and a quarter, half and three quarters past them, so each
-// person's hour is met on time in zones a whole hour apart and in those
-// with half- and quarter-hour offsets (India, Nepal, Chatham) too. A run
-// reads only the decisions due a look, so the extra runs cost little. A
-// schedule that is not a plain cron line (@every 30m) is used as it is.
+// Schedule is the reminders job's own schedule for reminders.schedule s:
+// every hour at the minutes of s and a quarter, half and three quarters
+// past them, so each person's hour is met on time in zones a whole hour
+// apart and in those with half- and quarter-hour offsets (India, Nepal,
+// Chatham) too. A run reads only the decisions due a look, so the extra
+// runs cost little. A schedule that is not a plain cron line (@every 30m)
+// is used as it is.
 func Schedule(s cron.Schedule) cron.Schedule {
 	spec, ok := s.(*cron.SpecSchedule)
 	if !ok {
