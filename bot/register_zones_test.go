@@ -186,3 +186,34 @@ func TestRemindersInAHalfHourZone(t *testing.T) {
 		t.Errorf("Sofia reminded at %v (Kolkata time), want Mon 09:00 and Tue 09:00", at)
 	}
 }
+
+// TestRemindersWhileUsersInfoFails: with Slack's users.info failing, the
+// reminders job does not stall or drop anyone: people whose zone cannot be
+// read are reminded at the workspace's hour, and each costs one failed
+// call an hour, not one per run.
+func TestRemindersWhileUsersInfoFails(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.fake.AddUser(slackfake.User{ID: sofia, Name: "Sofia", TZ: "Asia/Tokyo"})
+	london, _ := time.LoadLocation("Europe/London")
+	d := e.propose(tom, chRandom, "raise the team plan price #pricing")
+	e.command(fatima, chRandom, "advise D-1 fine by finance")
+	e.fake.FailNextError("users.info", "internal_error", 100000)
+	before := e.fake.Calls("users.info")
+	e.tick("2026-11-30T12:00")
+	var at []string
+	for _, ev := range e.decision(d.ID).History {
+		if ev.Kind == decisions.EventReminded && slices.Contains(ev.Users, sofia) {
+			at = append(at, ev.At.In(london).Format("Mon 15:04"))
+		}
+	}
+	if !slices.Equal(at, []string{"Mon 09:00"}) {
+		t.Errorf("Sofia reminded at %v (London time), want Mon 09:00, the workspace's hour, while her zone cannot be read", at)
+	}
+	// Sunday 10:00 to Monday 12:00 is 27 hours of quarter-hourly runs.
+	if n := e.fake.Calls("users.info") - before; n > 1000 || true {
+		t.Logf("calls %d", n)
+	}
+	if n := e.fake.Calls("users.info") - before; n > 2*28 {
+		t.Errorf("%d users.info calls in 27 hours of runs, want about one an hour per person", n)
+	}
+}
