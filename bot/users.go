@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,9 +106,12 @@ func (c *userCache) infoOf(u *slack.User, now time.Time) userInfo {
 		expires: now.Add(userTTL),
 	}
 	if u.TZ != "" {
+		// "Local" would be this server's zone, not the person's: refused
+		// like any name Go does not know (config's people[].tz is too).
 		loc, err := time.LoadLocation(u.TZ)
-		if err != nil {
-			c.log.Warn("unknown time zone from users.info; using the workspace's", "user", u.ID, "tz", u.TZ)
+		if err != nil || strings.EqualFold(u.TZ, "local") {
+			c.log.Warn("unknown time zone from Slack; using the workspace's", "user", u.ID, "tz", u.TZ)
+			loc = nil
 		}
 		e.loc = loc
 	}

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,5 +74,22 @@ func TestUsersInfoOutageCostsOneCallAnHour(t *testing.T) {
 	contains(t, "proposal", e.command(tom, chRandom, "offsite 4 by friday #product").all(), "Proposed D-")
 	if n := e.fake.Calls("users.info") - before; n != 2 {
 		t.Errorf("%d users.info calls after an hour, want 2: Baton asks again", n)
+	}
+}
+
+// TestHostileZonesFromSlack: a zone Slack (or a forged user_change) gives
+// that is not a real IANA name, a path, or "Local" (the server's own zone)
+// is ignored: dates are read in the workspace's zone.
+func TestHostileZonesFromSlack(t *testing.T) {
+	for i, tz := range []string{"Local", "local", "../../../../etc/passwd", "Mars/Olympus_Mons", strings.Repeat("A", 5000)} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			e := newE2E(t, e2eOptions{})
+			e.fake.AddUser(slackfake.User{ID: tom, Name: "Tom", TZ: tz})
+			d := e.propose(tom, chRandom, "a team offsite by friday #product")
+			london, _ := time.LoadLocation("Europe/London")
+			if due := d.Due.In(london); due.Weekday() != time.Friday || due.Hour() != 23 {
+				t.Errorf("tz %.20q: due %v, want the end of Friday in the workspace's zone", tz, due)
+			}
+		})
 	}
 }
