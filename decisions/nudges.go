@@ -17,6 +17,8 @@ import (
 // not yet reminded in the last round still get theirs, and the decision
 // climbs RemindGap after the last of them.
 type nudges struct {
+	d        Decision
+	p        Policy // with its defaults
 	handover time.Time
 	last     time.Time // the latest reminder since the hand-over; zero if none
 	open     bool      // a round is under way: LastRemindedAt is since the hand-over
@@ -30,7 +32,7 @@ type nudges struct {
 }
 
 func (p Policy) nudgesOf(d Decision, s Situation) nudges {
-	n := nudges{handover: HandedOverAt(d)}
+	n := nudges{d: d, p: p, handover: HandedOverAt(d)}
 	n.last = remindedSince(d, "", n.handover)
 	n.open = !d.LastRemindedAt.IsZero() && !d.LastRemindedAt.Before(n.handover)
 	n.spent = p.EscalateAfter > 0 && d.Reminders >= p.EscalateAfter
@@ -49,8 +51,8 @@ func (n nudges) lastNudge() time.Time { return maxTime(n.handover, n.last) }
 
 // inRound reports whether user was reminded in the round under way (with
 // none under way, everyone counts as reminded: nobody holds up a climb).
-func (n nudges) inRound(d Decision, user string) bool {
-	return !n.open || !remindedSince(d, user, d.LastRemindedAt).IsZero()
+func (n nudges) inRound(user string) bool {
+	return !n.open || !remindedSince(n.d, user, n.d.LastRemindedAt).IsZero()
 }
 
 // graceEnds is when the spent reminders' grace ends and the decision
@@ -58,31 +60,30 @@ func (n nudges) inRound(d Decision, user string) bool {
 // reminded has had theirs in the last round (once stuck, nobody is
 // reminded, so nobody is waited for). ok is false while the reminders are
 // not spent or someone is still to be reminded.
-func (n nudges) graceEnds(p Policy, d Decision) (time.Time, bool) {
+func (n nudges) graceEnds() (time.Time, bool) {
 	if !n.spent {
 		return time.Time{}, false
 	}
-	for _, u := range slices.Concat(n.users, n.advisors) {
-		if n.stuck {
-			break
-		}
-		if !n.inRound(d, u) {
-			return time.Time{}, false
+	if !n.stuck {
+		for _, u := range slices.Concat(n.users, n.advisors) {
+			if !n.inRound(u) {
+				return time.Time{}, false
+			}
 		}
 	}
-	return n.last.Add(p.RemindGap), true
+	return n.last.Add(n.p.RemindGap), true
 }
 
 // due keeps the people due a nudge in this run: one of their hours came
 // since a nudge fell due and RemindGap after they were last nudged; with
 // the reminders spent, only those not yet reminded in the last round.
-func (n nudges) due(p Policy, s Situation, d Decision, users []string) []string {
+func (n nudges) due(s Situation, users []string) []string {
 	var out []string
 	for _, u := range users {
-		if n.spent && n.inRound(d, u) {
+		if n.spent && n.inRound(u) {
 			continue
 		}
-		if s.hourSince(u, n.dueFrom(p, d, u)) {
+		if s.hourSince(u, n.dueFrom(u)) {
 			out = append(out, u)
 		}
 	}
@@ -90,8 +91,8 @@ func (n nudges) due(p Policy, s Situation, d Decision, users []string) []string 
 }
 
 // dueFrom is when a nudge to user falls due.
-func (n nudges) dueFrom(p Policy, d Decision, user string) time.Time {
-	return maxTime(n.whyFrom, maxTime(n.handover, remindedSince(d, user, n.handover)).Add(p.RemindGap))
+func (n nudges) dueFrom(user string) time.Time {
+	return maxTime(n.whyFrom, maxTime(n.handover, remindedSince(n.d, user, n.handover)).Add(n.p.RemindGap))
 }
 
 // remindedSince is when user ("" anyone) was last reminded about d at or
@@ -224,10 +225,10 @@ func (p Policy) NextCheck(d Decision, s Situation) time.Time {
 		people = append(people, s.People.Chain(u)...)
 	}
 	for _, u := range people {
-		if RemindersTo(d, u) >= p.MaxPerPerson || n.spent && n.inRound(d, u) {
+		if RemindersTo(d, u) >= p.MaxPerPerson || n.spent && n.inRound(u) {
 			continue
 		}
-		at(u, n.dueFrom(p, d, u))
+		at(u, n.dueFrom(u))
 	}
 	return next
 }

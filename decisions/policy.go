@@ -239,7 +239,7 @@ func (p Policy) Next(d Decision, s Situation) Step {
 	}
 	hold(len(d.Deciders) == 0, "nobody holds it", time.Time{})
 	hold(d.Overdue(now) && handover.Before(d.Due), "past its due date "+day(d.Due), d.Due.Add(time.Nanosecond))
-	if graceEnds, ok := n.graceEnds(p, d); ok {
+	if graceEnds, ok := n.graceEnds(); ok {
 		hold(!now.Before(graceEnds), plural(d.Reminders, "reminder")+" without a decision", graceEnds)
 	}
 	hold(p.EscalateAfter <= 0 && pastSLA, slaReason, handover.Add(sla))
@@ -263,13 +263,13 @@ func (p Policy) Next(d Decision, s Situation) Step {
 	if _, stuck := Stuck(d); stuck || why == "" {
 		return Step{} // once recorded stuck, the reminders stop
 	}
-	users, advisors := n.due(p, s, d, n.users), n.due(p, s, d, n.advisors)
+	users, advisors := n.due(s, n.users), n.due(s, n.advisors)
 	if len(users)+len(advisors) == 0 {
 		return Step{}
 	}
 	joins := n.open
 	for _, u := range slices.Concat(users, advisors) {
-		joins = joins && !n.inRound(d, u)
+		joins = joins && !n.inRound(u)
 	}
 	return Step{Kind: StepRemind, Users: users, Advisors: advisors, Reason: why, SameRound: joins}
 }
